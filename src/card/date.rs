@@ -1,0 +1,144 @@
+//! Dates as cards write them: `dd/MM/yyyy` (BHYT QR), `ddMMyyyy` (CCCD QR), `yyyy` (birth year only),
+//! ISO `yyyy-MM-dd` (typed, CSV), and a birth date that keeps its precision.
+
+use chrono::{Datelike, NaiveDate};
+use std::fmt;
+
+/// Earliest and latest year accepted on a card. Anything outside is a misread, not a date.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A birth date: a full date, or only the year when day and month are unknown (BHYT QR field 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BirthDate {
+    Full(NaiveDate),
+    Year(i32),
+}
+
+impl BirthDate {
+    pub fn year(&self) -> i32 {
+        match self {
+            BirthDate::Full(d) => d.year(),
+            BirthDate::Year(y) => *y,
+        }
+    }
+
+    /// Parses a BHYT birth field: `dd/MM/yyyy` or `yyyy`.
+    pub fn parse_bhyt(s: &str) -> Option<BirthDate> {
+        if s.len() == 4 {
+            return parse_year(s).map(BirthDate::Year);
+        }
+        parse_dmy_slash(s).map(BirthDate::Full)
+    }
+
+    /// Parses a typed or CSV birth date: ISO, `dd/MM/yyyy` or a year.
+    pub fn parse_any(s: &str) -> Option<BirthDate> {
+        Self::parse_bhyt(s).or_else(|| parse_iso(s).map(BirthDate::Full))
+    }
+}
+
+/// ISO form: `YYYY-MM-DD`, or `YYYY` for a year-only date.
+impl fmt::Display for BirthDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BirthDate::Full(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            BirthDate::Year(y) => write!(f, "{y:04}"),
+        }
+    }
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn number(s: &str) -> Option<u32> {
+    if all_digits(s) && s.len() <= 4 {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn checked(year: u32, month: u32, day: u32) -> Option<NaiveDate> {
+    let year = i32::try_from(year).ok().filter(|y| YEARS.contains(y))?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// `yyyy` with the year in [`YEARS`].
+pub fn parse_year(s: &str) -> Option<i32> {
+    let y = number(s).filter(|_| s.len() == 4)?;
+    i32::try_from(y).ok().filter(|y| YEARS.contains(y))
+}
+
+/// `dd/MM/yyyy` (one-digit day or month tolerated), a real calendar date.
+pub fn parse_dmy_slash(s: &str) -> Option<NaiveDate> {
+    let mut parts = s.split('/');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || d.len() > 2 || m.len() > 2 || y.len() != 4 {
+        return None;
+    }
+    checked(number(y)?, number(m)?, number(d)?)
+}
+
+/// `ddMMyyyy`, exactly eight digits, a real calendar date.
+pub fn parse_dmy_compact(s: &str) -> Option<NaiveDate> {
+    if s.len() != 8 || !all_digits(s) {
+        return None;
+    }
+    checked(number(&s[4..])?, number(&s[2..4])?, number(&s[..2])?)
+}
+
+/// `yyyy-MM-dd`, a real calendar date.
+pub fn parse_iso(s: &str) -> Option<NaiveDate> {
+    let mut parts = s.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    checked(number(y)?, number(m)?, number(d)?)
+}
+
+/// ISO text of a date.
+pub fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn formats_parse_and_reject() {
+        assert_eq!(parse_dmy_slash("29/02/2024"), Some(ymd(2024, 2, 29)));
+        assert_eq!(parse_dmy_slash("1/2/2024"), Some(ymd(2024, 2, 1)));
+        assert_eq!(parse_dmy_slash("29/02/2023"), None);
+        assert_eq!(parse_dmy_slash("31/04/2020"), None);
+        assert_eq!(parse_dmy_slash("01/01/20240"), None);
+        assert_eq!(parse_dmy_slash("+1/01/2024"), None);
+        assert_eq!(parse_dmy_compact("01011990"), Some(ymd(1990, 1, 1)));
+        assert_eq!(parse_dmy_compact("32011990"), None);
+        assert_eq!(parse_dmy_compact("0101199"), None);
+        assert_eq!(parse_iso("2024-02-29"), Some(ymd(2024, 2, 29)));
+        assert_eq!(parse_iso("2024-2-29"), None);
+        assert_eq!(parse_year("1899"), None);
+        assert_eq!(parse_year("1950"), Some(1950));
+    }
+
+    #[test]
+    fn birth_dates_keep_their_precision() {
+        assert_eq!(BirthDate::parse_bhyt("1950"), Some(BirthDate::Year(1950)));
+        assert_eq!(BirthDate::parse_bhyt("1950").unwrap().to_string(), "1950");
+        assert_eq!(
+            BirthDate::parse_bhyt("05/03/1994").unwrap().to_string(),
+            "1994-03-05"
+        );
+        assert_eq!(
+            BirthDate::parse_any("1994-03-05"),
+            Some(BirthDate::Full(ymd(1994, 3, 5)))
+        );
+        assert_eq!(BirthDate::parse_bhyt("19a0"), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! Card payloads: turn any text a desk receives (camera, keyboard-wedge scanner, paste, typing) into a
+//! typed [`Card`], or a [`Rejection`] a receptionist can act on. Pure: no I/O, never panics.
+
+pub mod bhyt;
+pub mod cccd;
+pub mod codes;
+pub mod date;
+pub mod number;
+pub mod reject;
+pub mod text;
+mod view;
+
+pub use bhyt::BhytCard;
+pub use cccd::CccdCard;
+pub use date::BirthDate;
+pub use number::{CardCode, TypedNumber};
+pub use reject::{RejectCode, Rejection, Warning};
+pub use view::{CardView, ParseReport};
+
+use serde::Serialize;
+use std::fmt;
+
+/// What kind of input a text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Bhyt,
+    Cccd,
+    Number,
+    Unknown,
+}
+
+/// The exact shape of an input (the `layout` key of the CLI contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// BHYT QR, 15 fields, first the 15-character card code.
+    BhytLegacy,
+    /// VssID BHYT QR, 17 fields, first the 10-digit BHXH number.
+    BhytNew,
+    /// Legacy BHYT QR with fewer than 15 fields.
+    BhytTruncated,
+    /// Citizen-id QR with this many fields (`cccd-7`, `cccd-11`, `cccd-6`, …).
+    Cccd(usize),
+    /// Typed 15-character card code.
+    CardCode,
+    /// Typed 10-digit BHXH number.
+    BhxhNumber,
+    /// Typed 12-digit citizen id.
+    CitizenId,
+    /// Typed 9-digit old id.
+    OldId,
+}
+
+impl fmt::Display for Layout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Layout::BhytLegacy => f.write_str("bhyt-legacy"),
+            Layout::BhytNew => f.write_str("bhyt-new"),
+            Layout::BhytTruncated => f.write_str("bhyt-truncated"),
+            Layout::Cccd(n) => write!(f, "cccd-{n}"),
+            Layout::CardCode => f.write_str("card-code"),
+            Layout::BhxhNumber => f.write_str("bhxh-number"),
+            Layout::CitizenId => f.write_str("citizen-id"),
+            Layout::OldId => f.write_str("old-id"),
+        }
+    }
+}
+
+impl Serialize for Layout {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+/// A card or number the desk can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Card {
+    Bhyt(BhytCard),
+    Cccd(CccdCard),
+    Number(TypedNumber),
+}
+
+impl Card {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Card::Bhyt(_) => Kind::Bhyt,
+            Card::Cccd(_) => Kind::Cccd,
+            Card::Number(_) => Kind::Number,
+        }
+    }
+
+    pub fn layout(&self) -> Layout {
+        match self {
+            Card::Bhyt(c) => c.layout,
+            Card::Cccd(c) => c.layout,
+            Card::Number(TypedNumber::CardCode(_)) => Layout::CardCode,
+            Card::Number(TypedNumber::Bhxh(_)) => Layout::BhxhNumber,
+            Card::Number(TypedNumber::CitizenId(_)) => Layout::CitizenId,
+            Card::Number(TypedNumber::OldId(_)) => Layout::OldId,
+        }
+    }
+
+    /// Soft problems found while parsing.
+    pub fn warnings(&self) -> &[Warning] {
+        match self {
+            Card::Bhyt(c) => &c.warnings,
+            Card::Cccd(c) => &c.warnings,
+            Card::Number(_) => &[],
+        }
+    }
+}
+
+/// The result of [`detect`]: the card, or why not, with whatever kind and layout could be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub kind: Kind,
+    pub layout: Option<Layout>,
+    pub result: Result<Card, Rejection>,
+}
+
+impl Detection {
+    fn rejected(kind: Kind, layout: Option<Layout>, why: Rejection) -> Detection {
+        Detection {
+            kind,
+            layout,
+            result: Err(why),
+        }
+    }
+}
+
+/// Tells what any text is and parses it (spec §4.3): a BHYT QR (with or without its `$`), a citizen-id
+/// QR, a typed number, or unreadable. Strips NUL/CR/LF and normalises to NFC first.
+pub fn detect(input: &str) -> Detection {
+    if input.chars().nth(text::MAX_PAYLOAD_CHARS).is_some() {
+        return Detection::rejected(
+            Kind::Unknown,
+            None,
+            Rejection::unreadable(
+                "Dữ liệu quá dài, không phải mã QR thẻ; hãy quét lại.",
+                "The text is far too long to be a card QR; scan again.",
+            ),
+        );
+    }
+    let cleaned = text::clean(input);
+    if cleaned.is_empty() {
+        return Detection::rejected(
+            Kind::Unknown,
+            None,
+            Rejection::unreadable(
+                "Không có dữ liệu; hãy quét lại.",
+                "Nothing was read; scan again.",
+            ),
+        );
+    }
+    if !cleaned.contains('|') {
+        let result = number::classify_typed(&cleaned);
+        let layout = result
+            .as_ref()
+            .ok()
+            .map(|n| Card::Number(n.clone()).layout());
+        return Detection {
+            kind: Kind::Number,
+            layout,
+            result: result.map(Card::Number),
+        };
+    }
+    let mut fields: Vec<&str> = cleaned.split('|').map(str::trim).collect();
+    let terminated = fields.last() == Some(&"$");
+    if terminated {
+        fields.pop();
+        return from_result(Kind::Bhyt, bhyt::parse(&fields, true).map(Card::Bhyt));
+    }
+    if cccd::looks_like(&fields) {
+        return from_result(Kind::Cccd, cccd::parse(&fields).map(Card::Cccd));
+    }
+    let bhyt_shaped = fields.len() >= 4
+        && bhyt::looks_like_field0(fields[0])
+        && BirthDate::parse_bhyt(fields[2]).is_some()
+        && matches!(fields[3], "1" | "2");
+    if bhyt_shaped {
+        return from_result(Kind::Bhyt, bhyt::parse(&fields, false).map(Card::Bhyt));
+    }
+    Detection::rejected(
+        Kind::Unknown,
+        None,
+        Rejection::unreadable(
+            "Mã QR không phải thẻ BHYT hay căn cước; hãy quét lại hoặc nhập mã thẻ, mã số BHXH hay số CCCD.",
+            "This QR is neither a BHYT card nor a citizen id; scan again or type the card, BHXH or citizen-id number.",
+        ),
+    )
+}
+
+fn from_result(kind: Kind, result: Result<Card, Rejection>) -> Detection {
+    let layout = result.as_ref().ok().map(Card::layout);
+    Detection {
+        kind,
+        layout,
+        result,
+    }
+}

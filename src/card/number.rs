@@ -1,0 +1,243 @@
+//! Card and person numbers: the 15-character BHYT card code (validated character by character, VSS
+//! 051/052/053), the 10-digit BHXH number, the 12-digit citizen id, the 9-digit old id, and the
+//! classification of a number typed at the desk (spec §1.2, §3).
+
+use super::codes;
+use super::reject::{RejectCode, Rejection, quote};
+use serde::Serialize;
+
+/// A validated 15-character BHYT card code: group (2 letters), benefit (1 digit), province (2 digits),
+/// BHXH number (10 digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct CardCode(String);
+
+impl CardCode {
+    /// Validates an upper-case card code (rules V1–V5 of spec §3.6) and says which character is wrong.
+    pub fn parse(s: &str) -> Result<CardCode, Rejection> {
+        let chars: Vec<char> = s.chars().collect();
+        if chars.len() != 15 {
+            return Err(Rejection::new(
+                RejectCode::CardCode,
+                format!("Mã thẻ phải có 15 ký tự, đang có {}.", chars.len()),
+                format!(
+                    "A card code has 15 characters; this one has {}.",
+                    chars.len()
+                ),
+            ));
+        }
+        for (i, c) in chars.iter().enumerate() {
+            let ok = if i < 2 {
+                c.is_ascii_uppercase()
+            } else {
+                c.is_ascii_digit()
+            };
+            if !ok {
+                let (kind_vi, kind_en) = if i < 2 {
+                    ("chữ cái", "a letter")
+                } else {
+                    ("chữ số", "a digit")
+                };
+                return Err(Rejection::new(
+                    RejectCode::CardCode,
+                    format!(
+                        "Ký tự thứ {} của mã thẻ phải là {kind_vi}, đang là “{c}”.",
+                        i + 1
+                    ),
+                    format!(
+                        "Character {} of the card code must be {kind_en}, not “{c}”.",
+                        i + 1
+                    ),
+                ));
+            }
+        }
+        let code = CardCode(s.to_string());
+        if codes::group(code.group()).is_none() {
+            return Err(Rejection::new(
+                RejectCode::CardCode,
+                format!(
+                    "Mã đối tượng “{}” (ký tự thứ 1, 2) không có trong danh mục.",
+                    code.group()
+                ),
+                format!(
+                    "Group code “{}” (characters 1–2) is not a known group.",
+                    code.group()
+                ),
+            ));
+        }
+        if !(1..=5).contains(&code.benefit()) {
+            return Err(Rejection::new(
+                RejectCode::Benefit,
+                format!(
+                    "Mã quyền lợi (ký tự thứ 3) phải từ 1 đến 5, đang là “{}”.",
+                    code.benefit()
+                ),
+                format!(
+                    "The benefit code (character 3) must be 1 to 5, not “{}”.",
+                    code.benefit()
+                ),
+            ));
+        }
+        if codes::province_name(code.province()).is_none() {
+            return Err(Rejection::new(
+                RejectCode::Province,
+                format!(
+                    "Mã tỉnh cấp thẻ (ký tự thứ 4, 5) “{}” không đúng.",
+                    code.province()
+                ),
+                format!(
+                    "Province code “{}” (characters 4–5) is not a province.",
+                    code.province()
+                ),
+            ));
+        }
+        Ok(code)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// Characters 1–2: the beneficiary group.
+    pub fn group(&self) -> &str {
+        &self.0[..2]
+    }
+    /// Character 3: the benefit code, 1–5.
+    pub fn benefit(&self) -> u8 {
+        self.0.as_bytes()[2] - b'0'
+    }
+    /// Characters 4–5: the issuing province.
+    pub fn province(&self) -> &str {
+        &self.0[3..5]
+    }
+    /// Characters 6–15: the BHXH number.
+    pub fn bhxh_number(&self) -> &str {
+        &self.0[5..]
+    }
+}
+
+/// True when `s` is exactly `n` ASCII digits.
+pub fn is_digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A number typed (or pasted) at the desk, classified by its shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypedNumber {
+    /// 15-character BHYT card code.
+    CardCode(CardCode),
+    /// 10-digit mã số BHXH.
+    Bhxh(String),
+    /// 12-digit personal id (CCCD / Căn cước).
+    CitizenId(String),
+    /// 9-digit old id card (CMND).
+    OldId(String),
+}
+
+/// Classifies a typed number after removing spaces and upper-casing letters (spec §1.2).
+pub fn classify_typed(input: &str) -> Result<TypedNumber, Rejection> {
+    let s: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let letters_first = s.chars().take(2).any(|c| c.is_alphabetic());
+    if letters_first || s.chars().count() == 15 {
+        return CardCode::parse(&s).map(TypedNumber::CardCode);
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+        return match s.len() {
+            10 => Ok(TypedNumber::Bhxh(s)),
+            12 => Ok(TypedNumber::CitizenId(s)),
+            9 => Ok(TypedNumber::OldId(s)),
+            n => Err(Rejection::unreadable(
+                format!(
+                    "Số có {n} chữ số. Cần 10 số (mã số BHXH), 12 số (CCCD) hoặc mã thẻ 15 ký tự."
+                ),
+                format!(
+                    "This number has {n} digits. Type 10 digits (BHXH number), 12 digits (citizen id) \
+                     or the 15-character card code."
+                ),
+            )),
+        };
+    }
+    Err(Rejection::unreadable(
+        format!(
+            "Không nhận ra {}. Hãy quét lại, hoặc nhập mã thẻ 15 ký tự, mã số BHXH 10 số hay số CCCD 12 số.",
+            quote(input.trim())
+        ),
+        format!(
+            "{} is not a card. Scan again, or type the 15-character card code, the 10-digit BHXH number \
+             or the 12-digit citizen id.",
+            quote(input.trim())
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(s: &str) -> Option<&'static str> {
+        CardCode::parse(s).err().map(|r| r.code.as_str())
+    }
+
+    #[test]
+    fn card_code_parts() {
+        let c = CardCode::parse("HS4010123456780").unwrap();
+        assert_eq!(
+            (c.group(), c.benefit(), c.province(), c.bhxh_number()),
+            ("HS", 4, "01", "0123456780")
+        );
+    }
+
+    #[test]
+    fn card_code_rejections_name_the_character() {
+        assert_eq!(code_of("DN401012345678"), Some("051"));
+        assert_eq!(code_of("D14010123456789"), Some("051"));
+        assert_eq!(code_of("DN40101234567A9"), Some("051"));
+        assert_eq!(code_of("ZZ4010123456789"), Some("051"));
+        assert_eq!(code_of("DN7010123456789"), Some("053"));
+        assert_eq!(code_of("DN0010123456789"), Some("053"));
+        assert_eq!(code_of("DN4030123456789"), Some("052"));
+        let err = CardCode::parse("DN40101234567A9").unwrap_err();
+        assert!(err.detail_en.contains("Character 14"), "{}", err.detail_en);
+        assert!(err.detail_vi.contains("Ký tự thứ 14"), "{}", err.detail_vi);
+    }
+
+    #[test]
+    fn typed_numbers_by_shape() {
+        assert!(matches!(
+            classify_typed(" dn4 010123456789 "),
+            Ok(TypedNumber::CardCode(_))
+        ));
+        assert_eq!(
+            classify_typed("0123456789"),
+            Ok(TypedNumber::Bhxh("0123456789".into()))
+        );
+        assert_eq!(
+            classify_typed("001090123456"),
+            Ok(TypedNumber::CitizenId("001090123456".into()))
+        );
+        assert_eq!(
+            classify_typed("012345678"),
+            Ok(TypedNumber::OldId("012345678".into()))
+        );
+        assert_eq!(
+            classify_typed("12345").unwrap_err().code,
+            RejectCode::Unreadable
+        );
+        assert_eq!(
+            classify_typed("DN40").unwrap_err().code,
+            RejectCode::CardCode
+        );
+        assert_eq!(
+            classify_typed("hello world!").unwrap_err().code,
+            RejectCode::CardCode
+        );
+        assert_eq!(
+            classify_typed("+-*").unwrap_err().code,
+            RejectCode::Unreadable
+        );
+    }
+}

@@ -1,0 +1,339 @@
+//! Coverage verdicts: a pure function of what was presented (a parsed card), what local data says (an
+//! optional [`CoverageRecord`]), the clinic's settings and the time of presentation. No I/O.
+
+pub mod clinic;
+pub mod reason;
+pub mod record;
+pub mod route;
+
+pub use clinic::Clinic;
+pub use reason::{Args, Code, Reason, Status};
+pub use record::{CoverageRecord, RecordStatus, Reduction};
+pub use route::Route;
+
+use crate::card::text::{NameMatch, compare_names};
+use crate::card::{BirthDate, Card, CardCode, Detection, RejectCode, codes};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+/// Where the facts behind a verdict come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Local data (roster import or an earlier scan), with its as-of date.
+    Roster,
+    /// Only what the presented BHYT QR itself prints.
+    Qr,
+    /// Nothing about coverage: an identity or a number with no local record.
+    None,
+}
+
+/// The desk's answer for one presentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    /// The code of the reason that decided the status (`000` when eligible).
+    pub code: Code,
+    pub message_vi: String,
+    pub message_en: String,
+    pub next_step_vi: String,
+    pub next_step_en: String,
+    /// Every reason found, the deciding one first; information-only reasons have status `info`.
+    pub reasons: Vec<Reason>,
+    pub card_number: Option<String>,
+    pub benefit_level: Option<u8>,
+    pub benefit_percent: Option<u8>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    /// Days from the visit date to the last valid day (0 = last day); null when open-ended or unknown.
+    pub days_left: Option<i64>,
+    pub route: Option<Route>,
+    pub registered_facility: Option<String>,
+    pub clinic_facility: Option<String>,
+    pub five_year_date: Option<NaiveDate>,
+    pub five_year_reached: Option<bool>,
+    pub replaced_by: Option<String>,
+    pub source: Source,
+    pub data_as_of: Option<NaiveDate>,
+    pub data_age_days: Option<i64>,
+    /// Local time of presentation.
+    pub checked_at: NaiveDateTime,
+}
+
+/// The coverage facts a verdict rests on, gathered from the record or the QR.
+struct Facts {
+    card_code: Option<CardCode>,
+    facility: Option<String>,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    five_year: Option<NaiveDate>,
+    status: RecordStatus,
+    replaced_by: Option<String>,
+    as_of: Option<NaiveDate>,
+    source: Source,
+}
+
+impl Facts {
+    fn from_record(r: &CoverageRecord, card: Option<&Card>) -> Facts {
+        let qr_code = match card {
+            Some(Card::Bhyt(b)) => b.card_code.clone(),
+            Some(Card::Number(crate::card::TypedNumber::CardCode(c))) => Some(c.clone()),
+            _ => None,
+        };
+        Facts {
+            card_code: r.card_number.clone().or(qr_code),
+            facility: r.facility_code.clone(),
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+            five_year: r.five_year_date,
+            status: r.status,
+            replaced_by: r.replaced_by.clone(),
+            as_of: Some(r.as_of),
+            source: Source::Roster,
+        }
+    }
+
+    fn from_qr(card: &Card) -> Option<Facts> {
+        let Card::Bhyt(b) = card else { return None };
+        Some(Facts {
+            card_code: b.card_code.clone(),
+            facility: b.facility_code.clone(),
+            valid_from: b.valid_from,
+            valid_to: b.valid_to,
+            five_year: b.five_year_date,
+            status: RecordStatus::Active,
+            replaced_by: None,
+            as_of: None,
+            source: Source::Qr,
+        })
+    }
+}
+
+/// Decides coverage for a presentation at local time `at` (spec §5, §10).
+pub fn assess(
+    detection: &Detection,
+    record: Option<&CoverageRecord>,
+    clinic: &Clinic,
+    at: NaiveDateTime,
+) -> Verdict {
+    let card = match &detection.result {
+        Ok(card) => card,
+        Err(why) => {
+            let code = match why.code {
+                RejectCode::Unreadable => Code::Unreadable,
+                RejectCode::CardCode => Code::BadCardCode,
+                RejectCode::Province => Code::BadProvince,
+                RejectCode::Benefit => Code::BadBenefit,
+            };
+            let reason = Reason::plain(code).with_detail(&why.detail_vi, &why.detail_en);
+            return conclude(vec![reason], None, clinic, at);
+        }
+    };
+    let facts = match record {
+        Some(r) => Some(Facts::from_record(r, Some(card))),
+        None => Facts::from_qr(card),
+    };
+    let mut reasons = Vec::new();
+    if let Some(r) = record {
+        identity_reasons(card, r, &mut reasons);
+    }
+    match &facts {
+        Some(f) => coverage_reasons(f, clinic, at.date(), &mut reasons),
+        None => reasons.push(Reason::plain(Code::NotFound).with_detail(
+            "Chưa có dữ liệu đối chiếu cho số này; cần tra cứu.",
+            "No local coverage data for this number; a look-up is needed.",
+        )),
+    }
+    conclude(reasons, facts.as_ref(), clinic, at)
+}
+
+fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Reason>) {
+    let with_code = |code: Code, value: Option<&str>| {
+        Reason::new(
+            code,
+            &Args {
+                code: value.map(str::to_string),
+                ..Args::default()
+            },
+        )
+    };
+    match f.status {
+        RecordStatus::Active => {}
+        RecordStatus::Revoked => out.push(Reason::plain(Code::Revoked)),
+        RecordStatus::Reduced(kind) => out.push(Reason::plain(match kind {
+            Reduction::Unspecified => Code::Reduced,
+            Reduction::MovedOtherProvince => Code::ReducedOtherProvince,
+            Reduction::MovedInProvince => Code::ReducedInProvince,
+            Reduction::Reenrolled => Code::ReducedReenrolled,
+            Reduction::Stopped => Code::ReducedStopped,
+        })),
+        RecordStatus::Replaced => {}
+    }
+    let in_window = match (f.valid_from, f.valid_to) {
+        (None, _) => {
+            out.push(Reason::plain(Code::NotFound).with_detail(
+                "Dữ liệu không có ngày bắt đầu hạn thẻ.",
+                "The data has no validity start date.",
+            ));
+            false
+        }
+        (Some(from), _) if day < from => {
+            out.push(Reason::plain(Code::NotYetValid).with_detail(
+                &format!("Hạn thẻ từ {}.", from.format("%d/%m/%Y")),
+                &format!("Valid from {from}."),
+            ));
+            false
+        }
+        (_, Some(to)) if day > to => {
+            out.push(Reason::plain(Code::Expired).with_detail(
+                &format!("Hạn thẻ đến {}.", to.format("%d/%m/%Y")),
+                &format!("Valid until {to}."),
+            ));
+            false
+        }
+        (_, Some(to)) => {
+            let n = (to - day).num_days();
+            if n <= clinic.expiry_warning_days {
+                out.push(Reason::new(
+                    Code::ExpiringSoon,
+                    &Args {
+                        n: Some(n),
+                        ..Args::default()
+                    },
+                ));
+            }
+            true
+        }
+        (_, None) => true,
+    };
+    if f.status == RecordStatus::Replaced {
+        let code = if in_window {
+            Code::ReplacedStillValid
+        } else {
+            Code::ReplacedExpired
+        };
+        out.push(with_code(code, f.replaced_by.as_deref()));
+    }
+    match &f.card_code {
+        None => out.push(Reason::plain(Code::BenefitUnknown)),
+        Some(c) => match codes::group(c.group()).map(|g| g.agency) {
+            Some(codes::Agency::Defence) => out.push(Reason::plain(Code::Defence)),
+            Some(codes::Agency::PublicSecurity) => out.push(Reason::plain(Code::PublicSecurity)),
+            _ if c.province() == "97" => out.push(Reason::plain(Code::Defence)),
+            _ if c.province() == "98" => out.push(Reason::plain(Code::PublicSecurity)),
+            _ => {}
+        },
+    }
+    if let Some(route) = route::propose(f.facility.as_deref(), clinic)
+        && route != Route::SameFacility
+    {
+        out.push(with_code(Code::OtherFacility, f.facility.as_deref()));
+    }
+    if let Some(d) = f.five_year.filter(|d| *d <= day) {
+        let date = d.format("%d/%m/%Y").to_string();
+        out.push(Reason::new(
+            Code::FiveYearsReached,
+            &Args {
+                date: Some(date),
+                ..Args::default()
+            },
+        ));
+    }
+    match (f.source, f.as_of) {
+        (Source::Qr, _) => {
+            out.push(Reason::plain(Code::CardOnly).with_status(clinic.card_only_status))
+        }
+        (Source::Roster, Some(as_of)) => {
+            let n = (day - as_of).num_days();
+            let args = Args {
+                n: Some(n),
+                ..Args::default()
+            };
+            if n > clinic.stale_limit_days {
+                out.push(Reason::new(Code::DataTooOld, &args));
+            } else if n > clinic.stale_warning_days {
+                out.push(Reason::new(Code::DataAging, &args));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Compares the presented identity with the record's (VSS 060 / 061 / 070).
+fn identity_reasons(card: &Card, record: &CoverageRecord, out: &mut Vec<Reason>) {
+    let (name, birth) = match card {
+        Card::Bhyt(b) => (b.full_name.as_deref(), b.birth_date),
+        Card::Cccd(c) => (
+            Some(c.full_name.as_str()),
+            Some(BirthDate::Full(c.birth_date)),
+        ),
+        Card::Number(_) => return,
+    };
+    if let (Some(a), Some(b)) = (name, record.full_name.as_deref()) {
+        match compare_names(a, b) {
+            NameMatch::Same => {}
+            NameMatch::FirstLetterOnly => out.push(Reason::plain(Code::NameFirstLetterOnly)),
+            NameMatch::Different => out.push(Reason::plain(Code::NameMismatch)),
+        }
+    }
+    if let (Some(a), Some(b)) = (birth, record.birth_date) {
+        let same = match (a, b) {
+            (BirthDate::Full(x), BirthDate::Full(y)) => x == y,
+            _ => a.year() == b.year(),
+        };
+        if !same {
+            out.push(Reason::plain(Code::BirthMismatch));
+        }
+    }
+}
+
+/// Orders the reasons (deciding one first), picks the status, and fills the verdict's facts.
+fn conclude(
+    mut reasons: Vec<Reason>,
+    facts: Option<&Facts>,
+    clinic: &Clinic,
+    at: NaiveDateTime,
+) -> Verdict {
+    let status = reasons
+        .iter()
+        .filter_map(|r| r.status)
+        .max()
+        .unwrap_or(Status::Eligible);
+    if status == Status::Eligible {
+        reasons.insert(0, Reason::plain(Code::Valid));
+    } else if let Some(i) = reasons.iter().position(|r| r.status == Some(status)) {
+        let decisive = reasons.remove(i);
+        reasons.insert(0, decisive);
+    }
+    let day = at.date();
+    let head = reasons[0].clone();
+    let card_code = facts.and_then(|f| f.card_code.as_ref());
+    let benefit_level = card_code.map(CardCode::benefit);
+    Verdict {
+        status,
+        code: head.code,
+        message_vi: head.message_vi,
+        message_en: head.message_en,
+        next_step_vi: head.next_step_vi,
+        next_step_en: head.next_step_en,
+        card_number: card_code.map(|c| c.as_str().to_string()),
+        benefit_level,
+        benefit_percent: benefit_level.and_then(codes::benefit_percent),
+        valid_from: facts.and_then(|f| f.valid_from),
+        valid_to: facts.and_then(|f| f.valid_to),
+        days_left: facts
+            .and_then(|f| f.valid_to)
+            .map(|to| (to - day).num_days()),
+        route: facts.and_then(|f| route::propose(f.facility.as_deref(), clinic)),
+        registered_facility: facts.and_then(|f| f.facility.clone()),
+        clinic_facility: clinic.facility_code.clone(),
+        five_year_date: facts.and_then(|f| f.five_year),
+        five_year_reached: facts.and_then(|f| f.five_year).map(|d| d <= day),
+        replaced_by: facts.and_then(|f| f.replaced_by.clone()),
+        source: facts.map_or(Source::None, |f| f.source),
+        data_as_of: facts.and_then(|f| f.as_of),
+        data_age_days: facts.and_then(|f| f.as_of).map(|d| (day - d).num_days()),
+        checked_at: at,
+        reasons,
+    }
+}

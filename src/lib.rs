@@ -1,0 +1,11 @@
+//! tiepdon — the reception desk of a Vietnamese clinic: read BHYT and CCCD QR codes, decide coverage
+//! offline, record visits.
+//!
+//! Layers, inner to outer: [`card`] (text → typed card) and [`coverage`] (card + local data + clinic +
+//! time → verdict) are the pure domain core: no I/O, no SQLite, no camera, no UI. [`clock`] reads the
+//! time; [`cli`] is the command-line adapter.
+
+pub mod card;
+pub mod cli;
+pub mod clock;
+pub mod coverage;
