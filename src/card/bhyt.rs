@@ -81,34 +81,20 @@ pub fn looks_like_field0(f: &str) -> bool {
 
 /// Parses the fields of a BHYT payload (split on `|`, trimmed, `$` removed).
 pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
-    let get = |i: usize| {
-        fields
-            .get(i)
-            .copied()
-            .filter(|f| !f.is_empty() && *f != "-")
-    };
+    let get = |i: usize| fields.get(i).copied().filter(|f| !f.is_empty() && *f != "-");
     let first = fields.first().copied().unwrap_or_default();
     let (card_code, bhxh_number, layout) = if is_digits(first, 10) {
         (None, first.to_string(), Layout::BhytNew)
     } else if first.len() == 15 {
         let code = CardCode::parse(first)?;
         let bhxh = code.bhxh_number().to_string();
-        let layout = if fields.len() >= field::LEGACY_COUNT {
-            Layout::BhytLegacy
-        } else {
-            Layout::BhytTruncated
-        };
+        let layout =
+            if fields.len() >= field::LEGACY_COUNT { Layout::BhytLegacy } else { Layout::BhytTruncated };
         (Some(code), bhxh, layout)
     } else {
         return Err(Rejection::unreadable(
-            format!(
-                "Mã QR BHYT có mã thẻ {} không đúng dạng (15 ký tự hoặc 10 số).",
-                quote(first)
-            ),
-            format!(
-                "The BHYT QR starts with {}, neither a 15-character code nor 10 digits.",
-                quote(first)
-            ),
+            format!("Mã QR BHYT có mã thẻ {} không đúng dạng (15 ký tự hoặc 10 số).", quote(first)),
+            format!("The BHYT QR starts with {}, neither a 15-character code nor 10 digits.", quote(first)),
         ));
     };
 
@@ -120,37 +106,25 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
             "The “$” terminator is missing (the scanner may have swallowed it); read as a BHYT card.",
         ));
     }
-    let expected = if layout == Layout::BhytNew {
-        field::NEW_COUNT
-    } else {
-        field::LEGACY_COUNT
-    };
+    let expected = if layout == Layout::BhytNew { field::NEW_COUNT } else { field::LEGACY_COUNT };
     if layout != Layout::BhytTruncated && fields.len() != expected {
         warnings.push(Warning::new(
             "payload",
-            format!(
-                "Mã QR có {} trường, dạng này thường có {expected}.",
-                fields.len()
-            ),
-            format!(
-                "The QR has {} fields; this layout usually has {expected}.",
-                fields.len()
-            ),
+            format!("Mã QR có {} trường, dạng này thường có {expected}.", fields.len()),
+            format!("The QR has {} fields; this layout usually has {expected}.", fields.len()),
         ));
     }
 
     let birth_date = match get(field::BIRTH) {
         None => None,
-        Some(raw) => Some(
-            BirthDate::parse_bhyt(raw).ok_or_else(|| bad_date("ngày sinh", "birth date", raw))?,
-        ),
+        Some(raw) => {
+            Some(BirthDate::parse_bhyt(raw).ok_or_else(|| bad_date("ngày sinh", "birth date", raw))?)
+        }
     };
     let valid_from = required_date(get(field::VALID_FROM), "hạn thẻ từ", "valid-from date")?;
     let valid_to = match get(field::VALID_TO) {
         None => None,
-        Some(raw) => Some(
-            parse_dmy_slash(raw).ok_or_else(|| bad_date("hạn thẻ đến", "valid-to date", raw))?,
-        ),
+        Some(raw) => Some(parse_dmy_slash(raw).ok_or_else(|| bad_date("hạn thẻ đến", "valid-to date", raw))?),
     };
     if let Some(to) = valid_to
         && to < valid_from
@@ -202,10 +176,7 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
 
 fn bad_date(vi: &str, en: &str, raw: &str) -> Rejection {
     Rejection::unreadable(
-        format!(
-            "Trường {vi} {} không phải ngày hợp lệ; hãy quét lại.",
-            quote(raw)
-        ),
+        format!("Trường {vi} {} không phải ngày hợp lệ; hãy quét lại.", quote(raw)),
         format!("The {en} {} is not a valid date; scan again.", quote(raw)),
     )
 }
@@ -221,11 +192,7 @@ fn required_date(raw: Option<&str>, vi: &str, en: &str) -> Result<NaiveDate, Rej
 }
 
 /// A date whose loss does not change the verdict: a bad one becomes a warning.
-fn soft_date(
-    raw: Option<&str>,
-    key: &'static str,
-    warnings: &mut Vec<Warning>,
-) -> Option<NaiveDate> {
+fn soft_date(raw: Option<&str>, key: &'static str, warnings: &mut Vec<Warning>) -> Option<NaiveDate> {
     let raw = raw?;
     let date = parse_dmy_slash(raw);
     if date.is_none() {
@@ -295,14 +262,8 @@ fn facility(raw: Option<&str>, warnings: &mut Vec<Warning>) -> Option<String> {
     } else {
         warnings.push(Warning::new(
             "facility_code",
-            format!(
-                "Mã nơi đăng ký KCB ban đầu {} không đúng dạng 5 ký tự.",
-                quote(raw)
-            ),
-            format!(
-                "The registered facility {} is not a 5-character code.",
-                quote(raw)
-            ),
+            format!("Mã nơi đăng ký KCB ban đầu {} không đúng dạng 5 ký tự.", quote(raw)),
+            format!("The registered facility {} is not a 5-character code.", quote(raw)),
         ));
         None
     }
@@ -359,16 +320,13 @@ mod tests {
 
     #[test]
     fn end_before_start_is_rejected() {
-        let f =
-            fields("DN4010123456789|4e|20/10/1990|1|-|01 - 065|09/01/2018|31/12/2017|10/01/2018");
+        let f = fields("DN4010123456789|4e|20/10/1990|1|-|01 - 065|09/01/2018|31/12/2017|10/01/2018");
         assert!(parse(&f, true).is_err());
     }
 
     #[test]
     fn management_code_mismatch_warns() {
-        let f = fields(
-            "DN4010123456789|416e|20/10/1990|1|-|01 - 065|09/01/2018|-|10/01/2018|01099999999999",
-        );
+        let f = fields("DN4010123456789|416e|20/10/1990|1|-|01 - 065|09/01/2018|-|10/01/2018|01099999999999");
         let card = parse(&f, true).unwrap();
         assert!(card.warnings.iter().any(|w| w.field == "management_code"));
     }

@@ -34,10 +34,8 @@ pub fn looks_like(fields: &[&str]) -> bool {
 pub fn parse(fields: &[&str]) -> Result<CccdCard, Rejection> {
     let citizen_id = fields.first().copied().unwrap_or_default().to_string();
     let get = |i: usize| fields.get(i).copied().filter(|f| !f.is_empty());
-    let (birth_at, birth_date) = [3, 2]
-        .into_iter()
-        .find_map(|i| Some((i, parse_dmy_compact(get(i)?)?)))
-        .ok_or_else(|| {
+    let (birth_at, birth_date) =
+        [3, 2].into_iter().find_map(|i| Some((i, parse_dmy_compact(get(i)?)?))).ok_or_else(|| {
             Rejection::unreadable(
                 "Mã QR căn cước không có ngày sinh hợp lệ (ddMMyyyy); hãy quét lại.",
                 "The citizen-id QR has no valid birth date (ddMMyyyy); scan again.",
@@ -45,11 +43,7 @@ pub fn parse(fields: &[&str]) -> Result<CccdCard, Rejection> {
         })?;
     let layout = Layout::Cccd(fields.len());
     let mut warnings = Vec::new();
-    let old_id = if birth_at == 3 {
-        get(1).map(str::to_string)
-    } else {
-        None
-    };
+    let old_id = if birth_at == 3 { get(1).map(str::to_string) } else { None };
     if let Some(old) = &old_id
         && !is_digits(old, 9)
         && !is_digits(old, 12)
@@ -122,11 +116,7 @@ fn cross_check_id(mut card: CccdCard) -> CccdCard {
     };
     let code = i32::from(code.wrapping_sub(b'0'));
     let century = 1900 + (code / 2) * 100;
-    let sex = if code % 2 == 0 {
-        Sex::Male
-    } else {
-        Sex::Female
-    };
+    let sex = if code % 2 == 0 { Sex::Male } else { Sex::Female };
     let year_ok = yy.parse::<i32>().ok().map(|yy| century + yy) == Some(card.birth_date.year());
     let sex_ok = card.sex.is_none_or(|s| s == sex);
     if !(year_ok && sex_ok) {
@@ -149,10 +139,7 @@ mod tests {
 
     #[test]
     fn six_field_variant_finds_the_birth_date() {
-        let card = parse(&fields(
-            "001090123456|Nguyễn Văn An|01011990|Nam|Hà Nội|15042021",
-        ))
-        .unwrap();
+        let card = parse(&fields("001090123456|Nguyễn Văn An|01011990|Nam|Hà Nội|15042021")).unwrap();
         assert_eq!(card.layout, Layout::Cccd(6));
         assert_eq!(card.old_id, None);
         assert_eq!(card.full_name, "Nguyễn Văn An");
@@ -163,20 +150,12 @@ mod tests {
     #[test]
     fn id_digits_are_cross_checked() {
         // Digit 4 = 2 means born in the 2000s, male: contradicts 1990.
-        let card = parse(&fields(
-            "001290123456||Nguyễn Văn An|01011990|Nam|Hà Nội|15042021",
-        ))
-        .unwrap();
+        let card = parse(&fields("001290123456||Nguyễn Văn An|01011990|Nam|Hà Nội|15042021")).unwrap();
         assert!(card.warnings.iter().any(|w| w.field == "citizen_id"));
     }
 
     #[test]
     fn garbled_name_is_unreadable() {
-        assert!(
-            parse(&fields(
-                "001090123456||Nguyá»…n VÄƒn An|01011990|Nam|Hà Nội|15042021"
-            ))
-            .is_err()
-        );
+        assert!(parse(&fields("001090123456||Nguyá»…n VÄƒn An|01011990|Nam|Hà Nội|15042021")).is_err());
     }
 }

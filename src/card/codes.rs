@@ -34,11 +34,7 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 
 fn provinces() -> &'static HashMap<&'static str, &'static str> {
     static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        rows(PROVINCES_TSV)
-            .filter_map(|r| Some((*r.first()?, *r.get(1)?)))
-            .collect()
-    })
+    MAP.get_or_init(|| rows(PROVINCES_TSV).filter_map(|r| Some((*r.first()?, *r.get(1)?))).collect())
 }
 
 fn groups() -> &'static HashMap<&'static str, Group> {
@@ -46,11 +42,7 @@ fn groups() -> &'static HashMap<&'static str, Group> {
     MAP.get_or_init(|| {
         rows(GROUPS_TSV)
             .filter_map(|r| {
-                let benefits = r
-                    .get(1)?
-                    .split(',')
-                    .filter_map(|b| b.trim().parse().ok())
-                    .collect();
+                let benefits = r.get(1)?.split(',').filter_map(|b| b.trim().parse().ok()).collect();
                 let agency = match r.get(2).copied() {
                     Some("mod") => Agency::Defence,
                     Some("mps") => Agency::PublicSecurity,

@@ -51,11 +51,7 @@ fn all_digits(s: &str) -> bool {
 }
 
 fn number(s: &str) -> Option<u32> {
-    if all_digits(s) && s.len() <= 4 {
-        s.parse().ok()
-    } else {
-        None
-    }
+    if all_digits(s) && s.len() <= 4 { s.parse().ok() } else { None }
 }
 
 fn checked(year: u32, month: u32, day: u32) -> Option<NaiveDate> {
@@ -131,14 +127,8 @@ mod tests {
     fn birth_dates_keep_their_precision() {
         assert_eq!(BirthDate::parse_bhyt("1950"), Some(BirthDate::Year(1950)));
         assert_eq!(BirthDate::parse_bhyt("1950").unwrap().to_string(), "1950");
-        assert_eq!(
-            BirthDate::parse_bhyt("05/03/1994").unwrap().to_string(),
-            "1994-03-05"
-        );
-        assert_eq!(
-            BirthDate::parse_any("1994-03-05"),
-            Some(BirthDate::Full(ymd(1994, 3, 5)))
-        );
+        assert_eq!(BirthDate::parse_bhyt("05/03/1994").unwrap().to_string(), "1994-03-05");
+        assert_eq!(BirthDate::parse_any("1994-03-05"), Some(BirthDate::Full(ymd(1994, 3, 5))));
         assert_eq!(BirthDate::parse_bhyt("19a0"), None);
     }
 }

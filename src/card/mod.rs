@@ -127,11 +127,7 @@ pub struct Detection {
 
 impl Detection {
     fn rejected(kind: Kind, layout: Option<Layout>, why: Rejection) -> Detection {
-        Detection {
-            kind,
-            layout,
-            result: Err(why),
-        }
+        Detection { kind, layout, result: Err(why) }
     }
 }
 
@@ -153,23 +149,21 @@ pub fn detect(input: &str) -> Detection {
         return Detection::rejected(
             Kind::Unknown,
             None,
-            Rejection::unreadable(
-                "Không có dữ liệu; hãy quét lại.",
-                "Nothing was read; scan again.",
-            ),
+            Rejection::unreadable("Không có dữ liệu; hãy quét lại.", "Nothing was read; scan again."),
         );
     }
     if !cleaned.contains('|') {
-        let result = number::classify_typed(&cleaned);
-        let layout = result
-            .as_ref()
-            .ok()
-            .map(|n| Card::Number(n.clone()).layout());
-        return Detection {
-            kind: Kind::Number,
-            layout,
-            result: result.map(Card::Number),
+        let result = number::classify_typed(&cleaned).map(Card::Number);
+        let layout = match &result {
+            Ok(card) => Some(card.layout()),
+            // A card-code rejection (051/052/053) still tells what was being typed.
+            Err(why) if why.code != RejectCode::Unreadable => Some(Layout::CardCode),
+            Err(_) => None,
         };
+        // Text that is neither a number nor a card-code attempt (a URL, a word) is of no known kind.
+        let number_like = layout.is_some() || cleaned.bytes().all(|b| b.is_ascii_digit() || b == b' ');
+        let kind = if number_like { Kind::Number } else { Kind::Unknown };
+        return Detection { kind, layout, result };
     }
     let mut fields: Vec<&str> = cleaned.split('|').map(str::trim).collect();
     let terminated = fields.last() == Some(&"$");
@@ -199,9 +193,5 @@ pub fn detect(input: &str) -> Detection {
 
 fn from_result(kind: Kind, result: Result<Card, Rejection>) -> Detection {
     let layout = result.as_ref().ok().map(Card::layout);
-    Detection {
-        kind,
-        layout,
-        result,
-    }
+    Detection { kind, layout, result }
 }

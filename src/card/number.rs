@@ -20,34 +20,18 @@ impl CardCode {
             return Err(Rejection::new(
                 RejectCode::CardCode,
                 format!("Mã thẻ phải có 15 ký tự, đang có {}.", chars.len()),
-                format!(
-                    "A card code has 15 characters; this one has {}.",
-                    chars.len()
-                ),
+                format!("A card code has 15 characters; this one has {}.", chars.len()),
             ));
         }
         for (i, c) in chars.iter().enumerate() {
-            let ok = if i < 2 {
-                c.is_ascii_uppercase()
-            } else {
-                c.is_ascii_digit()
-            };
+            let ok = if i < 2 { c.is_ascii_uppercase() } else { c.is_ascii_digit() };
             if !ok {
-                let (kind_vi, kind_en) = if i < 2 {
-                    ("chữ cái", "a letter")
-                } else {
-                    ("chữ số", "a digit")
-                };
+                let (kind_vi, kind_en) =
+                    if i < 2 { ("chữ cái", "a letter") } else { ("chữ số", "a digit") };
                 return Err(Rejection::new(
                     RejectCode::CardCode,
-                    format!(
-                        "Ký tự thứ {} của mã thẻ phải là {kind_vi}, đang là “{c}”.",
-                        i + 1
-                    ),
-                    format!(
-                        "Character {} of the card code must be {kind_en}, not “{c}”.",
-                        i + 1
-                    ),
+                    format!("Ký tự thứ {} của mã thẻ phải là {kind_vi}, đang là “{c}”.", i + 1),
+                    format!("Character {} of the card code must be {kind_en}, not “{c}”.", i + 1),
                 ));
             }
         }
@@ -55,40 +39,22 @@ impl CardCode {
         if codes::group(code.group()).is_none() {
             return Err(Rejection::new(
                 RejectCode::CardCode,
-                format!(
-                    "Mã đối tượng “{}” (ký tự thứ 1, 2) không có trong danh mục.",
-                    code.group()
-                ),
-                format!(
-                    "Group code “{}” (characters 1–2) is not a known group.",
-                    code.group()
-                ),
+                format!("Mã đối tượng “{}” (ký tự thứ 1, 2) không có trong danh mục.", code.group()),
+                format!("Group code “{}” (characters 1–2) is not a known group.", code.group()),
             ));
         }
         if !(1..=5).contains(&code.benefit()) {
             return Err(Rejection::new(
                 RejectCode::Benefit,
-                format!(
-                    "Mã quyền lợi (ký tự thứ 3) phải từ 1 đến 5, đang là “{}”.",
-                    code.benefit()
-                ),
-                format!(
-                    "The benefit code (character 3) must be 1 to 5, not “{}”.",
-                    code.benefit()
-                ),
+                format!("Mã quyền lợi (ký tự thứ 3) phải từ 1 đến 5, đang là “{}”.", code.benefit()),
+                format!("The benefit code (character 3) must be 1 to 5, not “{}”.", code.benefit()),
             ));
         }
         if codes::province_name(code.province()).is_none() {
             return Err(Rejection::new(
                 RejectCode::Province,
-                format!(
-                    "Mã tỉnh cấp thẻ (ký tự thứ 4, 5) “{}” không đúng.",
-                    code.province()
-                ),
-                format!(
-                    "Province code “{}” (characters 4–5) is not a province.",
-                    code.province()
-                ),
+                format!("Mã tỉnh cấp thẻ (ký tự thứ 4, 5) “{}” không đúng.", code.province()),
+                format!("Province code “{}” (characters 4–5) is not a province.", code.province()),
             ));
         }
         Ok(code)
@@ -136,13 +102,13 @@ pub enum TypedNumber {
 
 /// Classifies a typed number after removing spaces and upper-casing letters (spec §1.2).
 pub fn classify_typed(input: &str) -> Result<TypedNumber, Rejection> {
-    let s: String = input
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect();
-    let letters_first = s.chars().take(2).any(|c| c.is_alphabetic());
-    if letters_first || s.chars().count() == 15 {
+    let s: String = input.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
+    // A card-code attempt: exactly 15 characters, or letters and digits only with a letter first and a
+    // digit somewhere (`DN40101`). Other text (a URL, a word) is not a number at all.
+    let code_like = s.chars().all(|c| c.is_ascii_alphanumeric())
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.contains(|c: char| c.is_ascii_digit());
+    if code_like || s.chars().count() == 15 {
         return CardCode::parse(&s).map(TypedNumber::CardCode);
     }
     if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
@@ -151,9 +117,7 @@ pub fn classify_typed(input: &str) -> Result<TypedNumber, Rejection> {
             12 => Ok(TypedNumber::CitizenId(s)),
             9 => Ok(TypedNumber::OldId(s)),
             n => Err(Rejection::unreadable(
-                format!(
-                    "Số có {n} chữ số. Cần 10 số (mã số BHXH), 12 số (CCCD) hoặc mã thẻ 15 ký tự."
-                ),
+                format!("Số có {n} chữ số. Cần 10 số (mã số BHXH), 12 số (CCCD) hoặc mã thẻ 15 ký tự."),
                 format!(
                     "This number has {n} digits. Type 10 digits (BHXH number), 12 digits (citizen id) \
                      or the 15-character card code."
@@ -185,10 +149,7 @@ mod tests {
     #[test]
     fn card_code_parts() {
         let c = CardCode::parse("HS4010123456780").unwrap();
-        assert_eq!(
-            (c.group(), c.benefit(), c.province(), c.bhxh_number()),
-            ("HS", 4, "01", "0123456780")
-        );
+        assert_eq!((c.group(), c.benefit(), c.province(), c.bhxh_number()), ("HS", 4, "01", "0123456780"));
     }
 
     #[test]
@@ -207,37 +168,16 @@ mod tests {
 
     #[test]
     fn typed_numbers_by_shape() {
-        assert!(matches!(
-            classify_typed(" dn4 010123456789 "),
-            Ok(TypedNumber::CardCode(_))
-        ));
-        assert_eq!(
-            classify_typed("0123456789"),
-            Ok(TypedNumber::Bhxh("0123456789".into()))
-        );
-        assert_eq!(
-            classify_typed("001090123456"),
-            Ok(TypedNumber::CitizenId("001090123456".into()))
-        );
-        assert_eq!(
-            classify_typed("012345678"),
-            Ok(TypedNumber::OldId("012345678".into()))
-        );
-        assert_eq!(
-            classify_typed("12345").unwrap_err().code,
-            RejectCode::Unreadable
-        );
-        assert_eq!(
-            classify_typed("DN40").unwrap_err().code,
-            RejectCode::CardCode
-        );
-        assert_eq!(
-            classify_typed("hello world!").unwrap_err().code,
-            RejectCode::CardCode
-        );
-        assert_eq!(
-            classify_typed("+-*").unwrap_err().code,
-            RejectCode::Unreadable
-        );
+        assert!(matches!(classify_typed(" dn4 010123456789 "), Ok(TypedNumber::CardCode(_))));
+        assert_eq!(classify_typed("0123456789"), Ok(TypedNumber::Bhxh("0123456789".into())));
+        assert_eq!(classify_typed("001090123456"), Ok(TypedNumber::CitizenId("001090123456".into())));
+        assert_eq!(classify_typed("012345678"), Ok(TypedNumber::OldId("012345678".into())));
+        assert_eq!(classify_typed("12345").unwrap_err().code, RejectCode::Unreadable);
+        assert_eq!(classify_typed("DN40").unwrap_err().code, RejectCode::CardCode);
+        assert_eq!(classify_typed("D N 4 0").unwrap_err().code, RejectCode::CardCode);
+        assert_eq!(classify_typed("hello world!").unwrap_err().code, RejectCode::Unreadable);
+        assert_eq!(classify_typed("https://x.invalid/1").unwrap_err().code, RejectCode::Unreadable);
+        assert_eq!(classify_typed("ĐN4010123456789").unwrap_err().code, RejectCode::CardCode);
+        assert_eq!(classify_typed("+-*").unwrap_err().code, RejectCode::Unreadable);
     }
 }

@@ -44,11 +44,7 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(code: RejectCode, vi: impl Into<String>, en: impl Into<String>) -> Rejection {
-        Rejection {
-            code,
-            detail_vi: vi.into(),
-            detail_en: en.into(),
-        }
+        Rejection { code, detail_vi: vi.into(), detail_en: en.into() }
     }
 
     pub fn unreadable(vi: impl Into<String>, en: impl Into<String>) -> Rejection {
@@ -75,11 +71,7 @@ pub struct Warning {
 
 impl Warning {
     pub fn new(field: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Warning {
-        Warning {
-            field,
-            message_vi: vi.into(),
-            message_en: en.into(),
-        }
+        Warning { field, message_vi: vi.into(), message_en: en.into() }
     }
 }
 

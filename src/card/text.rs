@@ -11,10 +11,7 @@ pub const MAX_PAYLOAD_CHARS: usize = 8_000;
 /// Removes what scanners and pastes add around a payload (NUL, CR, LF, a byte-order mark, outer
 /// spaces) and normalises the rest to Unicode NFC.
 pub fn clean(input: &str) -> String {
-    let kept: String = input
-        .chars()
-        .filter(|c| !matches!(c, '\0' | '\r' | '\n' | '\u{feff}'))
-        .collect();
+    let kept: String = input.chars().filter(|c| !matches!(c, '\0' | '\r' | '\n' | '\u{feff}')).collect();
     kept.trim().nfc().collect()
 }
 
@@ -35,13 +32,11 @@ pub fn decode_hex_utf8(field: &str) -> Result<String, HexError> {
     if !digits.iter().all(u8::is_ascii_hexdigit) {
         return Err(HexError::NotHex);
     }
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(HexError::OddLength);
     }
-    let bytes: Vec<u8> = digits
-        .chunks_exact(2)
-        .map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1]))
-        .collect();
+    let bytes: Vec<u8> =
+        digits.chunks_exact(2).map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1])).collect();
     let text = String::from_utf8(bytes).map_err(|_| HexError::NotUtf8)?;
     Ok(text.nfc().collect())
 }
@@ -58,9 +53,8 @@ fn hex_value(digit: u8) -> u8 {
 /// Marks that Vietnamese writing puts on a Latin base letter, after canonical decomposition:
 /// five tone marks (grave, acute, tilde, hook above, dot below) and three vowel marks
 /// (circumflex, breve, horn).
-const VIETNAMESE_MARKS: [char; 8] = [
-    '\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}', '\u{0302}', '\u{0306}', '\u{031B}',
-];
+const VIETNAMESE_MARKS: [char; 8] =
+    ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}', '\u{0302}', '\u{0306}', '\u{031B}'];
 
 /// Longest personal name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -93,11 +87,7 @@ pub fn fold_name(name: &str) -> String {
 
 /// [`fold_name`] without diacritics (đ becomes d): for search, never for deciding identity.
 pub fn fold_name_ascii(name: &str) -> String {
-    fold_name(name)
-        .nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .map(|c| if c == 'đ' { 'd' } else { c })
-        .collect()
+    fold_name(name).nfd().filter(|c| !is_combining_mark(*c)).map(|c| if c == 'đ' { 'd' } else { c }).collect()
 }
 
 /// How two renderings of a person's name relate (spec §6.3).
@@ -155,18 +145,9 @@ mod tests {
 
     #[test]
     fn names_compare_like_the_vss_gateway() {
-        assert_eq!(
-            compare_names("NGUYỄN  văn an", "Nguyễn Văn An"),
-            NameMatch::Same
-        );
-        assert_eq!(
-            compare_names("Nguyen Van An", "Nguyễn Văn An"),
-            NameMatch::FirstLetterOnly
-        );
-        assert_eq!(
-            compare_names("Dang Van An", "Đặng Văn An"),
-            NameMatch::Different
-        );
+        assert_eq!(compare_names("NGUYỄN  văn an", "Nguyễn Văn An"), NameMatch::Same);
+        assert_eq!(compare_names("Nguyen Van An", "Nguyễn Văn An"), NameMatch::FirstLetterOnly);
+        assert_eq!(compare_names("Dang Van An", "Đặng Văn An"), NameMatch::Different);
         assert_eq!(fold_name_ascii("Đặng Văn Ân"), "dang van an");
     }
 }

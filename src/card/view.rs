@@ -8,6 +8,7 @@ use serde::Serialize;
 /// A card as the CLI and the exports print it. Every key of its kind is always present.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // short-lived, built only to be printed
 pub enum CardView {
     Bhyt(BhytView),
     Cccd(CccdView),

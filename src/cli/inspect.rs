@@ -32,8 +32,7 @@ pub struct CheckArgs {
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    card::date::parse_iso(s)
-        .ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
+    card::date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
 }
 
 fn parse_facility(s: &str) -> Result<String, String> {
@@ -41,9 +40,7 @@ fn parse_facility(s: &str) -> Result<String, String> {
     if code.len() == 5 && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(code)
     } else {
-        Err(format!(
-            "mã cơ sở phải có 5 ký tự / a facility code has 5 characters: {s}"
-        ))
+        Err(format!("mã cơ sở phải có 5 ký tự / a facility code has 5 characters: {s}"))
     }
 }
 
@@ -58,21 +55,14 @@ fn inputs(args: &InputArgs) -> Result<Vec<String>, String> {
         .map_err(|e| format!("không đọc được đầu vào / cannot read standard input: {e}"))?;
     // Scanners and pastes may carry invalid UTF-8: replace it, then let the parser reject it.
     let text = String::from_utf8_lossy(&bytes);
-    Ok(text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect())
+    Ok(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect())
 }
 
 fn report_rejection(d: &Detection) -> bool {
     match &d.result {
         Ok(_) => false,
         Err(why) => {
-            eprintln!(
-                "tiepdon: không dùng được / rejected: {} — {}",
-                why.detail_vi, why.detail_en
-            );
+            eprintln!("tiepdon: không dùng được / rejected: {} — {}", why.detail_vi, why.detail_en);
             true
         }
     }
@@ -89,11 +79,7 @@ fn run<F: FnMut(&Detection)>(args: &InputArgs, mut emit: F) -> Outcome {
         rejected |= report_rejection(&detection);
         emit(&detection);
     }
-    if rejected {
-        Outcome::Rejected
-    } else {
-        Outcome::Done
-    }
+    if rejected { Outcome::Rejected } else { Outcome::Done }
 }
 
 pub fn parse(args: &InputArgs) -> Outcome {
@@ -120,9 +106,6 @@ pub fn check(args: &CheckArgs) -> Outcome {
     };
     run(&args.input, |d| {
         let verdict = coverage::assess(d, None, &clinic, at);
-        print_json(&CheckReport {
-            parse: ParseReport::from(d),
-            verdict,
-        });
+        print_json(&CheckReport { parse: ParseReport::from(d), verdict });
     })
 }

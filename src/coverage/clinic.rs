@@ -42,10 +42,7 @@ impl Default for Clinic {
 impl Clinic {
     /// A clinic with this facility code and the default thresholds.
     pub fn with_facility(code: &str) -> Clinic {
-        Clinic {
-            facility_code: Some(code.to_ascii_uppercase()),
-            ..Clinic::default()
-        }
+        Clinic { facility_code: Some(code.to_ascii_uppercase()), ..Clinic::default() }
     }
 
     /// The province (first 2 characters of the facility code).

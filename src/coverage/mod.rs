@@ -148,15 +148,6 @@ pub fn assess(
 }
 
 fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Reason>) {
-    let with_code = |code: Code, value: Option<&str>| {
-        Reason::new(
-            code,
-            &Args {
-                code: value.map(str::to_string),
-                ..Args::default()
-            },
-        )
-    };
     match f.status {
         RecordStatus::Active => {}
         RecordStatus::Revoked => out.push(Reason::plain(Code::Revoked)),
@@ -169,51 +160,7 @@ fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Re
         })),
         RecordStatus::Replaced => {}
     }
-    let in_window = match (f.valid_from, f.valid_to) {
-        (None, _) => {
-            out.push(Reason::plain(Code::NotFound).with_detail(
-                "Dữ liệu không có ngày bắt đầu hạn thẻ.",
-                "The data has no validity start date.",
-            ));
-            false
-        }
-        (Some(from), _) if day < from => {
-            out.push(Reason::plain(Code::NotYetValid).with_detail(
-                &format!("Hạn thẻ từ {}.", from.format("%d/%m/%Y")),
-                &format!("Valid from {from}."),
-            ));
-            false
-        }
-        (_, Some(to)) if day > to => {
-            out.push(Reason::plain(Code::Expired).with_detail(
-                &format!("Hạn thẻ đến {}.", to.format("%d/%m/%Y")),
-                &format!("Valid until {to}."),
-            ));
-            false
-        }
-        (_, Some(to)) => {
-            let n = (to - day).num_days();
-            if n <= clinic.expiry_warning_days {
-                out.push(Reason::new(
-                    Code::ExpiringSoon,
-                    &Args {
-                        n: Some(n),
-                        ..Args::default()
-                    },
-                ));
-            }
-            true
-        }
-        (_, None) => true,
-    };
-    if f.status == RecordStatus::Replaced {
-        let code = if in_window {
-            Code::ReplacedStillValid
-        } else {
-            Code::ReplacedExpired
-        };
-        out.push(with_code(code, f.replaced_by.as_deref()));
-    }
+    validity_reasons(f, clinic, day, out);
     match &f.card_code {
         None => out.push(Reason::plain(Code::BenefitUnknown)),
         Some(c) => match codes::group(c.group()).map(|g| g.agency) {
@@ -227,28 +174,18 @@ fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Re
     if let Some(route) = route::propose(f.facility.as_deref(), clinic)
         && route != Route::SameFacility
     {
-        out.push(with_code(Code::OtherFacility, f.facility.as_deref()));
+        let args = Args { code: f.facility.clone(), ..Args::default() };
+        out.push(Reason::new(Code::OtherFacility, &args));
     }
     if let Some(d) = f.five_year.filter(|d| *d <= day) {
         let date = d.format("%d/%m/%Y").to_string();
-        out.push(Reason::new(
-            Code::FiveYearsReached,
-            &Args {
-                date: Some(date),
-                ..Args::default()
-            },
-        ));
+        out.push(Reason::new(Code::FiveYearsReached, &Args { date: Some(date), ..Args::default() }));
     }
     match (f.source, f.as_of) {
-        (Source::Qr, _) => {
-            out.push(Reason::plain(Code::CardOnly).with_status(clinic.card_only_status))
-        }
+        (Source::Qr, _) => out.push(Reason::plain(Code::CardOnly).with_status(clinic.card_only_status)),
         (Source::Roster, Some(as_of)) => {
             let n = (day - as_of).num_days();
-            let args = Args {
-                n: Some(n),
-                ..Args::default()
-            };
+            let args = Args { n: Some(n), ..Args::default() };
             if n > clinic.stale_limit_days {
                 out.push(Reason::new(Code::DataTooOld, &args));
             } else if n > clinic.stale_warning_days {
@@ -259,14 +196,55 @@ fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Re
     }
 }
 
+/// The validity window on the visit day (spec §5.2), and for a replaced card whether the old one still
+/// runs (004) or not (003, which then decides instead of 010).
+fn validity_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Reason>) {
+    let replaced = f.status == RecordStatus::Replaced;
+    let replacement = Args { code: f.replaced_by.clone(), ..Args::default() };
+    match (f.valid_from, f.valid_to) {
+        (None, _) => {
+            out.push(Reason::plain(Code::NotFound).with_detail(
+                "Dữ liệu không có ngày bắt đầu hạn thẻ.",
+                "The data has no validity start date.",
+            ))
+        }
+        (Some(from), _) if day < from => out.push(Reason::plain(Code::NotYetValid).with_detail(
+            &format!("Hạn thẻ từ {}.", from.format("%d/%m/%Y")),
+            &format!("Valid from {from}."),
+        )),
+        (_, Some(to)) if day > to => {
+            let code = if replaced { Code::ReplacedExpired } else { Code::Expired };
+            out.push(Reason::new(code, &replacement).with_detail(
+                &format!("Hạn thẻ đến {}.", to.format("%d/%m/%Y")),
+                &format!("Valid until {to}."),
+            ));
+        }
+        (_, to) => {
+            if replaced {
+                out.push(Reason::new(Code::ReplacedStillValid, &replacement));
+            }
+            let Some(to) = to else { return };
+            let n = (to - day).num_days();
+            if n <= clinic.expiry_warning_days {
+                let reason = Reason::new(Code::ExpiringSoon, &Args { n: Some(n), ..Args::default() });
+                out.push(if n == 0 {
+                    reason.with_detail(
+                        "Hôm nay là ngày cuối cùng thẻ còn giá trị.",
+                        "Today is the card's last valid day.",
+                    )
+                } else {
+                    reason
+                });
+            }
+        }
+    }
+}
+
 /// Compares the presented identity with the record's (VSS 060 / 061 / 070).
 fn identity_reasons(card: &Card, record: &CoverageRecord, out: &mut Vec<Reason>) {
     let (name, birth) = match card {
         Card::Bhyt(b) => (b.full_name.as_deref(), b.birth_date),
-        Card::Cccd(c) => (
-            Some(c.full_name.as_str()),
-            Some(BirthDate::Full(c.birth_date)),
-        ),
+        Card::Cccd(c) => (Some(c.full_name.as_str()), Some(BirthDate::Full(c.birth_date))),
         Card::Number(_) => return,
     };
     if let (Some(a), Some(b)) = (name, record.full_name.as_deref()) {
@@ -288,17 +266,8 @@ fn identity_reasons(card: &Card, record: &CoverageRecord, out: &mut Vec<Reason>)
 }
 
 /// Orders the reasons (deciding one first), picks the status, and fills the verdict's facts.
-fn conclude(
-    mut reasons: Vec<Reason>,
-    facts: Option<&Facts>,
-    clinic: &Clinic,
-    at: NaiveDateTime,
-) -> Verdict {
-    let status = reasons
-        .iter()
-        .filter_map(|r| r.status)
-        .max()
-        .unwrap_or(Status::Eligible);
+fn conclude(mut reasons: Vec<Reason>, facts: Option<&Facts>, clinic: &Clinic, at: NaiveDateTime) -> Verdict {
+    let status = reasons.iter().filter_map(|r| r.status).max().unwrap_or(Status::Eligible);
     if status == Status::Eligible {
         reasons.insert(0, Reason::plain(Code::Valid));
     } else if let Some(i) = reasons.iter().position(|r| r.status == Some(status)) {
@@ -321,9 +290,7 @@ fn conclude(
         benefit_percent: benefit_level.and_then(codes::benefit_percent),
         valid_from: facts.and_then(|f| f.valid_from),
         valid_to: facts.and_then(|f| f.valid_to),
-        days_left: facts
-            .and_then(|f| f.valid_to)
-            .map(|to| (to - day).num_days()),
+        days_left: facts.and_then(|f| f.valid_to).map(|to| (to - day).num_days()),
         route: facts.and_then(|f| route::propose(f.facility.as_deref(), clinic)),
         registered_facility: facts.and_then(|f| f.facility.clone()),
         clinic_facility: clinic.facility_code.clone(),

@@ -74,8 +74,7 @@ use Status::{CannotVerify as CV, Eligible as OK, EligibleWithWarning as WARN, No
 const REDUCED_NEXT_VI: &str =
     "Đề nghị xuất trình thẻ còn giá trị; nếu không, tiếp đón theo dịch vụ (tự chi trả).";
 const REDUCED_NEXT_EN: &str = "Ask for a current card; otherwise the general (self-pay) process.";
-const CHECK_ID_VI: &str =
-    "Kiểm tra giấy tờ tùy thân có ảnh; sửa thông tin hoặc báo người phụ trách.";
+const CHECK_ID_VI: &str = "Kiểm tra giấy tờ tùy thân có ảnh; sửa thông tin hoặc báo người phụ trách.";
 const CHECK_ID_EN: &str = "Check a photo ID; correct the record or refer to a supervisor.";
 const ARMED_VI: &str = "Kiểm tra thẻ và giấy tờ tùy thân có ảnh; dùng hạn thẻ in trên thẻ.";
 const ARMED_EN: &str = "Check the card and a photo ID; use the card's printed dates.";
@@ -84,14 +83,7 @@ const RETYPE_EN: &str = "Scan again or re-type the card code.";
 
 impl Code {
     fn entry(self) -> Entry {
-        let e = |code, status, vi, en, next_vi, next_en| Entry {
-            code,
-            status,
-            vi,
-            en,
-            next_vi,
-            next_en,
-        };
+        let e = |code, status, vi, en, next_vi, next_en| Entry { code, status, vi, en, next_vi, next_en };
         match self {
             Code::Valid => e(
                 "000",
@@ -261,14 +253,9 @@ impl Code {
                 "Đề nghị mở VssID hoặc xuất trình thẻ; tiếp đón theo số thẻ và tra cứu lại trực tuyến (NĐ 188 Đ38 k2).",
                 "Ask for VssID or the card; admit with the number and re-check online (NĐ 188 Đ38 k2).",
             ),
-            Code::BadCardCode => e(
-                "051",
-                Some(CV),
-                "Mã thẻ không đúng.",
-                "Card code incorrect.",
-                RETYPE_VI,
-                RETYPE_EN,
-            ),
+            Code::BadCardCode => {
+                e("051", Some(CV), "Mã thẻ không đúng.", "Card code incorrect.", RETYPE_VI, RETYPE_EN)
+            }
             Code::BadProvince => e(
                 "052",
                 Some(CV),
@@ -418,13 +405,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        let r = Reason::new(
-            Code::ExpiringSoon,
-            &Args {
-                n: Some(12),
-                ..Args::default()
-            },
-        );
+        let r = Reason::new(Code::ExpiringSoon, &Args { n: Some(12), ..Args::default() });
         assert_eq!(r.message_vi, "Thẻ sắp hết hạn (còn 12 ngày).");
         assert_eq!(r.message_en, "Card expires in 12 days.");
         assert_eq!(r.status, Some(Status::EligibleWithWarning));

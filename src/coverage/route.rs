@@ -56,10 +56,7 @@ mod tests {
         assert_eq!(propose(Some("79000"), &clinic), None);
         assert_eq!(propose(None, &clinic), None);
         assert_eq!(propose(Some("79034"), &Clinic::default()), None);
-        let hospital = Clinic {
-            primary_level: false,
-            ..clinic
-        };
+        let hospital = Clinic { primary_level: false, ..clinic };
         assert_eq!(propose(Some("79020"), &hospital), Some(Route::SelfReferred));
     }
 }

