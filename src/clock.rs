@@ -1,11 +1,30 @@
-//! Vietnam local time. The country keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
+//! Time for the desk. Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
+//! `TIEPDON_NOW` (RFC 3339, e.g. `2026-11-23T02:00:00Z`) pins the clock, for tests and demonstrations.
 
-use chrono::{Duration, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
 
 /// Offset of Asia/Ho_Chi_Minh from UTC, in hours.
 pub const VIETNAM_UTC_OFFSET_HOURS: i64 = 7;
 
+/// The environment variable that pins the clock.
+pub const NOW_VAR: &str = "TIEPDON_NOW";
+
+/// Now, in UTC, to the second (or the pinned time).
+pub fn now_utc() -> DateTime<Utc> {
+    std::env::var(NOW_VAR)
+        .ok()
+        .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now)
+        .trunc_subsecs(0)
+}
+
+/// Local (Vietnam) date and time of a UTC instant.
+pub fn to_vietnam(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc() + Duration::hours(VIETNAM_UTC_OFFSET_HOURS)
+}
+
 /// The current local date and time in Vietnam, to the second.
 pub fn vietnam_now() -> NaiveDateTime {
-    (Utc::now().naive_utc() + Duration::hours(VIETNAM_UTC_OFFSET_HOURS)).trunc_subsecs(0)
+    to_vietnam(now_utc())
 }

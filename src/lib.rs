@@ -9,3 +9,5 @@ pub mod card;
 pub mod cli;
 pub mod clock;
 pub mod coverage;
+pub mod demo;
+pub mod store;

@@ -1,16 +1,23 @@
 //! The command line: parses arguments (clap), runs one command, prints JSON lines on stdout and human
 //! messages on stderr. Business rules live in the library, never here.
 
+mod data;
+mod desk;
 mod inspect;
 
+use crate::store::{Store, StoreError};
 use clap::{Parser, Subcommand};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// tiếp đón — reception desk for BHYT / CCCD check-in.
 #[derive(Debug, Parser)]
 #[command(name = "tiepdon", version, about, long_about = None)]
 pub struct Cli {
+    /// The database file (default: tiepdon.db in the user's data directory).
+    #[arg(long, global = true, env = "TIEPDON_DB")]
+    pub db: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -19,28 +26,56 @@ pub struct Cli {
 pub enum Command {
     /// Tell what a payload or number is and print its fields as JSON.
     Parse(inspect::InputArgs),
-    /// Parse a payload or number and decide coverage for a visit date.
+    /// Parse a payload or number and decide coverage from the card alone (no database).
     Check(inspect::CheckArgs),
+    /// Import a coverage roster from CSV.
+    ImportRoster(data::ImportArgs),
+    /// Find a card by card code, BHXH number or citizen id, with its verdict.
+    Lookup(desk::LookupArgs),
+    /// Check a patient in: verdict, ticket number, visit recorded.
+    Checkin(desk::CheckinArgs),
+    /// Void a visit (it is kept, marked void, with the reason).
+    Void(desk::VoidArgs),
+    /// List a day's visits.
+    Visits(desk::VisitsArgs),
+    /// Show or change the clinic's settings.
+    #[command(subcommand)]
+    Settings(data::SettingsCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(data::AuditCommand),
+    /// Fill the database with invented demo records, or write them as a roster CSV.
+    DemoData(data::DemoArgs),
 }
 
-/// Exit code when an input was rejected (JSON still printed on stdout).
+/// Exit code when an input was rejected or a check-in refused (JSON still printed on stdout).
 pub const EXIT_REJECTED: u8 = 1;
-/// Exit code for a usage or environment error.
+/// Exit code for a usage, data or environment error.
 pub const EXIT_USAGE: u8 = 2;
 
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let db = cli.db.as_deref();
+    let outcome = match &cli.command {
         None => {
             // The window arrives in a later issue; until then, say what can be done.
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let _ = cmd.print_help();
-            ExitCode::SUCCESS
+            Outcome::Done
         }
-        Some(Command::Parse(args)) => finish(inspect::parse(&args)),
-        Some(Command::Check(args)) => finish(inspect::check(&args)),
-    }
+        Some(Command::Parse(args)) => inspect::parse(args),
+        Some(Command::Check(args)) => inspect::check(args),
+        Some(Command::ImportRoster(args)) => data::import_roster(db, args),
+        Some(Command::Lookup(args)) => desk::lookup(db, args),
+        Some(Command::Checkin(args)) => desk::checkin(db, args),
+        Some(Command::Void(args)) => desk::void(db, args),
+        Some(Command::Visits(args)) => desk::list_visits(db, args),
+        Some(Command::Settings(cmd)) => data::settings(db, cmd),
+        Some(Command::Audit(cmd)) => data::audit_cmd(db, cmd),
+        Some(Command::DemoData(args)) => data::demo_data(db, args),
+    };
+    finish(outcome)
 }
 
 /// What a command ended with.
@@ -62,6 +97,38 @@ fn finish(outcome: Outcome) -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// A store error as the command's outcome.
+fn fail(e: StoreError) -> Outcome {
+    Outcome::Failed(e.to_string())
+}
+
+/// Opens the database given by `--db`, or the default one.
+fn open_store(db: Option<&Path>) -> Result<Store, Outcome> {
+    let path = match db {
+        Some(p) => p.to_path_buf(),
+        None => Store::default_path().ok_or_else(|| {
+            Outcome::Failed("không tìm thấy thư mục dữ liệu; dùng --db / no data directory found; use --db".into())
+        })?,
+    };
+    Store::open(&path).map_err(fail)
+}
+
+/// The operator to attribute a write to: as given, else the system user. Names are 1–100 printable
+/// characters.
+fn operator_name(given: Option<&str>) -> Result<String, Outcome> {
+    let name = given
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".to_string());
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(Outcome::Failed(
+            "tên người trực không hợp lệ (1–100 ký tự) / the operator name must be 1–100 printable characters".into(),
+        ));
+    }
+    Ok(name)
 }
 
 /// Prints one JSON object on its own line. A closed stdout (e.g. `| head`) is not an error worth a panic.

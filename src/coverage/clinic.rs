@@ -11,6 +11,8 @@ pub struct Clinic {
     /// This facility's 5-character code (MA_CSKCB); `None` until configured (then no route is proposed).
     pub facility_code: Option<String>,
     pub name: String,
+    /// The clinic's province code; `None` means the first 2 characters of the facility code.
+    pub province: Option<String>,
     /// True for a commune / general clinic / district-level facility (spec §5.4: same-province cards are
     /// then category 1.2, not self-referral).
     pub primary_level: bool,
@@ -30,6 +32,7 @@ impl Default for Clinic {
         Clinic {
             facility_code: None,
             name: "Phòng khám".to_string(),
+            province: None,
             primary_level: true,
             expiry_warning_days: 30,
             stale_warning_days: 30,
@@ -45,8 +48,8 @@ impl Clinic {
         Clinic { facility_code: Some(code.to_ascii_uppercase()), ..Clinic::default() }
     }
 
-    /// The province (first 2 characters of the facility code).
+    /// The clinic's province: as configured, else the first 2 characters of the facility code.
     pub fn province_code(&self) -> Option<&str> {
-        self.facility_code.as_deref().and_then(|c| c.get(..2))
+        self.province.as_deref().or_else(|| self.facility_code.as_deref().and_then(|c| c.get(..2)))
     }
 }

@@ -1,0 +1,219 @@
+//! Data-management commands: `import-roster`, `demo-data`, `settings`, `audit verify`.
+
+use super::{Outcome, fail, open_store, operator_name, print_json};
+use crate::card::date;
+use crate::clock;
+use crate::demo;
+use crate::store::import::{self, Mode, Options};
+use crate::store::{audit, settings};
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The roster CSV (UTF-8, header row; see README for the columns).
+    pub file: PathBuf,
+    /// Drop the previously imported roster first (cards learned from scans stay).
+    #[arg(long, conflicts_with = "merge")]
+    pub replace: bool,
+    /// Add new cards and update known ones (the default).
+    #[arg(long)]
+    pub merge: bool,
+    /// Import the good rows and write the bad ones to the reject file, instead of importing nothing.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Where `--skip-bad` writes bad rows (default: FILE.rejects.csv).
+    #[arg(long)]
+    pub reject_file: Option<PathBuf>,
+    /// `as_of` for rows that leave it empty, YYYY-MM-DD.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    #[arg(long, env = "TIEPDON_OPERATOR")]
+    pub operator: Option<String>,
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    // Drawn on stderr only when it is a terminal.
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} ({eta})") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn import_roster(db: Option<&Path>, args: &ImportArgs) -> Outcome {
+    let operator = match operator_name(args.operator.as_deref()) {
+        Ok(o) => o,
+        Err(o) => return o,
+    };
+    let mut store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let reject_file = args.reject_file.clone().unwrap_or_else(|| {
+        let mut name = args.file.clone().into_os_string();
+        name.push(".rejects.csv");
+        PathBuf::from(name)
+    });
+    let opts = Options {
+        mode: if args.replace { Mode::Replace } else { Mode::Merge },
+        skip_bad: args.skip_bad,
+        reject_file: Some(reject_file),
+        default_as_of: args.as_of,
+    };
+    let bar = progress_bar(0);
+    let mut progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let result = import::import(&mut store, &args.file, &opts, &operator, clock::now_utc(), &mut progress);
+    bar.finish_and_clear();
+    match result {
+        Ok(summary) => {
+            for c in &summary.unknown_columns {
+                eprintln!("tiepdon: bỏ qua cột không biết / ignored unknown column: {c}");
+            }
+            for b in summary.bad_rows.iter().take(20) {
+                eprintln!("tiepdon: dòng / line {}: {} / {}", b.line, b.reason_vi, b.reason_en);
+            }
+            if summary.rejected > 20 {
+                eprintln!("tiepdon: … {} dòng lỗi / bad rows in all", summary.rejected);
+            }
+            if !summary.committed {
+                eprintln!(
+                    "tiepdon: không nhập gì vì có {} dòng lỗi (dùng --skip-bad để nhập các dòng đúng) / nothing imported: \
+                     {} bad rows (use --skip-bad to import the good ones)",
+                    summary.rejected, summary.rejected
+                );
+            }
+            let ok = summary.committed && summary.rejected == 0;
+            print_json(&summary);
+            if ok { Outcome::Done } else { Outcome::Rejected }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// How many invented roster records.
+    #[arg(long, default_value_t = 200)]
+    pub cards: u64,
+    /// Seed of the generator (the same seed gives the same people).
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Write a roster CSV to this file instead of filling the database.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+pub fn demo_data(db: Option<&Path>, args: &DemoArgs) -> Outcome {
+    let today = clock::vietnam_now().date();
+    if let Some(path) = &args.csv {
+        let written = std::fs::File::create(path).and_then(|f| {
+            let mut w = BufWriter::with_capacity(1 << 20, f);
+            writeln!(w, "{}", demo::csv_header())?;
+            for i in 0..args.cards {
+                writeln!(w, "{}", demo::csv_line(&demo::person(i, args.seed, today)))?;
+            }
+            w.flush()
+        });
+        return match written {
+            Ok(()) => {
+                print_json(&serde_json::json!({"csv": path.display().to_string(), "rows": args.cards}));
+                Outcome::Done
+            }
+            Err(e) => Outcome::Failed(format!("không ghi được / cannot write {}: {e}", path.display())),
+        };
+    }
+    let mut store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    match demo::fill(&mut store, args.cards, args.seed, clock::now_utc()) {
+        Ok(()) => {
+            print_json(&serde_json::json!({"database": store.path().display().to_string(), "cards": args.cards, "demo": true}));
+            Outcome::Done
+        }
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SettingsCommand {
+    /// Print every setting with its effective value.
+    Show,
+    /// Change one setting (validated; audited).
+    Set {
+        key: String,
+        value: String,
+        #[arg(long, env = "TIEPDON_OPERATOR")]
+        operator: Option<String>,
+    },
+}
+
+pub fn settings(db: Option<&Path>, cmd: &SettingsCommand) -> Outcome {
+    let mut store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    if let SettingsCommand::Set { key, value, operator } = cmd {
+        let operator = match operator_name(operator.as_deref()) {
+            Ok(o) => o,
+            Err(o) => return o,
+        };
+        let now = clock::now_utc();
+        let saved = store.write(|tx| {
+            let stored = settings::set(tx, key, value)?;
+            let detail = serde_json::json!({"key": key, "value": stored});
+            audit::append(tx, now, &operator, "settings", Some(key), &detail)?;
+            Ok(())
+        });
+        if let Err(e) = saved {
+            return fail(e);
+        }
+    }
+    match settings::load(store.conn()) {
+        Ok(s) => {
+            print_json(&settings::show(&s));
+            Outcome::Done
+        }
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and name the first row that was changed.
+    Verify,
+}
+
+pub fn audit_cmd(db: Option<&Path>, cmd: &AuditCommand) -> Outcome {
+    let AuditCommand::Verify = cmd;
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    match audit::verify(store.conn()) {
+        Ok(v) => {
+            if !v.ok {
+                eprintln!(
+                    "tiepdon: nhật ký bị sửa tại dòng {} / the audit log was altered at row {}: {}",
+                    v.first_bad_id.unwrap_or(0),
+                    v.first_bad_id.unwrap_or(0),
+                    v.problem.as_deref().unwrap_or("")
+                );
+            }
+            let ok = v.ok;
+            print_json(&v);
+            if ok { Outcome::Done } else { Outcome::Rejected }
+        }
+        Err(e) => fail(e),
+    }
+}

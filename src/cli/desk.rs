@@ -1,0 +1,195 @@
+//! The desk's commands against the local database: `lookup`, `checkin`, `void`, `visits`.
+
+use super::{Outcome, fail, open_store, operator_name, print_json};
+use crate::card::{self, Card, Detection, TypedNumber, date};
+use crate::clock;
+use crate::coverage::{self, Clinic, Verdict};
+use crate::store::roster::{self, RecordView};
+use crate::store::settings;
+use crate::store::visits::{self, CheckIn};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::io::BufRead;
+use std::path::Path;
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LookupArgs {
+    /// A 15-character card code, a 10-digit BHXH number or a 12-digit citizen id.
+    pub id: String,
+    /// Visit date for the verdict, YYYY-MM-DD (default: today in Vietnam).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct LookupReport {
+    record: Option<RecordView>,
+    verdict: Verdict,
+}
+
+pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> Outcome {
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let detection = card::detect(&args.id);
+    let now = clock::vietnam_now();
+    let at = args.date.map_or(now, |d| d.and_time(now.time()));
+    let found = match &detection.result {
+        Ok(card @ Card::Number(n)) if !matches!(n, TypedNumber::OldId(_)) => roster::find_for(store.conn(), card),
+        Ok(_) | Err(_) => {
+            let verdict = coverage::assess(&detection, None, &Clinic::default(), at);
+            eprintln!("tiepdon: {} / {}", verdict.message_vi, verdict.message_en);
+            print_json(&LookupReport { record: None, verdict });
+            return Outcome::Rejected;
+        }
+    };
+    let settings = match settings::load(store.conn()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    match found {
+        Ok(record) => {
+            let verdict = coverage::assess(&detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
+            print_json(&LookupReport { record: record.as_ref().map(RecordView::from), verdict });
+            Outcome::Done
+        }
+        Err(e) => fail(e),
+    }
+}
+
+
+#[derive(Debug, clap::Args)]
+pub struct CheckinArgs {
+    /// The scanned QR payload (quote it).
+    #[arg(conflicts_with_all = ["id", "stdin"], required_unless_present_any = ["id", "stdin"])]
+    pub payload: Option<String>,
+    /// A typed card code, BHXH number or citizen id instead of a payload.
+    #[arg(long, conflicts_with = "stdin")]
+    pub id: Option<String>,
+    /// Check in every non-empty line of standard input, one after another (a scanner pipe).
+    #[arg(long)]
+    pub stdin: bool,
+    /// Who is at the desk (default: $TIEPDON_OPERATOR, else the system user).
+    #[arg(long, env = "TIEPDON_OPERATOR")]
+    pub operator: Option<String>,
+    /// Kind of visit.
+    #[arg(long, default_value = "kham-benh")]
+    pub visit_type: String,
+    /// Record even a second visit today or a NOT_ELIGIBLE card (audited as an override).
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> Outcome {
+    let operator = match operator_name(args.operator.as_deref()) {
+        Ok(o) => o,
+        Err(o) => return o,
+    };
+    let mut store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let mut one = |text: &str| -> Result<bool, Outcome> {
+        let detection: Detection = card::detect(text);
+        let req = CheckIn {
+            detection: &detection,
+            operator: &operator,
+            visit_type: &args.visit_type,
+            force: args.force,
+            now: clock::now_utc(),
+        };
+        match visits::check_in(&mut store, &req) {
+            Ok(visits::Outcome::Recorded(visit)) => {
+                print_json(&visit);
+                Ok(true)
+            }
+            Ok(visits::Outcome::Refused(refusal)) => {
+                eprintln!("tiepdon: {} / {}", refusal.message_vi, refusal.message_en);
+                print_json(&refusal);
+                Ok(false)
+            }
+            Err(e) => Err(fail(e)),
+        }
+    };
+    let mut all_recorded = true;
+    if args.stdin {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { return Outcome::Failed("cannot read standard input".into()) };
+            if line.trim().is_empty() {
+                continue;
+            }
+            match one(&line) {
+                Ok(recorded) => all_recorded &= recorded,
+                Err(outcome) => return outcome,
+            }
+        }
+    } else {
+        let text = args.payload.as_deref().or(args.id.as_deref()).unwrap_or_default();
+        match one(text) {
+            Ok(recorded) => all_recorded = recorded,
+            Err(outcome) => return outcome,
+        }
+    }
+    if all_recorded { Outcome::Done } else { Outcome::Rejected }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VoidArgs {
+    /// The ticket to void, e.g. A-007.
+    pub ticket: String,
+    /// Why (required; kept with the visit and in the audit log).
+    #[arg(long)]
+    pub reason: String,
+    /// Day of the visit, YYYY-MM-DD (default: today).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    #[arg(long, env = "TIEPDON_OPERATOR")]
+    pub operator: Option<String>,
+}
+
+pub fn void(db: Option<&Path>, args: &VoidArgs) -> Outcome {
+    let operator = match operator_name(args.operator.as_deref()) {
+        Ok(o) => o,
+        Err(o) => return o,
+    };
+    let mut store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let now = clock::now_utc();
+    let day = args.date.unwrap_or_else(|| clock::to_vietnam(now).date());
+    match visits::void(&mut store, &args.ticket, day, &args.reason, &operator, now) {
+        Ok(visit) => {
+            print_json(&visit);
+            Outcome::Done
+        }
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VisitsArgs {
+    /// Day, YYYY-MM-DD (default: today in Vietnam).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+pub fn list_visits(db: Option<&Path>, args: &VisitsArgs) -> Outcome {
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let day = args.date.unwrap_or_else(|| clock::vietnam_now().date());
+    match visits::list(store.conn(), day) {
+        Ok(list) => {
+            list.iter().for_each(print_json);
+            Outcome::Done
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -1,0 +1,94 @@
+//! Store errors, each with a message in Vietnamese and English that says what to do.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Something the store could not do.
+#[derive(Debug)]
+pub enum StoreError {
+    /// SQLite refused, with what it means for the desk.
+    Sqlite { what: &'static str, source: rusqlite::Error },
+    /// The database file or its folder could not be created or opened.
+    Io { path: PathBuf, source: std::io::Error },
+    /// The schema could not be brought up to date.
+    Migration(String),
+    /// A value given by the user is not acceptable; the message says why.
+    Invalid { vi: String, en: String },
+}
+
+impl StoreError {
+    pub fn invalid(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
+        StoreError::Invalid { vi: vi.into(), en: en.into() }
+    }
+
+    pub fn io(path: &Path, source: std::io::Error) -> StoreError {
+        StoreError::Io { path: path.to_path_buf(), source }
+    }
+
+    /// A short English/Vietnamese hint for what the SQLite error means at the desk.
+    fn sqlite_hint(e: &rusqlite::Error) -> (&'static str, &'static str) {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code() {
+            Some(DiskFull) => ("Ổ đĩa đã đầy: giải phóng dung lượng rồi thử lại.", "The disk is full: free some space and retry."),
+            Some(ReadOnly) => (
+                "Cơ sở dữ liệu chỉ đọc: kiểm tra quyền ghi của tệp.",
+                "The database is read-only: check the file's write permission.",
+            ),
+            Some(DatabaseCorrupt | NotADatabase) => (
+                "Tệp dữ liệu bị hỏng: khôi phục từ bản sao lưu gần nhất.",
+                "The database file is damaged: restore the latest backup.",
+            ),
+            Some(DatabaseBusy | DatabaseLocked) => (
+                "Cơ sở dữ liệu đang bận quá lâu: thử lại.",
+                "The database stayed busy too long: retry.",
+            ),
+            Some(CannotOpen | PermissionDenied) => (
+                "Không mở được tệp dữ liệu: kiểm tra đường dẫn và quyền.",
+                "Cannot open the database file: check the path and permissions.",
+            ),
+            _ => ("Lỗi cơ sở dữ liệu.", "Database error."),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Sqlite { what, source } => {
+                let (vi, en) = Self::sqlite_hint(source);
+                write!(f, "{vi} / {en} ({what}: {source})")
+            }
+            StoreError::Io { path, source } => write!(
+                f,
+                "Không mở hoặc tạo được {} / Cannot open or create {}: {source}",
+                path.display(),
+                path.display()
+            ),
+            StoreError::Migration(e) => {
+                write!(f, "Không nâng cấp được cơ sở dữ liệu / Cannot upgrade the database: {e}")
+            }
+            StoreError::Invalid { vi, en } => write!(f, "{vi} / {en}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Sqlite { source, .. } => Some(source),
+            StoreError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Attaches what was being done to a SQLite error.
+pub trait Context<T> {
+    fn doing(self, what: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> Context<T> for Result<T, rusqlite::Error> {
+    fn doing(self, what: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite { what, source })
+    }
+}

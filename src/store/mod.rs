@@ -1,0 +1,105 @@
+//! The local SQLite store: one file holding the clinic's settings, the coverage roster, visits with their
+//! tickets, and the audit chain. Opening it applies the pragmas and migrations; every write runs in an
+//! immediate transaction so two desks (or two processes) never hand out the same ticket.
+
+pub mod audit;
+mod error;
+pub mod import;
+pub mod roster;
+pub mod roster_csv;
+pub mod schema;
+pub mod settings;
+pub mod visits;
+
+pub use error::{Context, StoreError};
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a writer waits for another one before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// File name of the database in the data directory.
+pub const DB_FILE_NAME: &str = "tiepdon.db";
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// The default database: `tiepdon.db` in the user's data directory (`~/.local/share/tiepdon` on Linux).
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("vn", "tiepdon", "tiepdon").map(|d| d.data_dir().join(DB_FILE_NAME))
+    }
+
+    /// Opens (creating if needed, owner-only) the database at `path` and migrates it to the latest schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| StoreError::io(dir, e))?;
+        }
+        // Create the file ourselves so that it is owner-only; SQLite gives its -wal/-shm files the same mode.
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| StoreError::io(path, e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags).doing("opening the database")?;
+        conn.busy_timeout(BUSY_TIMEOUT).doing("setting the busy timeout")?;
+        conn.pragma_update(None, "journal_mode", "WAL").doing("enabling the write-ahead log")?;
+        conn.pragma_update(None, "synchronous", "FULL").doing("setting synchronous=FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON").doing("enabling foreign keys")?;
+        schema::migrations().to_latest(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(Store { conn, path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for reads.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in an immediate (write-locking) transaction and commits it; rolls back on error.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .doing("starting a write transaction")?;
+        let value = f(&tx)?;
+        tx.commit().doing("committing")?;
+        Ok(value)
+    }
+
+    /// `PRAGMA integrity_check`: `ok`, or the problems found.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        let rows: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .doing("checking integrity")?;
+        Ok(rows.join("\n"))
+    }
+
+    /// The schema version recorded in the file.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn.pragma_query_value(None, "user_version", |r| r.get(0)).doing("reading the schema version")
+    }
+
+    /// Size of the database file in bytes (pages in use × page size).
+    pub fn size_bytes(&self) -> Result<i64, StoreError> {
+        let pages: i64 = self.conn.pragma_query_value(None, "page_count", |r| r.get(0)).doing("page count")?;
+        let size: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0)).doing("page size")?;
+        Ok(pages * size)
+    }
+}

@@ -1,0 +1,254 @@
+//! The coverage roster: reading records by card code, BHXH number or citizen id; learning cards from
+//! scanned BHYT QRs; linking a scanned citizen id to a card-holder with the same name and birth date.
+
+use super::{Context, StoreError};
+use crate::card::text::{NameMatch, compare_names};
+use crate::card::{BhytCard, BirthDate, Card, CardCode, CccdCard, Sex, TypedNumber, date};
+use crate::coverage::{CoverageRecord, RecordStatus, Reduction};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+/// A coverage record as stored, with what the verdict does not need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub id: i64,
+    pub record: CoverageRecord,
+    pub sex: Option<Sex>,
+    pub address: Option<String>,
+    /// `roster` (imported) or `qr` (learned from a scan).
+    pub source: String,
+}
+
+/// The text form of a record status, as in the roster CSV (`reduced:121` … `reduced:124` give the sub-reason).
+pub fn status_text(s: RecordStatus) -> &'static str {
+    match s {
+        RecordStatus::Active => "active",
+        RecordStatus::Revoked => "revoked",
+        RecordStatus::Replaced => "replaced",
+        RecordStatus::Reduced(Reduction::Unspecified) => "reduced",
+        RecordStatus::Reduced(Reduction::MovedOtherProvince) => "reduced:121",
+        RecordStatus::Reduced(Reduction::MovedInProvince) => "reduced:122",
+        RecordStatus::Reduced(Reduction::Reenrolled) => "reduced:123",
+        RecordStatus::Reduced(Reduction::Stopped) => "reduced:124",
+    }
+}
+
+/// Parses a status written in a roster (case-insensitive); `None` if it is none of them.
+pub fn parse_status(s: &str) -> Option<RecordStatus> {
+    let s = s.trim().to_ascii_lowercase();
+    [
+        RecordStatus::Active,
+        RecordStatus::Revoked,
+        RecordStatus::Replaced,
+        RecordStatus::Reduced(Reduction::Unspecified),
+        RecordStatus::Reduced(Reduction::MovedOtherProvince),
+        RecordStatus::Reduced(Reduction::MovedInProvince),
+        RecordStatus::Reduced(Reduction::Reenrolled),
+        RecordStatus::Reduced(Reduction::Stopped),
+    ]
+    .into_iter()
+    .find(|st| status_text(*st) == s)
+}
+
+pub fn sex_text(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "male",
+        Sex::Female => "female",
+    }
+}
+
+fn parse_sex(s: &str) -> Option<Sex> {
+    match s {
+        "male" => Some(Sex::Male),
+        "female" => Some(Sex::Female),
+        _ => None,
+    }
+}
+
+const COLUMNS: &str = "id, card_number, bhxh_number, citizen_id, full_name, birth_date, sex, address, \
+    facility_code, valid_from, valid_to, five_year_date, status, replaced_by, as_of, source";
+
+fn iso_date(r: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(date::parse_iso))
+}
+
+fn from_row(r: &Row) -> rusqlite::Result<StoredRecord> {
+    let as_of: String = r.get(14)?;
+    let mut rec = CoverageRecord::new(date::parse_iso(&as_of).unwrap_or_default());
+    rec.card_number = r.get::<_, Option<String>>(1)?.and_then(|c| CardCode::parse(&c).ok());
+    rec.bhxh_number = r.get(2)?;
+    rec.citizen_id = r.get(3)?;
+    rec.full_name = r.get(4)?;
+    rec.birth_date = r.get::<_, Option<String>>(5)?.as_deref().and_then(BirthDate::parse_any);
+    rec.facility_code = r.get(8)?;
+    rec.valid_from = iso_date(r, 9)?;
+    rec.valid_to = iso_date(r, 10)?;
+    rec.five_year_date = iso_date(r, 11)?;
+    rec.status = parse_status(&r.get::<_, String>(12)?).unwrap_or(RecordStatus::Active);
+    rec.replaced_by = r.get(13)?;
+    Ok(StoredRecord {
+        id: r.get(0)?,
+        record: rec,
+        sex: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_sex),
+        address: r.get(7)?,
+        source: r.get(15)?,
+    })
+}
+
+/// Which identifier to look a record up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    Card(&'a str),
+    Bhxh(&'a str),
+    Citizen(&'a str),
+}
+
+/// The best record for an identifier: for a BHXH number or citizen id with several cards, the active one
+/// with the latest start.
+pub fn find(conn: &Connection, key: Key) -> Result<Option<StoredRecord>, StoreError> {
+    let (column, value) = match key {
+        Key::Card(v) => ("card_number", v),
+        Key::Bhxh(v) => ("bhxh_number", v),
+        Key::Citizen(v) => ("citizen_id", v),
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM coverage WHERE {column} = ?1 \
+         ORDER BY status = 'active' DESC, valid_from DESC, as_of DESC LIMIT 1"
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([value], from_row).optional())
+        .doing("looking up a card")
+}
+
+/// The record for whatever was presented: by card code, then BHXH number, then citizen id.
+pub fn find_for(conn: &Connection, card: &Card) -> Result<Option<StoredRecord>, StoreError> {
+    let keys: Vec<Key> = match card {
+        Card::Bhyt(b) => b.card_code.iter().map(|c| Key::Card(c.as_str())).chain([Key::Bhxh(&b.bhxh_number)]).collect(),
+        Card::Cccd(c) => vec![Key::Citizen(&c.citizen_id)],
+        Card::Number(TypedNumber::CardCode(c)) => vec![Key::Card(c.as_str()), Key::Bhxh(c.bhxh_number())],
+        Card::Number(TypedNumber::Bhxh(n)) => vec![Key::Bhxh(n)],
+        Card::Number(TypedNumber::CitizenId(n)) => vec![Key::Citizen(n)],
+        Card::Number(TypedNumber::OldId(_)) => vec![],
+    };
+    for key in keys {
+        if let Some(found) = find(conn, key)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// Finds the one card-holder without a citizen id whose name and birth date equal the scanned citizen
+/// card's, and records the citizen id on it. Ambiguity (two such people) links nothing.
+pub fn link_citizen(conn: &Connection, cccd: &CccdCard) -> Result<Option<StoredRecord>, StoreError> {
+    let full = date::iso(cccd.birth_date);
+    let year = BirthDate::Full(cccd.birth_date).year().to_string();
+    let candidates: Vec<StoredRecord> = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM coverage WHERE citizen_id IS NULL AND birth_date IN (?1, ?2)"))
+        .and_then(|mut s| s.query_map([&full, &year], from_row)?.collect())
+        .doing("looking for the card-holder of a citizen id")?;
+    let mut same: Vec<StoredRecord> = candidates
+        .into_iter()
+        .filter(|c| c.record.full_name.as_deref().is_some_and(|n| compare_names(n, &cccd.full_name) == NameMatch::Same))
+        .collect();
+    if same.len() != 1 {
+        return Ok(None);
+    }
+    let mut found = same.remove(0);
+    conn.execute("UPDATE coverage SET citizen_id = ?1 WHERE id = ?2", params![cccd.citizen_id, found.id])
+        .doing("linking a citizen id to a card")?;
+    found.record.citizen_id = Some(cccd.citizen_id.clone());
+    Ok(Some(found))
+}
+
+/// Remembers what a scanned BHYT QR prints, so the patient can later be found by another identifier.
+/// A card learned from an earlier scan is overwritten; an imported roster row only has its gaps filled
+/// (a QR cannot show a revocation, so it never overrides the roster).
+pub fn learn_from_qr(conn: &Connection, card: &BhytCard, scanned_on: NaiveDate) -> Result<(), StoreError> {
+    let existing = match &card.card_code {
+        Some(code) => find(conn, Key::Card(code.as_str()))?,
+        None => find(conn, Key::Bhxh(&card.bhxh_number))?,
+    };
+    let values = params![
+        card.card_code.as_ref().map(CardCode::as_str),
+        card.bhxh_number,
+        card.full_name,
+        card.birth_date.map(|d| d.to_string()),
+        card.sex.map(sex_text),
+        card.address,
+        card.facility_code,
+        card.valid_from.map(date::iso),
+        card.valid_to.map(date::iso),
+        card.five_year_date.map(date::iso),
+        date::iso(scanned_on),
+    ];
+    match existing {
+        None => conn.execute(
+            "INSERT INTO coverage(card_number, bhxh_number, full_name, birth_date, sex, address, facility_code,
+                                  valid_from, valid_to, five_year_date, as_of, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'qr')",
+            values,
+        ),
+        Some(row) if row.source == "qr" => conn.execute(
+            "UPDATE coverage SET card_number = COALESCE(?1, card_number), bhxh_number = ?2, full_name = ?3,
+                birth_date = ?4, sex = ?5, address = ?6, facility_code = ?7, valid_from = ?8, valid_to = ?9,
+                five_year_date = ?10, as_of = ?11
+             WHERE id = ?12",
+            rusqlite::params_from_iter(values.iter().copied().chain([&row.id as &dyn rusqlite::ToSql])),
+        ),
+        Some(row) => conn.execute(
+            "UPDATE coverage SET bhxh_number = COALESCE(bhxh_number, ?2), full_name = COALESCE(full_name, ?3),
+                birth_date = COALESCE(birth_date, ?4), sex = COALESCE(sex, ?5), address = COALESCE(address, ?6),
+                facility_code = COALESCE(facility_code, ?7), valid_from = COALESCE(valid_from, ?8),
+                five_year_date = COALESCE(five_year_date, ?10)
+             WHERE id = ?12",
+            rusqlite::params_from_iter(values.iter().copied().chain([&row.id as &dyn rusqlite::ToSql])),
+        ),
+    }
+    .doing("remembering a scanned card")?;
+    Ok(())
+}
+
+/// The JSON form of a stored record (`lookup` prints it).
+#[derive(Debug, Serialize)]
+pub struct RecordView {
+    pub card_number: Option<String>,
+    pub bhxh_number: Option<String>,
+    pub citizen_id: Option<String>,
+    pub full_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<Sex>,
+    pub address: Option<String>,
+    pub facility_code: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub five_year_date: Option<NaiveDate>,
+    pub status: &'static str,
+    pub replaced_by: Option<String>,
+    pub as_of: NaiveDate,
+    pub source: String,
+}
+
+impl From<&StoredRecord> for RecordView {
+    fn from(s: &StoredRecord) -> RecordView {
+        let r = &s.record;
+        RecordView {
+            card_number: r.card_number.as_ref().map(|c| c.as_str().to_string()),
+            bhxh_number: r.bhxh_number.clone(),
+            citizen_id: r.citizen_id.clone(),
+            full_name: r.full_name.clone(),
+            birth_date: r.birth_date.map(|d| d.to_string()),
+            sex: s.sex,
+            address: s.address.clone(),
+            facility_code: r.facility_code.clone(),
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+            five_year_date: r.five_year_date,
+            status: status_text(r.status),
+            replaced_by: r.replaced_by.clone(),
+            as_of: r.as_of,
+            source: s.source.clone(),
+        }
+    }
+}

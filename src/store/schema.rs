@@ -1,0 +1,114 @@
+//! The database schema as an ordered list of migrations. Never edit a released migration: append one.
+
+use rusqlite_migration::{M, Migrations};
+
+/// Migration 1: settings, the coverage roster, operators, visits and the audit chain.
+const V1: &str = r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- What local data knows about a card: imported roster rows (source 'roster') and cards learned from
+-- scans (source 'qr'). Dates are ISO text (YYYY-MM-DD; a birth date may be just YYYY).
+CREATE TABLE coverage (
+    id             INTEGER PRIMARY KEY,
+    card_number    TEXT,
+    bhxh_number    TEXT,
+    citizen_id     TEXT,
+    full_name      TEXT,
+    birth_date     TEXT,
+    sex            TEXT,
+    address        TEXT,
+    facility_code  TEXT,
+    valid_from     TEXT,
+    valid_to       TEXT,
+    five_year_date TEXT,
+    status         TEXT NOT NULL DEFAULT 'active',
+    replaced_by    TEXT,
+    as_of          TEXT NOT NULL,
+    source         TEXT NOT NULL,
+    CHECK (card_number IS NOT NULL OR bhxh_number IS NOT NULL OR citizen_id IS NOT NULL)
+) STRICT;
+CREATE UNIQUE INDEX coverage_card ON coverage(card_number) WHERE card_number IS NOT NULL;
+CREATE INDEX coverage_bhxh ON coverage(bhxh_number) WHERE bhxh_number IS NOT NULL;
+CREATE INDEX coverage_citizen ON coverage(citizen_id) WHERE citizen_id IS NOT NULL;
+
+CREATE TABLE operators (
+    name       TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL
+) STRICT;
+
+-- One row per check-in. Never deleted: a mistaken visit is voided.
+CREATE TABLE visits (
+    id            INTEGER PRIMARY KEY,
+    day           TEXT NOT NULL,
+    desk          TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    ticket        TEXT NOT NULL,
+    checked_in_at TEXT NOT NULL,
+    full_name     TEXT,
+    birth_date    TEXT,
+    sex           TEXT,
+    card_number   TEXT,
+    bhxh_number   TEXT,
+    citizen_id    TEXT,
+    facility_code TEXT,
+    status        TEXT NOT NULL,
+    code          TEXT NOT NULL,
+    verdict       TEXT NOT NULL,
+    input_kind    TEXT NOT NULL,
+    operator      TEXT NOT NULL REFERENCES operators(name),
+    visit_type    TEXT NOT NULL,
+    repeat_of     INTEGER REFERENCES visits(id),
+    overrides     TEXT NOT NULL DEFAULT '[]',
+    voided_at     TEXT,
+    voided_by     TEXT,
+    void_reason   TEXT,
+    UNIQUE (desk, day, seq)
+) STRICT;
+CREATE INDEX visits_day ON visits(day);
+CREATE INDEX visits_ticket ON visits(ticket, day);
+
+-- Append-only: each row's hash covers its content and the previous row's hash.
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    operator  TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER visits_no_delete BEFORE DELETE ON visits
+BEGIN SELECT RAISE(ABORT, 'visits are voided, never deleted'); END;
+"#;
+
+/// Migration 2: finding a card-less record by birth date, to link a scanned citizen id by name and
+/// birth date.
+const V2: &str = r#"
+CREATE INDEX coverage_unlinked_birth ON coverage(birth_date) WHERE citizen_id IS NULL;
+"#;
+
+/// Every migration, oldest first.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1), M::up(V2)])
+}
+
+/// The schema version after all migrations.
+pub fn latest_version() -> usize {
+    2
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().expect("migrations apply to an empty database");
+    }
+}

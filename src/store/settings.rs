@@ -1,0 +1,160 @@
+//! Clinic and desk settings, stored as validated key/value pairs with defaults for anything unset.
+
+use super::{Context, StoreError};
+use crate::card::codes;
+use crate::coverage::{Clinic, Status};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value, json};
+
+/// Everything the desk reads from settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub clinic: Clinic,
+    /// The desk's ticket prefix (`A` gives tickets `A-001`, `A-002`, …).
+    pub desk: String,
+    /// Only `Asia/Ho_Chi_Minh` (UTC+7) is supported.
+    pub timezone: String,
+    /// True when the database holds generated demo data, not real patients.
+    pub demo: bool,
+}
+
+/// The keys `settings set` accepts, with what each means.
+pub const KEYS: [(&str, &str); 11] = [
+    ("facility_code", "this clinic's 5-character facility code (MA_CSKCB), e.g. 79034"),
+    ("clinic_name", "the clinic's name"),
+    ("province", "the clinic's 2-digit province code (default: from the facility code)"),
+    ("primary_level", "true for a commune/general clinic/district facility (same-province cards are 1.2)"),
+    ("desk", "ticket prefix of this desk: 1 to 4 letters or digits, e.g. A"),
+    ("timezone", "Asia/Ho_Chi_Minh (the only one supported)"),
+    ("expiry_warning_days", "warn when the card ends within this many days (default 30)"),
+    ("stale_warning_days", "warn when local data is older than this many days (default 30)"),
+    ("stale_limit_days", "cannot verify when local data is older than this many days (default 90)"),
+    ("card_only_status", "info, ELIGIBLE_WITH_WARNING or CANNOT_VERIFY for a card not in local data"),
+    ("demo", "true when the database holds demo data"),
+];
+
+pub const DEFAULT_DESK: &str = "A";
+pub const TIMEZONE: &str = "Asia/Ho_Chi_Minh";
+
+fn bad(key: &str, value: &str, why_vi: &str, why_en: &str) -> StoreError {
+    StoreError::invalid(
+        format!("Giá trị “{value}” không hợp lệ cho {key}: {why_vi}"),
+        format!("“{value}” is not valid for {key}: {why_en}"),
+    )
+}
+
+/// Checks a value for `key` and returns its stored form.
+pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
+    let v = value.trim();
+    let days = || {
+        v.parse::<i64>()
+            .ok()
+            .filter(|d| (0..=3650).contains(d))
+            .map(|d| d.to_string())
+            .ok_or_else(|| bad(key, v, "cần số ngày 0–3650", "expected a number of days, 0–3650"))
+    };
+    let boolean = || match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "có" => Ok("true".to_string()),
+        "false" | "0" | "no" | "không" => Ok("false".to_string()),
+        _ => Err(bad(key, v, "cần true hoặc false", "expected true or false")),
+    };
+    match key {
+        "facility_code" => {
+            let code = v.replace([' ', '-'], "").to_ascii_uppercase();
+            let ok = code.len() == 5
+                && code.bytes().all(|b| b.is_ascii_alphanumeric())
+                && codes::province_name(&code[..2]).is_some();
+            ok.then_some(code).ok_or_else(|| bad(key, v, "cần 5 ký tự, bắt đầu bằng mã tỉnh", "expected 5 characters starting with a province code"))
+        }
+        "clinic_name" if !v.is_empty() && v.chars().count() <= 200 => Ok(v.to_string()),
+        "clinic_name" => Err(bad(key, v, "tên rỗng hoặc quá dài", "empty or too long")),
+        "province" if codes::province_name(v).is_some() => Ok(v.to_string()),
+        "province" => Err(bad(key, v, "không phải mã tỉnh", "not a province code")),
+        "desk" if (1..=4).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Ok(v.to_ascii_uppercase())
+        }
+        "desk" => Err(bad(key, v, "cần 1–4 chữ cái hoặc chữ số", "expected 1–4 letters or digits")),
+        "timezone" if v == TIMEZONE => Ok(v.to_string()),
+        "timezone" => Err(bad(key, v, "chỉ hỗ trợ Asia/Ho_Chi_Minh", "only Asia/Ho_Chi_Minh is supported")),
+        "expiry_warning_days" | "stale_warning_days" | "stale_limit_days" => days(),
+        "primary_level" | "demo" => boolean(),
+        "card_only_status" => match v {
+            "info" | "ELIGIBLE_WITH_WARNING" | "CANNOT_VERIFY" => Ok(v.to_string()),
+            _ => Err(bad(key, v, "cần info, ELIGIBLE_WITH_WARNING hoặc CANNOT_VERIFY", "expected info, ELIGIBLE_WITH_WARNING or CANNOT_VERIFY")),
+        },
+        _ => Err(StoreError::invalid(
+            format!("Không có thiết lập “{key}”. Các khóa: {}", key_list()),
+            format!("There is no setting “{key}”. Keys: {}", key_list()),
+        )),
+    }
+}
+
+fn key_list() -> String {
+    KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+}
+
+/// Stores a setting after validating it.
+pub fn set(conn: &Connection, key: &str, value: &str) -> Result<String, StoreError> {
+    let stored = normalise(key, value)?;
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, stored],
+    )
+    .doing("saving a setting")?;
+    Ok(stored)
+}
+
+fn raw(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .doing("reading settings")
+}
+
+/// Reads all settings, defaults filled in.
+pub fn load(conn: &Connection) -> Result<Settings, StoreError> {
+    let mut clinic = Clinic::default();
+    let get = |key: &str| raw(conn, key);
+    clinic.facility_code = get("facility_code")?;
+    if let Some(name) = get("clinic_name")? {
+        clinic.name = name;
+    }
+    clinic.province = get("province")?;
+    if let Some(v) = get("primary_level")? {
+        clinic.primary_level = v == "true";
+    }
+    let days = |key: &str, default: i64| -> Result<i64, StoreError> {
+        Ok(get(key)?.and_then(|v| v.parse().ok()).unwrap_or(default))
+    };
+    clinic.expiry_warning_days = days("expiry_warning_days", clinic.expiry_warning_days)?;
+    clinic.stale_warning_days = days("stale_warning_days", clinic.stale_warning_days)?;
+    clinic.stale_limit_days = days("stale_limit_days", clinic.stale_limit_days)?;
+    clinic.card_only_status = match get("card_only_status")?.as_deref() {
+        Some("ELIGIBLE_WITH_WARNING") => Some(Status::EligibleWithWarning),
+        Some("CANNOT_VERIFY") => Some(Status::CannotVerify),
+        _ => None,
+    };
+    Ok(Settings {
+        clinic,
+        desk: get("desk")?.unwrap_or_else(|| DEFAULT_DESK.to_string()),
+        timezone: get("timezone")?.unwrap_or_else(|| TIMEZONE.to_string()),
+        demo: get("demo")?.as_deref() == Some("true"),
+    })
+}
+
+/// All settings with their effective values, as printed by `settings show`.
+pub fn show(s: &Settings) -> Value {
+    let c = &s.clinic;
+    let mut m = Map::new();
+    m.insert("facility_code".into(), json!(c.facility_code));
+    m.insert("clinic_name".into(), json!(c.name));
+    m.insert("province".into(), json!(c.province_code()));
+    m.insert("primary_level".into(), json!(c.primary_level));
+    m.insert("desk".into(), json!(s.desk));
+    m.insert("timezone".into(), json!(s.timezone));
+    m.insert("expiry_warning_days".into(), json!(c.expiry_warning_days));
+    m.insert("stale_warning_days".into(), json!(c.stale_warning_days));
+    m.insert("stale_limit_days".into(), json!(c.stale_limit_days));
+    m.insert("card_only_status".into(), json!(c.card_only_status.map_or("info", Status::as_str)));
+    m.insert("demo".into(), json!(s.demo));
+    Value::Object(m)
+}

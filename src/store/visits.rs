@@ -1,0 +1,363 @@
+//! Visits: check-in (lookup → verdict → ticket → visit row → audit, in one transaction), voiding, and the
+//! day's list. A visit is never deleted; a second visit of the same patient on the same day needs `force`.
+
+use super::roster::{self, StoredRecord, sex_text};
+use super::{Context, Store, StoreError, audit, settings};
+use crate::card::{Card, Detection, Kind, Sex, TypedNumber, date};
+use crate::clock;
+use crate::coverage::{self, Status, Verdict};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// A recorded visit (the JSON of `checkin` and `visits`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Visit {
+    pub id: i64,
+    pub ticket: String,
+    pub day: NaiveDate,
+    pub desk: String,
+    /// Local time (UTC+7) with its offset.
+    pub checked_in_at: String,
+    pub full_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub card_number: Option<String>,
+    pub bhxh_number: Option<String>,
+    pub citizen_id: Option<String>,
+    pub facility_code: Option<String>,
+    /// The verdict as shown at check-in.
+    pub verdict: Value,
+    pub status: String,
+    pub code: String,
+    /// What was presented: `bhyt`, `cccd` or `number`.
+    pub input_kind: String,
+    pub operator: String,
+    pub visit_type: String,
+    pub repeat: bool,
+    /// The earlier visit's ticket, for a repeat.
+    pub repeat_of: Option<String>,
+    /// What the operator confirmed despite a refusal: `repeat`, `not_eligible`.
+    pub overrides: Vec<String>,
+    pub voided: bool,
+    pub voided_at: Option<String>,
+    pub voided_by: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+/// Why a check-in was not recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refusal {
+    /// `unreadable`, `repeat` or `not_eligible`.
+    pub refused: &'static str,
+    pub message_vi: String,
+    pub message_en: String,
+    /// The same patient's earlier visit today, for `repeat`.
+    pub earlier: Option<Box<Visit>>,
+    pub verdict: Option<Verdict>,
+}
+
+/// The outcome of a check-in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Recorded(Box<Visit>),
+    Refused(Box<Refusal>),
+}
+
+/// A check-in request.
+pub struct CheckIn<'a> {
+    pub detection: &'a Detection,
+    pub operator: &'a str,
+    pub visit_type: &'a str,
+    /// Record even a repeat or a NOT_ELIGIBLE verdict (audited as an override).
+    pub force: bool,
+    pub now: DateTime<Utc>,
+}
+
+fn local_text(utc: &str) -> String {
+    DateTime::parse_from_rfc3339(utc)
+        .map(|t| format!("{}+07:00", clock::to_vietnam(t.with_timezone(&Utc)).format("%Y-%m-%dT%H:%M:%S")))
+        .unwrap_or_else(|_| utc.to_string())
+}
+
+const COLUMNS: &str = "v.id, v.ticket, v.day, v.desk, v.checked_in_at, v.full_name, v.birth_date, v.sex, \
+    v.card_number, v.bhxh_number, v.citizen_id, v.facility_code, v.verdict, v.status, v.code, v.input_kind, \
+    v.operator, v.visit_type, (SELECT e.ticket FROM visits e WHERE e.id = v.repeat_of), v.overrides, \
+    v.voided_at, v.voided_by, v.void_reason";
+
+fn from_row(r: &Row) -> rusqlite::Result<Visit> {
+    let day: String = r.get(2)?;
+    let verdict: String = r.get(12)?;
+    let overrides: String = r.get(19)?;
+    let repeat_of: Option<String> = r.get(18)?;
+    let voided_at: Option<String> = r.get(20)?;
+    Ok(Visit {
+        id: r.get(0)?,
+        ticket: r.get(1)?,
+        day: date::parse_iso(&day).unwrap_or_default(),
+        desk: r.get(3)?,
+        checked_in_at: local_text(&r.get::<_, String>(4)?),
+        full_name: r.get(5)?,
+        birth_date: r.get(6)?,
+        sex: r.get(7)?,
+        card_number: r.get(8)?,
+        bhxh_number: r.get(9)?,
+        citizen_id: r.get(10)?,
+        facility_code: r.get(11)?,
+        verdict: serde_json::from_str(&verdict).unwrap_or(Value::Null),
+        status: r.get(13)?,
+        code: r.get(14)?,
+        input_kind: r.get(15)?,
+        operator: r.get(16)?,
+        visit_type: r.get(17)?,
+        repeat: repeat_of.is_some(),
+        repeat_of,
+        overrides: serde_json::from_str(&overrides).unwrap_or_default(),
+        voided: voided_at.is_some(),
+        voided_at: voided_at.as_deref().map(local_text),
+        voided_by: r.get(21)?,
+        void_reason: r.get(22)?,
+    })
+}
+
+fn by_id(conn: &Connection, id: i64) -> Result<Visit, StoreError> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM visits v WHERE v.id = ?1"), [id], from_row).doing("reading a visit")
+}
+
+/// Who the patient is, from what was presented and the record found.
+struct Patient {
+    full_name: Option<String>,
+    birth_date: Option<String>,
+    sex: Option<Sex>,
+    card_number: Option<String>,
+    bhxh_number: Option<String>,
+    citizen_id: Option<String>,
+}
+
+impl Patient {
+    fn new(card: &Card, record: Option<&StoredRecord>, verdict: &Verdict) -> Patient {
+        let rec = record.map(|r| &r.record);
+        let mut p = Patient {
+            full_name: rec.and_then(|r| r.full_name.clone()),
+            birth_date: rec.and_then(|r| r.birth_date).map(|d| d.to_string()),
+            sex: record.and_then(|r| r.sex),
+            card_number: verdict.card_number.clone(),
+            bhxh_number: rec.and_then(|r| r.bhxh_number.clone()),
+            citizen_id: rec.and_then(|r| r.citizen_id.clone()),
+        };
+        match card {
+            Card::Bhyt(b) => {
+                p.full_name = b.full_name.clone().or(p.full_name);
+                p.birth_date = b.birth_date.map(|d| d.to_string()).or(p.birth_date);
+                p.sex = b.sex.or(p.sex);
+                p.bhxh_number = Some(b.bhxh_number.clone());
+            }
+            Card::Cccd(c) => {
+                p.full_name = Some(c.full_name.clone());
+                p.birth_date = Some(date::iso(c.birth_date));
+                p.sex = c.sex.or(p.sex);
+                p.citizen_id = Some(c.citizen_id.clone());
+            }
+            Card::Number(TypedNumber::CardCode(c)) => {
+                p.card_number = p.card_number.or_else(|| Some(c.as_str().to_string()));
+                p.bhxh_number = Some(c.bhxh_number().to_string());
+            }
+            Card::Number(TypedNumber::Bhxh(n)) => p.bhxh_number = Some(n.clone()),
+            Card::Number(TypedNumber::CitizenId(n)) => p.citizen_id = Some(n.clone()),
+            Card::Number(TypedNumber::OldId(_)) => {}
+        }
+        p
+    }
+}
+
+/// The patient's first visit that day that was not voided.
+fn earlier_today(conn: &Connection, day: &str, p: &Patient) -> Result<Option<Visit>, StoreError> {
+    conn.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM visits v WHERE v.day = ?1 AND v.voided_at IS NULL
+             AND (v.card_number = ?2 OR v.bhxh_number = ?3 OR v.citizen_id = ?4) ORDER BY v.id LIMIT 1"
+        ),
+        params![day, p.card_number, p.bhxh_number, p.citizen_id],
+        from_row,
+    )
+    .optional()
+    .doing("looking for an earlier visit")
+}
+
+fn refusal(refused: &'static str, vi: String, en: String, earlier: Option<Visit>, v: Option<Verdict>) -> Outcome {
+    Outcome::Refused(Box::new(Refusal {
+        refused,
+        message_vi: vi,
+        message_en: en,
+        earlier: earlier.map(Box::new),
+        verdict: v,
+    }))
+}
+
+/// Checks a patient in: looks up local data, decides the verdict, and records the visit with the next
+/// ticket of this desk and day — all in one transaction, so the visit exists once this returns.
+pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError> {
+    let card = match &req.detection.result {
+        Ok(card) => card,
+        Err(why) => {
+            return Ok(refusal(
+                "unreadable",
+                format!("Không đọc được: {}", why.detail_vi),
+                format!("Unreadable: {}", why.detail_en),
+                None,
+                None,
+            ));
+        }
+    };
+    store.write(|tx| {
+        let settings = settings::load(tx)?;
+        let at = clock::to_vietnam(req.now);
+        let day = at.date();
+        let day_text = date::iso(day);
+        let mut record = roster::find_for(tx, card)?;
+        if record.is_none()
+            && let Card::Cccd(c) = card
+        {
+            record = roster::link_citizen(tx, c)?;
+        }
+        let verdict = coverage::assess(req.detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
+        let patient = Patient::new(card, record.as_ref(), &verdict);
+        let mut overrides = Vec::new();
+        let earlier = earlier_today(tx, &day_text, &patient)?;
+        if let Some(e) = &earlier {
+            if !req.force {
+                return Ok(refusal(
+                    "repeat",
+                    format!("Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.", e.ticket, e.checked_in_at),
+                    format!("Already checked in today: ticket {} at {}.", e.ticket, e.checked_in_at),
+                    earlier,
+                    Some(verdict),
+                ));
+            }
+            overrides.push("repeat");
+        }
+        if verdict.status == Status::NotEligible {
+            if !req.force {
+                return Ok(refusal(
+                    "not_eligible",
+                    format!("{} Chưa ghi nhận lượt khám BHYT; xác nhận để tiếp đón.", verdict.message_vi),
+                    format!("{} No BHYT visit recorded; confirm to check in anyway.", verdict.message_en),
+                    None,
+                    Some(verdict),
+                ));
+            }
+            overrides.push("not_eligible");
+        }
+        if let Card::Bhyt(b) = card {
+            roster::learn_from_qr(tx, b, day)?;
+        }
+        let now_text = req.now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        tx.execute("INSERT OR IGNORE INTO operators(name, first_seen) VALUES (?1, ?2)", params![req.operator, now_text])
+            .doing("recording the operator")?;
+        let seq: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM visits WHERE desk = ?1 AND day = ?2",
+                params![settings.desk, day_text],
+                |r| r.get(0),
+            )
+            .doing("numbering the ticket")?;
+        let ticket = format!("{}-{seq:03}", settings.desk);
+        let kind = match req.detection.kind {
+            Kind::Bhyt => "bhyt",
+            Kind::Cccd => "cccd",
+            Kind::Number | Kind::Unknown => "number",
+        };
+        let verdict_json = serde_json::to_string(&verdict).unwrap_or_else(|_| "null".into());
+        let overrides_json = json!(overrides).to_string();
+        tx.execute(
+            "INSERT INTO visits(day, desk, seq, ticket, checked_in_at, full_name, birth_date, sex, card_number,
+                 bhxh_number, citizen_id, facility_code, status, code, verdict, input_kind, operator, visit_type,
+                 repeat_of, overrides)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            params![
+                day_text,
+                settings.desk,
+                seq,
+                ticket,
+                now_text,
+                patient.full_name,
+                patient.birth_date,
+                patient.sex.map(sex_text),
+                patient.card_number,
+                patient.bhxh_number,
+                patient.citizen_id,
+                verdict.registered_facility,
+                verdict.status.as_str(),
+                verdict.code.as_str(),
+                verdict_json,
+                kind,
+                req.operator,
+                req.visit_type,
+                earlier.as_ref().map(|e| e.id),
+                overrides_json,
+            ],
+        )
+        .doing("recording the visit")?;
+        let id = tx.last_insert_rowid();
+        let action = if overrides.is_empty() { "checkin" } else { "override" };
+        let detail = json!({"visit_id": id, "day": day_text, "status": verdict.status, "code": verdict.code,
+                            "overrides": overrides});
+        audit::append(tx, req.now, req.operator, action, Some(&ticket), &detail)?;
+        Ok(Outcome::Recorded(Box::new(by_id(tx, id)?)))
+    })
+}
+
+/// Voids a visit of `day` by its ticket, with a reason. The row stays; it is only marked.
+pub fn void(
+    store: &mut Store,
+    ticket: &str,
+    day: NaiveDate,
+    reason: &str,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<Visit, StoreError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StoreError::invalid("Cần ghi lý do hủy.", "A reason is required to void a visit."));
+    }
+    store.write(|tx| {
+        let day_text = date::iso(day);
+        let found: Option<(i64, Option<String>)> = tx
+            .query_row(
+                "SELECT id, voided_at FROM visits WHERE ticket = ?1 AND day = ?2 ORDER BY id LIMIT 1",
+                params![ticket.trim().to_ascii_uppercase(), day_text],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .doing("finding the visit")?;
+        let (id, voided_at) = found.ok_or_else(|| {
+            StoreError::invalid(
+                format!("Không có lượt khám số {ticket} ngày {day_text}."),
+                format!("No visit with ticket {ticket} on {day_text}."),
+            )
+        })?;
+        if voided_at.is_some() {
+            return Err(StoreError::invalid(
+                format!("Lượt khám {ticket} đã bị hủy trước đó."),
+                format!("Visit {ticket} was already voided."),
+            ));
+        }
+        let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        tx.execute(
+            "UPDATE visits SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
+            params![now_text, operator, reason, id],
+        )
+        .doing("voiding the visit")?;
+        let detail = json!({"visit_id": id, "day": day_text, "reason": reason});
+        audit::append(tx, now, operator, "void", Some(ticket), &detail)?;
+        by_id(tx, id)
+    })
+}
+
+/// The visits of a day, in check-in order (voided ones included, marked).
+pub fn list(conn: &Connection, day: NaiveDate) -> Result<Vec<Visit>, StoreError> {
+    conn.prepare(&format!("SELECT {COLUMNS} FROM visits v WHERE v.day = ?1 ORDER BY v.id"))
+        .and_then(|mut s| s.query_map([date::iso(day)], from_row)?.collect())
+        .doing("listing visits")
+}
