@@ -4,8 +4,8 @@
 
 use crate::card::codes;
 use crate::card::date::iso;
-use crate::store::roster_csv::{COLUMNS, RosterRow};
 use crate::clock;
+use crate::store::roster_csv::{COLUMNS, RosterRow};
 use crate::store::{Store, StoreError, audit, import, settings};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
@@ -36,22 +36,30 @@ impl Rng {
 }
 
 const FAMILY: [&str; 16] = [
-    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
-    "Lý",
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+    "Dương", "Lý",
 ];
 const MIDDLE_MALE: [&str; 8] = ["Văn", "Hữu", "Đức", "Minh", "Quốc", "Thanh", "Gia", "Công"];
 const MIDDLE_FEMALE: [&str; 8] = ["Thị", "Ngọc", "Thu", "Thanh", "Minh", "Kim", "Bảo", "Diệu"];
 const GIVEN_MALE: [&str; 20] = [
-    "An", "Bình", "Dũng", "Đông", "Hải", "Hiếu", "Hùng", "Khánh", "Long", "Minh", "Nam", "Phong", "Phúc", "Quân",
-    "Sơn", "Thắng", "Trung", "Tuấn", "Việt", "Lộc",
+    "An", "Bình", "Dũng", "Đông", "Hải", "Hiếu", "Hùng", "Khánh", "Long", "Minh", "Nam", "Phong", "Phúc",
+    "Quân", "Sơn", "Thắng", "Trung", "Tuấn", "Việt", "Lộc",
 ];
 const GIVEN_FEMALE: [&str; 20] = [
-    "Châu", "Giang", "Hà", "Hạnh", "Hương", "Lan", "Linh", "Mai", "Nga", "Ngọc", "Nhung", "Phương", "Quỳnh", "Tâm",
-    "Thảo", "Thủy", "Trang", "Vy", "Xuân", "Yến",
+    "Châu", "Giang", "Hà", "Hạnh", "Hương", "Lan", "Linh", "Mai", "Nga", "Ngọc", "Nhung", "Phương", "Quỳnh",
+    "Tâm", "Thảo", "Thủy", "Trang", "Vy", "Xuân", "Yến",
 ];
 const STREETS: [&str; 10] = [
-    "Lê Lợi", "Trần Hưng Đạo", "Nguyễn Trãi", "Hai Bà Trưng", "Lý Thường Kiệt", "Điện Biên Phủ", "Phan Đình Phùng",
-    "Quang Trung", "Bạch Đằng", "Hùng Vương",
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Trãi",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Điện Biên Phủ",
+    "Phan Đình Phùng",
+    "Quang Trung",
+    "Bạch Đằng",
+    "Hùng Vương",
 ];
 /// Group codes with their usual benefit, weighted towards the common ones.
 const GROUPS: [(&str, u8); 14] = [
@@ -117,7 +125,10 @@ pub fn person(i: u64, seed: u64, today: NaiveDate) -> RosterRow {
     let valid_to = match rng.below(10) {
         0..=2 => None,
         3 => Some(today - Duration::days(1 + rng.below(200) as i64)),
-        _ => Some(NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap_or(today) + Duration::days(rng.below(2) as i64 * 365)),
+        _ => Some(
+            NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap_or(today)
+                + Duration::days(rng.below(2) as i64 * 365),
+        ),
     };
     let valid_to = valid_to.map(|t| t.max(valid_from));
     let status = match rng.below(200) {
@@ -126,7 +137,8 @@ pub fn person(i: u64, seed: u64, today: NaiveDate) -> RosterRow {
         6..=9 => "replaced",
         _ => "active",
     };
-    let replaced_by = (status == "replaced").then(|| format!("{group}{benefit}{province}{}", bhxh_number(i + 5_000_000_000, seed)));
+    let replaced_by = (status == "replaced")
+        .then(|| format!("{group}{benefit}{province}{}", bhxh_number(i + 5_000_000_000, seed)));
     RosterRow {
         card_number: Some(card),
         bhxh_number: Some(bhxh),

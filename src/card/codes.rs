@@ -1,7 +1,6 @@
 //! Reference lists shipped as versioned data in `assets/data/`: province codes and BHYT group codes.
 //! Kept out of the code so a list change (e.g. the 2025 province merger) is a data edit.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const PROVINCES_TSV: &str = include_str!("../../assets/data/provinces.tsv");
@@ -32,15 +31,20 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
         .map(|l| l.split('\t').map(str::trim).collect())
 }
 
-fn provinces() -> &'static HashMap<&'static str, &'static str> {
-    static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    MAP.get_or_init(|| rows(PROVINCES_TSV).filter_map(|r| Some((*r.first()?, *r.get(1)?))).collect())
+/// Sorted by code: a binary search beats hashing for 65 two-letter keys.
+fn provinces() -> &'static [(&'static str, &'static str)] {
+    static LIST: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut list: Vec<_> = rows(PROVINCES_TSV).filter_map(|r| Some((*r.first()?, *r.get(1)?))).collect();
+        list.sort_unstable();
+        list
+    })
 }
 
-fn groups() -> &'static HashMap<&'static str, Group> {
-    static MAP: OnceLock<HashMap<&'static str, Group>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        rows(GROUPS_TSV)
+fn groups() -> &'static [(&'static str, Group)] {
+    static LIST: OnceLock<Vec<(&'static str, Group)>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut list: Vec<_> = rows(GROUPS_TSV)
             .filter_map(|r| {
                 let benefits = r.get(1)?.split(',').filter_map(|b| b.trim().parse().ok()).collect();
                 let agency = match r.get(2).copied() {
@@ -50,18 +54,22 @@ fn groups() -> &'static HashMap<&'static str, Group> {
                 };
                 Some((*r.first()?, Group { benefits, agency }))
             })
-            .collect()
+            .collect();
+        list.sort_unstable_by_key(|(code, _)| *code);
+        list
     })
 }
 
 /// The province's name for a 2-digit code, or `None` if the code is not in the list.
 pub fn province_name(code: &str) -> Option<&'static str> {
-    provinces().get(code).copied()
+    let list = provinces();
+    list.binary_search_by_key(&code, |(c, _)| *c).ok().map(|i| list[i].1)
 }
 
 /// The group's entry for a 2-letter code, or `None` if the code is not in the list.
 pub fn group(code: &str) -> Option<&'static Group> {
-    groups().get(code)
+    let list = groups();
+    list.binary_search_by_key(&code, |(c, _)| *c).ok().map(|i| &list[i].1)
 }
 
 /// Share of in-scope costs the fund pays for a benefit code (card character 3), spec §3.2.

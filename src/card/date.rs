@@ -32,7 +32,7 @@ impl BirthDate {
 
     /// Parses a typed or CSV birth date: ISO, `dd/MM/yyyy` or a year.
     pub fn parse_any(s: &str) -> Option<BirthDate> {
-        Self::parse_bhyt(s).or_else(|| parse_iso(s).map(BirthDate::Full))
+        parse_iso(s).map(BirthDate::Full).or_else(|| Self::parse_bhyt(s))
     }
 }
 
@@ -40,7 +40,7 @@ impl BirthDate {
 impl fmt::Display for BirthDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BirthDate::Full(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            BirthDate::Full(d) => f.write_str(&iso(*d)),
             BirthDate::Year(y) => write!(f, "{y:04}"),
         }
     }
@@ -85,17 +85,29 @@ pub fn parse_dmy_compact(s: &str) -> Option<NaiveDate> {
 
 /// `yyyy-MM-dd`, a real calendar date.
 pub fn parse_iso(s: &str) -> Option<NaiveDate> {
-    let mut parts = s.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    checked(number(y)?, number(m)?, number(d)?)
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0_u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    checked(digits(0..4)?, digits(5..7)?, digits(8..10)?)
 }
 
-/// ISO text of a date.
+/// ISO text of a date (`YYYY-MM-DD`). Hand-written: chrono's `format` is slow on bulk imports.
 pub fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    let mut out = String::with_capacity(10);
+    let (y, m, day) = (d.year().clamp(0, 9999) as u32, d.month(), d.day());
+    for (value, width) in [(y, 4), (m, 2), (day, 2)] {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        for shift in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10_u32.pow(shift) % 10) as u8));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -121,6 +133,8 @@ mod tests {
         assert_eq!(parse_iso("2024-2-29"), None);
         assert_eq!(parse_year("1899"), None);
         assert_eq!(parse_year("1950"), Some(1950));
+        assert_eq!(iso(ymd(2024, 2, 9)), "2024-02-09");
+        assert_eq!(iso(ymd(1900, 12, 31)), "1900-12-31");
     }
 
     #[test]

@@ -15,15 +15,15 @@ pub struct CardCode(String);
 impl CardCode {
     /// Validates an upper-case card code (rules V1–V5 of spec §3.6) and says which character is wrong.
     pub fn parse(s: &str) -> Result<CardCode, Rejection> {
-        let chars: Vec<char> = s.chars().collect();
-        if chars.len() != 15 {
+        let count = s.chars().count();
+        if count != 15 {
             return Err(Rejection::new(
                 RejectCode::CardCode,
-                format!("Mã thẻ phải có 15 ký tự, đang có {}.", chars.len()),
-                format!("A card code has 15 characters; this one has {}.", chars.len()),
+                format!("Mã thẻ phải có 15 ký tự, đang có {count}."),
+                format!("A card code has 15 characters; this one has {count}."),
             ));
         }
-        for (i, c) in chars.iter().enumerate() {
+        for (i, c) in s.chars().enumerate() {
             let ok = if i < 2 { c.is_ascii_uppercase() } else { c.is_ascii_digit() };
             if !ok {
                 let (kind_vi, kind_en) =

@@ -1,8 +1,8 @@
 //! Text hygiene for payloads: cleaning scanner input, hex-encoded UTF-8 fields, Vietnamese name checks
 //! and comparison.
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// Longest payload accepted, in characters. A QR code holds at most 7,089 characters (numeric mode);
 /// anything longer is not a card and is rejected before any further work.
@@ -11,7 +11,16 @@ pub const MAX_PAYLOAD_CHARS: usize = 8_000;
 /// Removes what scanners and pastes add around a payload (NUL, CR, LF, a byte-order mark, outer
 /// spaces) and normalises the rest to Unicode NFC.
 pub fn clean(input: &str) -> String {
-    let kept: String = input.chars().filter(|c| !matches!(c, '\0' | '\r' | '\n' | '\u{feff}')).collect();
+    let noise = |c: char| matches!(c, '\0' | '\r' | '\n' | '\u{feff}');
+    let trimmed = input.trim();
+    // Fast path: most text is already clean and composed.
+    // Precomposed Vietnamese letters and plain printable ASCII are already NFC, and are almost all text.
+    let composed =
+        trimmed.chars().all(|c| (c.is_ascii() && !c.is_ascii_control()) || is_vietnamese_letter(c));
+    if composed || (!trimmed.contains(noise) && is_nfc_quick(trimmed.chars()) == IsNormalized::Yes) {
+        return trimmed.to_string();
+    }
+    let kept: String = input.chars().filter(|c| !noise(*c)).collect();
     kept.trim().nfc().collect()
 }
 
@@ -50,33 +59,44 @@ fn hex_value(digit: u8) -> u8 {
     }
 }
 
-/// Marks that Vietnamese writing puts on a Latin base letter, after canonical decomposition:
-/// five tone marks (grave, acute, tilde, hook above, dot below) and three vowel marks
-/// (circumflex, breve, horn).
-const VIETNAMESE_MARKS: [char; 8] =
-    ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}', '\u{0302}', '\u{0306}', '\u{031B}'];
+/// Precomposed Latin-1 and Latin Extended letters of the Vietnamese alphabet (the rest of the accented
+/// letters are the block U+1EA0–U+1EF9).
+const VIETNAMESE_LATIN: &str = "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư";
+
+/// True for a letter of the Vietnamese alphabet (plain Latin letters included), precomposed.
+pub fn is_vietnamese_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+        || (('\u{C0}'..='\u{1B0}').contains(&c) && VIETNAMESE_LATIN.contains(c))
+}
 
 /// Longest personal name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// True when `name` looks like a person's name written with the Vietnamese alphabet: Latin letters
-/// (with Vietnamese marks only, and đ/Đ), single spaces, and the odd apostrophe, hyphen or dot.
-/// Rejects mojibake such as `Nguyá»…n` and text rewritten by an input method.
+/// True when `name` (NFC) looks like a person's name written with the Vietnamese alphabet: Latin letters
+/// with Vietnamese marks only, single spaces, and the odd apostrophe, hyphen or dot. Rejects mojibake
+/// such as `Nguyá»…n` and text rewritten by an input method.
 pub fn is_plausible_name(name: &str) -> bool {
-    let count = name.chars().count();
-    if count == 0 || count > MAX_NAME_CHARS || name.trim() != name || name.contains("  ") {
-        return false;
-    }
-    let mut letters = 0;
-    for c in name.nfd() {
-        match c {
-            'a'..='z' | 'A'..='Z' | 'đ' | 'Đ' => letters += 1,
-            ' ' | '\'' | '-' | '.' => {}
-            m if VIETNAMESE_MARKS.contains(&m) => {}
-            _ => return false,
+    let mut letters = 0_usize;
+    let mut count = 0_usize;
+    let mut previous_space = true;
+    for c in name.chars() {
+        count += 1;
+        if is_vietnamese_letter(c) {
+            letters += 1;
+            previous_space = false;
+        } else if c == ' ' {
+            if previous_space {
+                return false; // leading or double space
+            }
+            previous_space = true;
+        } else if matches!(c, '\'' | '-' | '.') {
+            previous_space = false;
+        } else {
+            return false;
         }
     }
-    letters > 0
+    letters > 0 && count <= MAX_NAME_CHARS && !previous_space
 }
 
 /// The form two names are compared in: NFC, lower case, runs of white space collapsed to one space.

@@ -138,7 +138,9 @@ pub fn demo_data(db: Option<&Path>, args: &DemoArgs) -> Outcome {
     };
     match demo::fill(&mut store, args.cards, args.seed, clock::now_utc()) {
         Ok(()) => {
-            print_json(&serde_json::json!({"database": store.path().display().to_string(), "cards": args.cards, "demo": true}));
+            print_json(
+                &serde_json::json!({"database": store.path().display().to_string(), "cards": args.cards, "demo": true}),
+            );
             Outcome::Done
         }
         Err(e) => fail(e),

@@ -40,7 +40,9 @@ pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> Outcome {
     let now = clock::vietnam_now();
     let at = args.date.map_or(now, |d| d.and_time(now.time()));
     let found = match &detection.result {
-        Ok(card @ Card::Number(n)) if !matches!(n, TypedNumber::OldId(_)) => roster::find_for(store.conn(), card),
+        Ok(card @ Card::Number(n)) if !matches!(n, TypedNumber::OldId(_)) => {
+            roster::find_for(store.conn(), card)
+        }
         Ok(_) | Err(_) => {
             let verdict = coverage::assess(&detection, None, &Clinic::default(), at);
             eprintln!("tiepdon: {} / {}", verdict.message_vi, verdict.message_en);
@@ -54,14 +56,14 @@ pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> Outcome {
     };
     match found {
         Ok(record) => {
-            let verdict = coverage::assess(&detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
+            let verdict =
+                coverage::assess(&detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
             print_json(&LookupReport { record: record.as_ref().map(RecordView::from), verdict });
             Outcome::Done
         }
         Err(e) => fail(e),
     }
 }
-
 
 #[derive(Debug, clap::Args)]
 pub struct CheckinArgs {

@@ -109,7 +109,9 @@ fn open_store(db: Option<&Path>) -> Result<Store, Outcome> {
     let path = match db {
         Some(p) => p.to_path_buf(),
         None => Store::default_path().ok_or_else(|| {
-            Outcome::Failed("không tìm thấy thư mục dữ liệu; dùng --db / no data directory found; use --db".into())
+            Outcome::Failed(
+                "không tìm thấy thư mục dữ liệu; dùng --db / no data directory found; use --db".into(),
+            )
         })?,
     };
     Store::open(&path).map_err(fail)

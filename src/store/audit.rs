@@ -63,7 +63,16 @@ pub fn append(
     conn.execute(
         "INSERT INTO audit(id, at, operator, action, subject, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![entry.id, entry.at, entry.operator, entry.action, entry.subject, entry.detail, prev_hash, hash],
+        params![
+            entry.id,
+            entry.at,
+            entry.operator,
+            entry.action,
+            entry.subject,
+            entry.detail,
+            prev_hash,
+            hash
+        ],
     )
     .doing("writing the audit log")?;
     Ok(entry.id)

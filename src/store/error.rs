@@ -29,7 +29,10 @@ impl StoreError {
     fn sqlite_hint(e: &rusqlite::Error) -> (&'static str, &'static str) {
         use rusqlite::ErrorCode::*;
         match e.sqlite_error_code() {
-            Some(DiskFull) => ("Ổ đĩa đã đầy: giải phóng dung lượng rồi thử lại.", "The disk is full: free some space and retry."),
+            Some(DiskFull) => (
+                "Ổ đĩa đã đầy: giải phóng dung lượng rồi thử lại.",
+                "The disk is full: free some space and retry.",
+            ),
             Some(ReadOnly) => (
                 "Cơ sở dữ liệu chỉ đọc: kiểm tra quyền ghi của tệp.",
                 "The database is read-only: check the file's write permission.",
@@ -38,10 +41,9 @@ impl StoreError {
                 "Tệp dữ liệu bị hỏng: khôi phục từ bản sao lưu gần nhất.",
                 "The database file is damaged: restore the latest backup.",
             ),
-            Some(DatabaseBusy | DatabaseLocked) => (
-                "Cơ sở dữ liệu đang bận quá lâu: thử lại.",
-                "The database stayed busy too long: retry.",
-            ),
+            Some(DatabaseBusy | DatabaseLocked) => {
+                ("Cơ sở dữ liệu đang bận quá lâu: thử lại.", "The database stayed busy too long: retry.")
+            }
             Some(CannotOpen | PermissionDenied) => (
                 "Không mở được tệp dữ liệu: kiểm tra đường dẫn và quyền.",
                 "Cannot open the database file: check the path and permissions.",

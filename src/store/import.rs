@@ -1,12 +1,19 @@
 //! Roster import from a CSV file: every row validated, all-or-nothing by default, or (`skip_bad`) the good
 //! rows kept and the bad ones written to an owner-only reject file. Merge updates cards already known;
 //! replace first drops the previously imported roster (cards learned from scans stay).
+//!
+//! Speed: other threads read and validate (`import_pipeline`) while this one writes. Into an empty roster the indexes are
+//! dropped and rebuilt once at the end (a sorted build beats a million random inserts); a card repeated
+//! in the file then updates its first row, as a merge would.
 
-use super::roster_csv::{Header, RosterRow, parse_row};
+use super::import_pipeline::{self, Item};
+use super::roster_csv::{Header, RosterRow};
 use super::{Context, Store, StoreError, audit};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -60,54 +67,94 @@ pub struct Summary {
 
 const MAX_LISTED: usize = 100;
 
-fn count(conn: &Connection) -> Result<u64, StoreError> {
-    conn.query_row("SELECT COUNT(*) FROM coverage", [], |r| r.get::<_, i64>(0))
-        .map(|n| n as u64)
-        .doing("counting the roster")
+const INSERT: &str = "INSERT INTO coverage(card_number, bhxh_number, citizen_id, full_name, birth_date, sex,
+    address, facility_code, valid_from, valid_to, five_year_date, status, replaced_by, as_of, source)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'roster')";
+const UPSERT_BY_CARD: &str = "INSERT INTO coverage(card_number, bhxh_number, citizen_id, full_name, birth_date,
+    sex, address, facility_code, valid_from, valid_to, five_year_date, status, replaced_by, as_of, source)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'roster')
+    ON CONFLICT(bhxh_number, card_number) DO UPDATE SET bhxh_number = ?2,
+    citizen_id = COALESCE(?3, citizen_id), full_name = ?4, birth_date = ?5, sex = ?6, address = ?7,
+    facility_code = ?8, valid_from = ?9, valid_to = ?10, five_year_date = ?11, status = ?12, replaced_by = ?13,
+    as_of = ?14, source = 'roster'";
+/// A row's new values onto the row `?15` (a repeat of a card, or a card-less person found again).
+const UPDATE_ROW: &str = "UPDATE coverage SET card_number = COALESCE(?1, card_number), bhxh_number = ?2,
+    citizen_id = COALESCE(?3, citizen_id), full_name = ?4, birth_date = ?5, sex = ?6, address = ?7,
+    facility_code = ?8, valid_from = ?9, valid_to = ?10, five_year_date = ?11, status = ?12, replaced_by = ?13,
+    as_of = ?14, source = 'roster' WHERE id = ?15";
+const CARDLESS_ROW: &str = "SELECT id FROM coverage WHERE card_number IS NULL AND
+    ((?1 IS NOT NULL AND bhxh_number = ?1) OR (?1 IS NULL AND bhxh_number IS NULL AND citizen_id = ?2)) LIMIT 1";
+
+fn values(r: &RosterRow) -> [&dyn rusqlite::ToSql; 14] {
+    [
+        &r.card_number,
+        &r.bhxh_number,
+        &r.citizen_id,
+        &r.full_name,
+        &r.birth_date,
+        &r.sex,
+        &r.address,
+        &r.facility_code,
+        &r.valid_from,
+        &r.valid_to,
+        &r.five_year_date,
+        &r.status,
+        &r.replaced_by,
+        &r.as_of,
+    ]
 }
 
-/// Writes one validated row: upsert by card code, else by BHXH number, else by citizen id.
-pub(crate) fn upsert(conn: &Connection, r: &RosterRow) -> Result<(), StoreError> {
-    let values = params![
-        r.card_number,
-        r.bhxh_number,
-        r.citizen_id,
-        r.full_name,
-        r.birth_date,
-        r.sex,
-        r.address,
-        r.facility_code,
-        r.valid_from,
-        r.valid_to,
-        r.five_year_date,
-        r.status,
-        r.replaced_by,
-        r.as_of,
-    ];
-    const SET: &str = "bhxh_number = ?2, citizen_id = COALESCE(?3, citizen_id), full_name = ?4, birth_date = ?5,
-        sex = ?6, address = ?7, facility_code = ?8, valid_from = ?9, valid_to = ?10, five_year_date = ?11,
-        status = ?12, replaced_by = ?13, as_of = ?14, source = 'roster'";
-    const INSERT: &str = "INSERT INTO coverage(card_number, bhxh_number, citizen_id, full_name, birth_date, sex,
-        address, facility_code, valid_from, valid_to, five_year_date, status, replaced_by, as_of, source)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'roster')";
-    if r.card_number.is_some() {
-        let sql = format!("{INSERT} ON CONFLICT(card_number) WHERE card_number IS NOT NULL DO UPDATE SET {SET}");
-        conn.prepare_cached(&sql).and_then(|mut s| s.execute(values)).doing("importing a roster row")?;
-        return Ok(());
-    }
-    // No card code: the same person is the card-less row with this BHXH number, else with this citizen id.
-    let sql = format!(
-        "UPDATE coverage SET {SET} WHERE id = (SELECT id FROM coverage WHERE card_number IS NULL AND
-         ((?2 IS NOT NULL AND bhxh_number = ?2) OR (?2 IS NULL AND bhxh_number IS NULL AND citizen_id = ?3)) LIMIT 1)"
-    );
-    let changed = conn.prepare_cached(&sql).and_then(|mut s| s.execute(values)).doing("importing a roster row")?;
-    if changed == 0 {
-        conn.prepare_cached(INSERT).and_then(|mut s| s.execute(values)).doing("importing a roster row")?;
-    }
+fn update_row(conn: &Connection, r: &RosterRow, id: i64) -> Result<(), StoreError> {
+    let v = values(r);
+    let params: Vec<&dyn rusqlite::ToSql> = v.iter().copied().chain([&id as &dyn rusqlite::ToSql]).collect();
+    conn.prepare_cached(UPDATE_ROW)
+        .and_then(|mut s| s.execute(&params[..]))
+        .doing("importing a roster row")?;
     Ok(())
 }
 
-fn open_reject_file(path: &Path) -> Result<csv::Writer<File>, StoreError> {
+fn insert_row(conn: &Connection, r: &RosterRow) -> Result<i64, StoreError> {
+    conn.prepare_cached(INSERT).and_then(|mut s| s.insert(&values(r)[..])).doing("importing a roster row")
+}
+
+/// Writes one row into a roster that has its indexes: upsert by card code, else by BHXH number, else by
+/// citizen id.
+pub(crate) fn upsert(conn: &Connection, r: &RosterRow) -> Result<(), StoreError> {
+    if r.card_number.is_some() {
+        conn.prepare_cached(UPSERT_BY_CARD)
+            .and_then(|mut s| s.execute(&values(r)[..]))
+            .doing("importing a roster row")?;
+        return Ok(());
+    }
+    let existing: Option<i64> = conn
+        .prepare_cached(CARDLESS_ROW)
+        .and_then(|mut s| s.query_row(params![r.bhxh_number, r.citizen_id], |row| row.get(0)))
+        .map(Some)
+        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+        .doing("importing a roster row")?;
+    match existing {
+        Some(id) => update_row(conn, r, id),
+        None => insert_row(conn, r).map(|_| ()),
+    }
+}
+
+/// The identity a roster row is merged on: its card code, else its BHXH number, else its citizen id.
+fn merge_key(r: &RosterRow) -> [u8; 16] {
+    let (tag, id) = match (&r.card_number, &r.bhxh_number, &r.citizen_id) {
+        (Some(c), _, _) => (b'C', c),
+        (None, Some(b), _) => (b'B', b),
+        (None, None, Some(c)) => (b'Z', c),
+        (None, None, None) => (b'-', &String::new()),
+    };
+    let mut key = [0_u8; 16];
+    key[0] = tag;
+    for (k, b) in key[1..].iter_mut().zip(id.bytes()) {
+        *k = b;
+    }
+    key
+}
+
+fn open_reject_file(path: &Path, header: &[String]) -> Result<csv::Writer<File>, StoreError> {
     let file = OpenOptions::new()
         .write(true)
         .create(true)
@@ -115,7 +162,41 @@ fn open_reject_file(path: &Path) -> Result<csv::Writer<File>, StoreError> {
         .mode(0o600)
         .open(path)
         .map_err(|e| StoreError::io(path, e))?;
-    Ok(csv::Writer::from_writer(file))
+    let mut w = csv::Writer::from_writer(file);
+    let head = ["line", "reason"].into_iter().map(str::to_string).chain(header.iter().cloned());
+    w.write_record(head).map_err(|e| csv_error(path, e))?;
+    Ok(w)
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> StoreError {
+    StoreError::invalid(
+        format!("Không đọc hoặc ghi được tệp CSV {}: {e}", path.display()),
+        format!("Cannot read or write the CSV file {}: {e}", path.display()),
+    )
+}
+
+fn count(conn: &Connection) -> Result<u64, StoreError> {
+    conn.query_row("SELECT COUNT(*) FROM coverage", [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+        .doing("counting the roster")
+}
+
+/// Sets the journal mode; false when SQLite kept the old one (another connection has the file open).
+fn set_journal_mode(conn: &Connection, mode: &str) -> bool {
+    conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+        .is_ok_and(|now| now.eq_ignore_ascii_case(mode))
+}
+
+/// Drops the roster's indexes, returning the SQL that recreates them.
+fn drop_indexes(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let indexes: Vec<(String, String)> = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'coverage' AND sql IS NOT NULL")
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .doing("reading the roster's indexes")?;
+    for (name, _) in &indexes {
+        conn.execute_batch(&format!("DROP INDEX \"{name}\"")).doing("preparing the bulk import")?;
+    }
+    Ok(indexes)
 }
 
 /// Imports `path`. `progress` is called now and then with (bytes read, file size).
@@ -130,89 +211,104 @@ pub fn import(
     let started = Instant::now();
     let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 20).from_reader(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(file);
     let mut record = csv::ByteRecord::new();
-    let header_ok = reader.read_byte_record(&mut record).map_err(|e| csv_error(path, e))?;
+    if !reader.read_byte_record(&mut record).map_err(|e| csv_error(path, e))? {
+        return Err(StoreError::invalid("Tệp CSV rỗng.", "The CSV file is empty."));
+    }
     let names: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let header = match header_ok {
-        true => Header::parse(&names).map_err(|(vi, en)| StoreError::invalid(vi, en))?,
-        false => return Err(StoreError::invalid("Tệp CSV rỗng.", "The CSV file is empty.")),
-    };
+    let header = Header::parse(&names.iter().map(String::as_str).collect::<Vec<_>>())
+        .map_err(|(vi, en)| StoreError::invalid(vi, en))?;
     let mut rejects = match (&opts.reject_file, opts.skip_bad) {
-        (Some(p), true) => Some(open_reject_file(p)?),
+        (Some(p), true) => Some(open_reject_file(p, &names)?),
         _ => None,
     };
-    if let Some(w) = rejects.as_mut() {
-        let mut head = vec!["line", "reason"];
-        head.extend(names.iter().copied());
-        w.write_record(&head).map_err(|e| csv_error(path, e))?;
-    }
-    store.conn().pragma_update(None, "cache_size", -262_144).doing("sizing the cache")?;
+    store.conn.pragma_update(None, "cache_size", -262_144).doing("sizing the cache")?;
+    store.conn.pragma_update(None, "threads", 2).doing("allowing a helper thread for sorting")?;
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // A bulk load into an empty roster writes each page once with a rollback journal, twice with the WAL
+    // (log, then checkpoint). Switch while loading when no other connection holds the file; else stay.
+    let empty_roster = count(&store.conn)? == 0 || opts.mode == Mode::Replace;
+    let journal_switched = empty_roster && set_journal_mode(&store.conn, "delete");
+    let tx =
+        store.conn.transaction_with_behavior(TransactionBehavior::Immediate).doing("starting the import")?;
+    if opts.mode == Mode::Replace {
+        tx.execute("DELETE FROM coverage WHERE source = 'roster'", []).doing("clearing the old roster")?;
+    }
+    let before = count(&tx)?;
+    let bulk = before == 0;
+    let indexes = if bulk { drop_indexes(&tx)? } else { Vec::new() };
+
     let mut bad: Vec<BadRow> = Vec::new();
     let (mut rows_read, mut rejected) = (0_u64, 0_u64);
-    let tx = store.conn.transaction_with_behavior(TransactionBehavior::Immediate).doing("starting the import")?;
-    let outcome = (|| -> Result<Option<(u64, u64)>, StoreError> {
-        if opts.mode == Mode::Replace {
-            tx.execute("DELETE FROM coverage WHERE source = 'roster'", []).doing("clearing the old roster")?;
-        }
-        let before = count(&tx)?;
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(path, e)),
-            }
-            rows_read += 1;
-            let line = record.position().map_or(rows_read + 1, |p| p.line());
-            if rows_read % 65_536 == 0 {
-                progress(record.position().map_or(0, |p| p.byte()), size);
-            }
-            let fields: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
-            let parsed = match fields {
-                Ok(fields) => parse_row(&header, &fields, opts.default_as_of),
-                Err(_) => Err(("Dòng không phải UTF-8.".into(), "The row is not valid UTF-8.".into())),
-            };
-            match parsed {
-                Ok(row) if rejected == 0 || opts.skip_bad => upsert(&tx, &row)?,
-                Ok(_) => {}
-                Err((vi, en)) => {
-                    rejected += 1;
-                    if let Some(w) = rejects.as_mut() {
-                        let mut out: Vec<Vec<u8>> = vec![line.to_string().into_bytes(), en.clone().into_bytes()];
-                        out.extend(record.iter().map(<[u8]>::to_vec));
-                        w.write_record(&out).map_err(|e| csv_error(path, e))?;
-                    }
-                    if bad.len() < MAX_LISTED {
-                        bad.push(BadRow { line, reason_vi: vi, reason_en: en });
+    // Held for the whole load: a million look-ups in the statement cache add up.
+    let mut bulk_insert = tx.prepare(INSERT).doing("preparing the import")?;
+    // In a bulk load, a person met again updates the row written the first time.
+    let mut first_row: HashMap<[u8; 16], i64> = HashMap::new();
+    let written = import_pipeline::run(
+        reader,
+        &header,
+        opts.default_as_of,
+        |batch| -> Result<(), StoreError> {
+            for item in batch.items {
+                rows_read += 1;
+                match item {
+                    Item::Good(_) if rejected > 0 && !opts.skip_bad => {}
+                    Item::Good(row) if bulk => match first_row.entry(merge_key(&row)) {
+                        Entry::Occupied(e) => update_row(&tx, &row, *e.get())?,
+                        Entry::Vacant(e) => {
+                            e.insert(bulk_insert.insert(&values(&row)[..]).doing("importing a roster row")?);
+                        }
+                    },
+                    Item::Good(row) => upsert(&tx, &row)?,
+                    Item::Bad { line, vi, en, raw } => {
+                        rejected += 1;
+                        if let Some(w) = rejects.as_mut() {
+                            let out = [line.to_string().into_bytes(), en.clone().into_bytes()]
+                                .into_iter()
+                                .chain(raw);
+                            w.write_record(out).map_err(|e| csv_error(path, e))?;
+                        }
+                        if bad.len() < MAX_LISTED {
+                            bad.push(BadRow { line, reason_vi: vi, reason_en: en });
+                        }
                     }
                 }
             }
-        }
-        progress(size, size);
-        if rejected > 0 && !opts.skip_bad {
-            return Ok(None);
-        }
-        let inserted = count(&tx)? - before;
-        let good = rows_read - rejected;
-        let detail = serde_json::json!({"file": file_name, "mode": opts.mode, "rows_read": rows_read,
-            "inserted": inserted, "rejected": rejected});
-        audit::append(&tx, now, operator, "import", Some(&file_name), &detail)?;
-        Ok(Some((inserted, good.saturating_sub(inserted))))
-    })()?;
+            progress(batch.bytes_read, size);
+            Ok(())
+        },
+        |e| csv_error(path, e),
+    );
+    written?;
+    drop(bulk_insert);
     if let Some(w) = rejects.as_mut() {
         w.flush().map_err(|e| StoreError::io(path, e))?;
     }
     // All-or-nothing: with bad rows and no `skip_bad`, dropping the transaction rolls everything back.
-    let (committed, inserted, updated) = match outcome {
-        Some((i, u)) => {
-            tx.commit().doing("committing the import")?;
-            (true, i, u)
+    let committed = rejected == 0 || opts.skip_bad;
+    let (mut inserted, mut updated) = (0, 0);
+    if committed {
+        for (_, sql) in &indexes {
+            tx.execute_batch(sql).doing("rebuilding the roster's indexes")?;
         }
-        None => (false, 0, 0),
-    };
+        inserted = count(&tx)? - before;
+        updated = (rows_read - rejected).saturating_sub(inserted);
+        let detail = serde_json::json!({"file": file_name, "mode": opts.mode, "rows_read": rows_read,
+            "inserted": inserted, "updated": updated, "rejected": rejected});
+        audit::append(&tx, now, operator, "import", Some(&file_name), &detail)?;
+        tx.commit().doing("committing the import")?;
+    } else {
+        drop(tx);
+    }
+    if journal_switched {
+        set_journal_mode(&store.conn, "wal");
+    }
+    progress(size, size);
     Ok(Summary {
         file: path.display().to_string(),
         mode: opts.mode,
@@ -226,11 +322,4 @@ pub fn import(
         reject_file: opts.reject_file.as_ref().filter(|_| opts.skip_bad).map(|p| p.display().to_string()),
         bad_rows: bad,
     })
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> StoreError {
-    StoreError::invalid(
-        format!("Không đọc được tệp CSV {}: {e}", path.display()),
-        format!("Cannot read the CSV file {}: {e}", path.display()),
-    )
 }

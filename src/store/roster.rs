@@ -36,7 +36,11 @@ pub fn status_text(s: RecordStatus) -> &'static str {
 
 /// Parses a status written in a roster (case-insensitive); `None` if it is none of them.
 pub fn parse_status(s: &str) -> Option<RecordStatus> {
-    let s = s.trim().to_ascii_lowercase();
+    let s = s.trim();
+    if s == "active" {
+        return Some(RecordStatus::Active); // nearly every roster row
+    }
+    let s = s.to_ascii_lowercase();
     [
         RecordStatus::Active,
         RecordStatus::Revoked,
@@ -107,13 +111,13 @@ pub enum Key<'a> {
 /// The best record for an identifier: for a BHXH number or citizen id with several cards, the active one
 /// with the latest start.
 pub fn find(conn: &Connection, key: Key) -> Result<Option<StoredRecord>, StoreError> {
-    let (column, value) = match key {
-        Key::Card(v) => ("card_number", v),
-        Key::Bhxh(v) => ("bhxh_number", v),
-        Key::Citizen(v) => ("citizen_id", v),
+    let (filter, value) = match key {
+        Key::Card(v) => ("bhxh_number = substr(?1, 6) AND card_number = ?1", v),
+        Key::Bhxh(v) => ("bhxh_number = ?1", v),
+        Key::Citizen(v) => ("citizen_id = ?1", v),
     };
     let sql = format!(
-        "SELECT {COLUMNS} FROM coverage WHERE {column} = ?1 \
+        "SELECT {COLUMNS} FROM coverage WHERE {filter} \
          ORDER BY status = 'active' DESC, valid_from DESC, as_of DESC LIMIT 1"
     );
     conn.prepare_cached(&sql)
@@ -124,7 +128,9 @@ pub fn find(conn: &Connection, key: Key) -> Result<Option<StoredRecord>, StoreEr
 /// The record for whatever was presented: by card code, then BHXH number, then citizen id.
 pub fn find_for(conn: &Connection, card: &Card) -> Result<Option<StoredRecord>, StoreError> {
     let keys: Vec<Key> = match card {
-        Card::Bhyt(b) => b.card_code.iter().map(|c| Key::Card(c.as_str())).chain([Key::Bhxh(&b.bhxh_number)]).collect(),
+        Card::Bhyt(b) => {
+            b.card_code.iter().map(|c| Key::Card(c.as_str())).chain([Key::Bhxh(&b.bhxh_number)]).collect()
+        }
         Card::Cccd(c) => vec![Key::Citizen(&c.citizen_id)],
         Card::Number(TypedNumber::CardCode(c)) => vec![Key::Card(c.as_str()), Key::Bhxh(c.bhxh_number())],
         Card::Number(TypedNumber::Bhxh(n)) => vec![Key::Bhxh(n)],
@@ -145,12 +151,19 @@ pub fn link_citizen(conn: &Connection, cccd: &CccdCard) -> Result<Option<StoredR
     let full = date::iso(cccd.birth_date);
     let year = BirthDate::Full(cccd.birth_date).year().to_string();
     let candidates: Vec<StoredRecord> = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM coverage WHERE citizen_id IS NULL AND birth_date IN (?1, ?2)"))
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM coverage WHERE citizen_id IS NULL AND birth_date IN (?1, ?2)"
+        ))
         .and_then(|mut s| s.query_map([&full, &year], from_row)?.collect())
         .doing("looking for the card-holder of a citizen id")?;
     let mut same: Vec<StoredRecord> = candidates
         .into_iter()
-        .filter(|c| c.record.full_name.as_deref().is_some_and(|n| compare_names(n, &cccd.full_name) == NameMatch::Same))
+        .filter(|c| {
+            c.record
+                .full_name
+                .as_deref()
+                .is_some_and(|n| compare_names(n, &cccd.full_name) == NameMatch::Same)
+        })
         .collect();
     if same.len() != 1 {
         return Ok(None);

@@ -46,7 +46,10 @@ impl Header {
             let name = raw.trim_start_matches('\u{feff}').trim().to_ascii_lowercase();
             match COLUMNS.iter().position(|c| *c == name) {
                 Some(k) if index[k].is_some() => {
-                    return Err((format!("Cột “{name}” bị lặp lại."), format!("Column “{name}” appears twice.")));
+                    return Err((
+                        format!("Cột “{name}” bị lặp lại."),
+                        format!("Column “{name}” appears twice."),
+                    ));
                 }
                 Some(k) => index[k] = Some(i),
                 None => unknown.push(name),
@@ -90,13 +93,22 @@ fn err(column: &str, value: &str, vi: &str, en: &str) -> RowError {
 }
 
 fn day(column: &str, v: &str) -> Result<NaiveDate, RowError> {
-    date::parse_iso(v)
-        .or_else(|| date::parse_dmy_slash(v))
-        .ok_or_else(|| err(column, v, "không phải ngày (dd/mm/yyyy hoặc yyyy-mm-dd)", "not a date (dd/mm/yyyy or yyyy-mm-dd)"))
+    date::parse_iso(v).or_else(|| date::parse_dmy_slash(v)).ok_or_else(|| {
+        err(
+            column,
+            v,
+            "không phải ngày (dd/mm/yyyy hoặc yyyy-mm-dd)",
+            "not a date (dd/mm/yyyy or yyyy-mm-dd)",
+        )
+    })
 }
 
 /// Validates one row. `default_as_of` fills an empty `as_of`.
-pub fn parse_row(header: &Header, fields: &[&str], default_as_of: Option<NaiveDate>) -> Result<RosterRow, RowError> {
+pub fn parse_row(
+    header: &Header,
+    fields: &[&str],
+    default_as_of: Option<NaiveDate>,
+) -> Result<RosterRow, RowError> {
     if fields.len() != header.width {
         return Err((
             format!("Dòng có {} cột, tiêu đề có {}.", fields.len(), header.width),
@@ -109,12 +121,16 @@ pub fn parse_row(header: &Header, fields: &[&str], default_as_of: Option<NaiveDa
             format!("Field {} is longer than {MAX_FIELD_BYTES} bytes.", long + 1),
         ));
     }
-    let get = |k: usize| header.index[k].and_then(|i| fields.get(i)).map(|f| f.trim()).filter(|f| !f.is_empty());
+    let get =
+        |k: usize| header.index[k].and_then(|i| fields.get(i)).map(|f| f.trim()).filter(|f| !f.is_empty());
     let opt_day = |k: usize| get(k).map(|v| day(COLUMNS[k], v).map(date::iso)).transpose();
 
     let card = match get(0) {
         None => None,
-        Some(v) => Some(CardCode::parse(&v.to_ascii_uppercase()).map_err(|r| err("card_number", v, &r.detail_vi, &r.detail_en))?),
+        Some(v) => Some(
+            CardCode::parse(&v.to_ascii_uppercase())
+                .map_err(|r| err("card_number", v, &r.detail_vi, &r.detail_en))?,
+        ),
     };
     let mut bhxh = get(1).map(str::to_string);
     if let Some(b) = &bhxh
@@ -125,7 +141,12 @@ pub fn parse_row(header: &Header, fields: &[&str], default_as_of: Option<NaiveDa
     if let Some(c) = &card {
         match &bhxh {
             Some(b) if b != c.bhxh_number() => {
-                return Err(err("bhxh_number", b, "khác ký tự 6–15 của mã thẻ", "differs from characters 6–15 of the card code"));
+                return Err(err(
+                    "bhxh_number",
+                    b,
+                    "khác ký tự 6–15 của mã thẻ",
+                    "differs from characters 6–15 of the card code",
+                ));
             }
             _ => bhxh = Some(c.bhxh_number().to_string()),
         }
@@ -164,7 +185,9 @@ pub fn parse_row(header: &Header, fields: &[&str], default_as_of: Option<NaiveDa
         None => None,
         Some("male" | "nam" | "1" | "m") => Some(sex_text(Sex::Male)),
         Some("female" | "nữ" | "nu" | "2" | "f") => Some(sex_text(Sex::Female)),
-        Some(other) => return Err(err("sex", other, "cần male/female hoặc Nam/Nữ", "expected male/female or Nam/Nữ")),
+        Some(other) => {
+            return Err(err("sex", other, "cần male/female hoặc Nam/Nữ", "expected male/female or Nam/Nữ"));
+        }
     };
     let facility_code = match get(7) {
         None => None,
@@ -187,7 +210,12 @@ pub fn parse_row(header: &Header, fields: &[&str], default_as_of: Option<NaiveDa
     let status = match get(11) {
         None => RecordStatus::Active,
         Some(v) => parse_status(v).ok_or_else(|| {
-            err("status", v, "cần active, revoked, reduced hoặc replaced", "expected active, revoked, reduced or replaced")
+            err(
+                "status",
+                v,
+                "cần active, revoked, reduced hoặc replaced",
+                "expected active, revoked, reduced or replaced",
+            )
         })?,
     };
     let replaced_by = match get(12) {
@@ -201,7 +229,9 @@ pub fn parse_row(header: &Header, fields: &[&str], default_as_of: Option<NaiveDa
     };
     let as_of = match get(13) {
         Some(v) => day("as_of", v)?,
-        None => default_as_of.ok_or_else(|| err("as_of", "", "bắt buộc (ngày dữ liệu còn đúng)", "required (the date the data was true)"))?,
+        None => default_as_of.ok_or_else(|| {
+            err("as_of", "", "bắt buộc (ngày dữ liệu còn đúng)", "required (the date the data was true)")
+        })?,
     };
     Ok(RosterRow {
         card_number: card.map(|c| c.as_str().to_string()),
@@ -226,7 +256,17 @@ mod tests {
     use super::*;
 
     fn header() -> Header {
-        Header::parse(&["\u{feff}Card_Number", "full_name", "birth_date", "valid_from", "valid_to", "status", "as_of", "note"]).unwrap()
+        Header::parse(&[
+            "\u{feff}Card_Number",
+            "full_name",
+            "birth_date",
+            "valid_from",
+            "valid_to",
+            "status",
+            "as_of",
+            "note",
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -238,11 +278,28 @@ mod tests {
 
     #[test]
     fn good_row_is_normalised() {
-        let row = parse_row(&header(), &["dn4790123456789", "Nguyễn Văn An", "20/10/1990", "01/01/2026", "2026-12-31", "", "2026-11-01", "x"], None).unwrap();
+        let row = parse_row(
+            &header(),
+            &[
+                "dn4790123456789",
+                "Nguyễn Văn An",
+                "20/10/1990",
+                "01/01/2026",
+                "2026-12-31",
+                "",
+                "2026-11-01",
+                "x",
+            ],
+            None,
+        )
+        .unwrap();
         assert_eq!(row.card_number.as_deref(), Some("DN4790123456789"));
         assert_eq!(row.bhxh_number.as_deref(), Some("0123456789"));
         assert_eq!(row.birth_date.as_deref(), Some("1990-10-20"));
-        assert_eq!((row.valid_from.as_deref(), row.valid_to.as_deref()), (Some("2026-01-01"), Some("2026-12-31")));
+        assert_eq!(
+            (row.valid_from.as_deref(), row.valid_to.as_deref()),
+            (Some("2026-01-01"), Some("2026-12-31"))
+        );
         assert_eq!((row.status, row.as_of.as_str()), ("active", "2026-11-01"));
     }
 
@@ -253,7 +310,10 @@ mod tests {
             (&["DN7790123456789", "An", "1990", "", "", "", "2026-11-01", ""], "card_number"),
             (&["DN4790123456789", "An", "31/02/1990", "", "", "", "2026-11-01", ""], "birth_date"),
             (&["DN4790123456789", "An", "1990", "", "", "lost", "2026-11-01", ""], "status"),
-            (&["DN4790123456789", "An", "1990", "02/01/2026", "01/01/2026", "", "2026-11-01", ""], "valid_to"),
+            (
+                &["DN4790123456789", "An", "1990", "02/01/2026", "01/01/2026", "", "2026-11-01", ""],
+                "valid_to",
+            ),
             (&["DN4790123456789", "An", "1990", "", "", "", "", ""], "as_of"),
             (&["", "An", "1990", "", "", "", "2026-11-01", ""], "no card number"),
         ];

@@ -28,10 +28,12 @@ CREATE TABLE coverage (
     replaced_by    TEXT,
     as_of          TEXT NOT NULL,
     source         TEXT NOT NULL,
-    CHECK (card_number IS NOT NULL OR bhxh_number IS NOT NULL OR citizen_id IS NOT NULL)
+    CHECK (card_number IS NOT NULL OR bhxh_number IS NOT NULL OR citizen_id IS NOT NULL),
+    CHECK (card_number IS NULL OR bhxh_number = substr(card_number, 6))
 ) STRICT;
-CREATE UNIQUE INDEX coverage_card ON coverage(card_number) WHERE card_number IS NOT NULL;
-CREATE INDEX coverage_bhxh ON coverage(bhxh_number) WHERE bhxh_number IS NOT NULL;
+-- One index serves three needs: lookup by BHXH number (its prefix), lookup by card code (a card's BHXH
+-- number is its characters 6-15), and one row per card code.
+CREATE UNIQUE INDEX coverage_person ON coverage(bhxh_number, card_number);
 CREATE INDEX coverage_citizen ON coverage(citizen_id) WHERE citizen_id IS NOT NULL;
 
 CREATE TABLE operators (

@@ -64,7 +64,14 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
             let ok = code.len() == 5
                 && code.bytes().all(|b| b.is_ascii_alphanumeric())
                 && codes::province_name(&code[..2]).is_some();
-            ok.then_some(code).ok_or_else(|| bad(key, v, "cần 5 ký tự, bắt đầu bằng mã tỉnh", "expected 5 characters starting with a province code"))
+            ok.then_some(code).ok_or_else(|| {
+                bad(
+                    key,
+                    v,
+                    "cần 5 ký tự, bắt đầu bằng mã tỉnh",
+                    "expected 5 characters starting with a province code",
+                )
+            })
         }
         "clinic_name" if !v.is_empty() && v.chars().count() <= 200 => Ok(v.to_string()),
         "clinic_name" => Err(bad(key, v, "tên rỗng hoặc quá dài", "empty or too long")),
@@ -80,7 +87,12 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
         "primary_level" | "demo" => boolean(),
         "card_only_status" => match v {
             "info" | "ELIGIBLE_WITH_WARNING" | "CANNOT_VERIFY" => Ok(v.to_string()),
-            _ => Err(bad(key, v, "cần info, ELIGIBLE_WITH_WARNING hoặc CANNOT_VERIFY", "expected info, ELIGIBLE_WITH_WARNING or CANNOT_VERIFY")),
+            _ => Err(bad(
+                key,
+                v,
+                "cần info, ELIGIBLE_WITH_WARNING hoặc CANNOT_VERIFY",
+                "expected info, ELIGIBLE_WITH_WARNING or CANNOT_VERIFY",
+            )),
         },
         _ => Err(StoreError::invalid(
             format!("Không có thiết lập “{key}”. Các khóa: {}", key_list()),

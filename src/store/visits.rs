@@ -122,7 +122,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Visit> {
 }
 
 fn by_id(conn: &Connection, id: i64) -> Result<Visit, StoreError> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM visits v WHERE v.id = ?1"), [id], from_row).doing("reading a visit")
+    conn.query_row(&format!("SELECT {COLUMNS} FROM visits v WHERE v.id = ?1"), [id], from_row)
+        .doing("reading a visit")
 }
 
 /// Who the patient is, from what was presented and the record found.
@@ -185,7 +186,13 @@ fn earlier_today(conn: &Connection, day: &str, p: &Patient) -> Result<Option<Vis
     .doing("looking for an earlier visit")
 }
 
-fn refusal(refused: &'static str, vi: String, en: String, earlier: Option<Visit>, v: Option<Verdict>) -> Outcome {
+fn refusal(
+    refused: &'static str,
+    vi: String,
+    en: String,
+    earlier: Option<Visit>,
+    v: Option<Verdict>,
+) -> Outcome {
     Outcome::Refused(Box::new(Refusal {
         refused,
         message_vi: vi,
