@@ -1,7 +1,7 @@
 //! The desk's commands against the local database: `lookup`, `checkin`, `void`, `visits`.
 
 use super::{Outcome, fail, open_store, operator_name, print_json};
-use crate::card::{self, Card, Detection, TypedNumber, date};
+use crate::card::{self, Detection, date};
 use crate::clock;
 use crate::coverage::{self, Clinic, Verdict};
 use crate::store::roster::{self, RecordView};
@@ -40,10 +40,8 @@ pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> Outcome {
     let now = clock::vietnam_now();
     let at = args.date.map_or(now, |d| d.and_time(now.time()));
     let found = match &detection.result {
-        Ok(card @ Card::Number(n)) if !matches!(n, TypedNumber::OldId(_)) => {
-            roster::find_for(store.conn(), card)
-        }
-        Ok(_) | Err(_) => {
+        Ok(card) => roster::find_for(store.conn(), card),
+        Err(_) => {
             let verdict = coverage::assess(&detection, None, &Clinic::default(), at);
             eprintln!("tiepdon: {} / {}", verdict.message_vi, verdict.message_en);
             print_json(&LookupReport { record: None, verdict });

@@ -199,6 +199,25 @@ fn drop_indexes(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> 
     Ok(indexes)
 }
 
+/// What loading the rows did.
+struct Loaded {
+    rows_read: u64,
+    inserted: u64,
+    updated: u64,
+    rejected: u64,
+    committed: bool,
+    bad: Vec<BadRow>,
+}
+
+/// The rows of an opened CSV and where their rejects go.
+struct Source<'a> {
+    path: &'a Path,
+    size: u64,
+    reader: csv::Reader<File>,
+    header: &'a Header,
+    rejects: Option<csv::Writer<File>>,
+}
+
 /// Imports `path`. `progress` is called now and then with (bytes read, file size).
 pub fn import(
     store: &mut Store,
@@ -223,19 +242,49 @@ pub fn import(
     let names: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
     let header = Header::parse(&names.iter().map(String::as_str).collect::<Vec<_>>())
         .map_err(|(vi, en)| StoreError::invalid(vi, en))?;
-    let mut rejects = match (&opts.reject_file, opts.skip_bad) {
+    let rejects = match (&opts.reject_file, opts.skip_bad) {
         (Some(p), true) => Some(open_reject_file(p, &names)?),
         _ => None,
     };
     store.conn.pragma_update(None, "cache_size", -262_144).doing("sizing the cache")?;
     store.conn.pragma_update(None, "threads", 2).doing("allowing a helper thread for sorting")?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // A bulk load into an empty roster writes each page once with a rollback journal, twice with the WAL
     // (log, then checkpoint). Switch while loading when no other connection holds the file; else stay.
     let empty_roster = count(&store.conn)? == 0 || opts.mode == Mode::Replace;
     let journal_switched = empty_roster && set_journal_mode(&store.conn, "delete");
-    let tx =
-        store.conn.transaction_with_behavior(TransactionBehavior::Immediate).doing("starting the import")?;
+    let source = Source { path, size, reader, header: &header, rejects };
+    let loaded = load(&mut store.conn, source, opts, operator, now, progress);
+    if journal_switched {
+        set_journal_mode(&store.conn, "wal");
+    }
+    let loaded = loaded?;
+    progress(size, size);
+    Ok(Summary {
+        file: path.display().to_string(),
+        mode: opts.mode,
+        rows_read: loaded.rows_read,
+        inserted: loaded.inserted,
+        updated: loaded.updated,
+        rejected: loaded.rejected,
+        committed: loaded.committed,
+        seconds: started.elapsed().as_secs_f64(),
+        unknown_columns: header.unknown,
+        reject_file: opts.reject_file.as_ref().filter(|_| opts.skip_bad).map(|p| p.display().to_string()),
+        bad_rows: loaded.bad,
+    })
+}
+
+/// Loads every row in one transaction, committed only if it is all good (or `skip_bad`).
+fn load(
+    conn: &mut Connection,
+    mut src: Source,
+    opts: &Options,
+    operator: &str,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Loaded, StoreError> {
+    let path = src.path;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).doing("starting the import")?;
     if opts.mode == Mode::Replace {
         tx.execute("DELETE FROM coverage WHERE source = 'roster'", []).doing("clearing the old roster")?;
     }
@@ -249,9 +298,9 @@ pub fn import(
     let mut bulk_insert = tx.prepare(INSERT).doing("preparing the import")?;
     // In a bulk load, a person met again updates the row written the first time.
     let mut first_row: HashMap<[u8; 16], i64> = HashMap::new();
-    let written = import_pipeline::run(
-        reader,
-        &header,
+    import_pipeline::run(
+        src.reader,
+        src.header,
         opts.default_as_of,
         |batch| -> Result<(), StoreError> {
             for item in batch.items {
@@ -267,7 +316,7 @@ pub fn import(
                     Item::Good(row) => upsert(&tx, &row)?,
                     Item::Bad { line, vi, en, raw } => {
                         rejected += 1;
-                        if let Some(w) = rejects.as_mut() {
+                        if let Some(w) = src.rejects.as_mut() {
                             let out = [line.to_string().into_bytes(), en.clone().into_bytes()]
                                 .into_iter()
                                 .chain(raw);
@@ -279,47 +328,29 @@ pub fn import(
                     }
                 }
             }
-            progress(batch.bytes_read, size);
+            progress(batch.bytes_read, src.size);
             Ok(())
         },
         |e| csv_error(path, e),
-    );
-    written?;
+    )?;
     drop(bulk_insert);
-    if let Some(w) = rejects.as_mut() {
+    if let Some(w) = src.rejects.as_mut() {
         w.flush().map_err(|e| StoreError::io(path, e))?;
     }
     // All-or-nothing: with bad rows and no `skip_bad`, dropping the transaction rolls everything back.
     let committed = rejected == 0 || opts.skip_bad;
-    let (mut inserted, mut updated) = (0, 0);
-    if committed {
-        for (_, sql) in &indexes {
-            tx.execute_batch(sql).doing("rebuilding the roster's indexes")?;
-        }
-        inserted = count(&tx)? - before;
-        updated = (rows_read - rejected).saturating_sub(inserted);
-        let detail = serde_json::json!({"file": file_name, "mode": opts.mode, "rows_read": rows_read,
-            "inserted": inserted, "updated": updated, "rejected": rejected});
-        audit::append(&tx, now, operator, "import", Some(&file_name), &detail)?;
-        tx.commit().doing("committing the import")?;
-    } else {
-        drop(tx);
+    if !committed {
+        return Ok(Loaded { rows_read, inserted: 0, updated: 0, rejected, committed, bad });
     }
-    if journal_switched {
-        set_journal_mode(&store.conn, "wal");
+    for (_, sql) in &indexes {
+        tx.execute_batch(sql).doing("rebuilding the roster's indexes")?;
     }
-    progress(size, size);
-    Ok(Summary {
-        file: path.display().to_string(),
-        mode: opts.mode,
-        rows_read,
-        inserted,
-        updated,
-        rejected,
-        committed,
-        seconds: started.elapsed().as_secs_f64(),
-        unknown_columns: header.unknown,
-        reject_file: opts.reject_file.as_ref().filter(|_| opts.skip_bad).map(|p| p.display().to_string()),
-        bad_rows: bad,
-    })
+    let inserted = count(&tx)? - before;
+    let updated = (rows_read - rejected).saturating_sub(inserted);
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let detail = serde_json::json!({"file": file_name, "mode": opts.mode, "rows_read": rows_read,
+        "inserted": inserted, "updated": updated, "rejected": rejected});
+    audit::append(&tx, now, operator, "import", Some(&file_name), &detail)?;
+    tx.commit().doing("committing the import")?;
+    Ok(Loaded { rows_read, inserted, updated, rejected, committed, bad })
 }

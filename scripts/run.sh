@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs tiepdon's main job. Until the desk window lands, that is the command-line desk: a demo database
+# (invented people, labelled demo) is created when none exists, the sample cards are checked in, and
+# the day's visits are listed. Arguments, if any, are passed to `tiepdon` instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=target/release/tiepdon
+if [ "$#" -gt 0 ]; then
+    exec "$bin" "$@"
+fi
+db="${TIEPDON_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/tiepdon/demo.db}"
+if [ ! -e "$db" ]; then
+    "$bin" --db "$db" demo-data --cards 500 >/dev/null
+    echo "Demo database (dữ liệu demo, not real patients): $db" >&2
+fi
+"$bin" --db "$db" checkin --stdin --operator demo < assets/samples/payloads.txt || true
+"$bin" --db "$db" visits
