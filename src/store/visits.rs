@@ -210,8 +210,8 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         Err(why) => {
             return Ok(refusal(
                 "unreadable",
-                format!("Không đọc được: {}", why.detail_vi),
-                format!("Unreadable: {}", why.detail_en),
+                format!("Không dùng được: {}", why.detail_vi),
+                format!("Rejected: {}", why.detail_en),
                 None,
                 None,
             ));
