@@ -2,7 +2,7 @@
 //! (spec §2), parsed by position with soft checks turned into warnings.
 
 use super::date::{BirthDate, parse_dmy_slash};
-use super::number::{CardCode, is_digits};
+use super::number::{CardCode, is_digits, normalise_facility};
 use super::reject::{Rejection, Warning, quote};
 use super::text::{HexError, decode_hex_utf8, is_plausible_name};
 use super::{Layout, Sex, codes};
@@ -249,24 +249,15 @@ fn sex(raw: Option<&str>, warnings: &mut Vec<Warning>) -> Option<Sex> {
 /// `79 - 034` → `79034`: remove spaces and dashes, expect 5 letters or digits starting with a province.
 fn facility(raw: Option<&str>, warnings: &mut Vec<Warning>) -> Option<String> {
     let raw = raw?;
-    let code: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '–' | '—'))
-        .flat_map(char::to_uppercase)
-        .collect();
-    let valid = code.len() == 5
-        && code.bytes().all(|b| b.is_ascii_alphanumeric())
-        && code.bytes().take(2).all(|b| b.is_ascii_digit());
-    if valid {
-        Some(code)
-    } else {
+    let code = normalise_facility(raw);
+    if code.is_none() {
         warnings.push(Warning::new(
             "facility_code",
             format!("Mã nơi đăng ký KCB ban đầu {} không đúng dạng 5 ký tự.", quote(raw)),
             format!("The registered facility {} is not a 5-character code.", quote(raw)),
         ));
-        None
     }
+    code
 }
 
 /// Soft checks V6 (group ↔ benefit) and V7 (management code ends with the BHXH number).

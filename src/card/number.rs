@@ -81,6 +81,20 @@ impl CardCode {
     }
 }
 
+/// A facility code (MA_CSKCB / MA_DKBD) as cards and people write it — `79 - 034`, `01 – C54`,
+/// `79034` — normalised to its 5 characters: 2 province digits and 3 letters or digits (spec §7).
+pub fn normalise_facility(raw: &str) -> Option<String> {
+    let code: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '–' | '—'))
+        .flat_map(char::to_uppercase)
+        .collect();
+    let valid = code.len() == 5
+        && code.bytes().all(|b| b.is_ascii_alphanumeric())
+        && code.bytes().take(2).all(|b| b.is_ascii_digit());
+    valid.then_some(code)
+}
+
 /// True when `s` is exactly `n` ASCII digits.
 pub fn is_digits(s: &str, n: usize) -> bool {
     s.len() == n && s.bytes().all(|b| b.is_ascii_digit())

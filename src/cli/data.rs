@@ -1,7 +1,6 @@
 //! Data-management commands: `import-roster`, `demo-data`, `settings`, `audit verify`.
 
-use super::{Outcome, fail, open_store, operator_name, print_json};
-use crate::card::date;
+use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
 use crate::clock;
 use crate::demo;
 use crate::store::import::{self, Mode, Options};
@@ -10,10 +9,6 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
-}
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -47,15 +42,9 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
-pub fn import_roster(db: Option<&Path>, args: &ImportArgs) -> Outcome {
-    let operator = match operator_name(args.operator.as_deref()) {
-        Ok(o) => o,
-        Err(o) => return o,
-    };
-    let mut store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+pub fn import_roster(db: Option<&Path>, args: &ImportArgs) -> CommandResult {
+    let operator = operator_name(args.operator.as_deref())?;
+    let mut store = open_store(db)?;
     let reject_file = args.reject_file.clone().unwrap_or_else(|| {
         let mut name = args.file.clone().into_os_string();
         name.push(".rejects.csv");
@@ -74,30 +63,25 @@ pub fn import_roster(db: Option<&Path>, args: &ImportArgs) -> Outcome {
     };
     let result = import::import(&mut store, &args.file, &opts, &operator, clock::now_utc(), &mut progress);
     bar.finish_and_clear();
-    match result {
-        Ok(summary) => {
-            for c in &summary.unknown_columns {
-                eprintln!("tiepdon: bỏ qua cột không biết / ignored unknown column: {c}");
-            }
-            for b in summary.bad_rows.iter().take(20) {
-                eprintln!("tiepdon: dòng / line {}: {} / {}", b.line, b.reason_vi, b.reason_en);
-            }
-            if summary.rejected > 20 {
-                eprintln!("tiepdon: … {} dòng lỗi / bad rows in all", summary.rejected);
-            }
-            if !summary.committed {
-                eprintln!(
-                    "tiepdon: không nhập gì vì có {} dòng lỗi (dùng --skip-bad để nhập các dòng đúng) / nothing imported: \
-                     {} bad rows (use --skip-bad to import the good ones)",
-                    summary.rejected, summary.rejected
-                );
-            }
-            let ok = summary.committed && summary.rejected == 0;
-            print_json(&summary);
-            if ok { Outcome::Done } else { Outcome::Rejected }
-        }
-        Err(e) => fail(e),
+    let summary = result?;
+    for c in &summary.unknown_columns {
+        eprintln!("tiepdon: bỏ qua cột không biết / ignored unknown column: {c}");
     }
+    for b in summary.bad_rows.iter().take(20) {
+        eprintln!("tiepdon: dòng / line {}: {} / {}", b.line, b.reason_vi, b.reason_en);
+    }
+    if summary.rejected > 20 {
+        eprintln!("tiepdon: … {} dòng lỗi / bad rows in all", summary.rejected);
+    }
+    if !summary.committed {
+        eprintln!(
+            "tiepdon: không nhập gì vì có {} dòng lỗi (dùng --skip-bad để nhập các dòng đúng) / nothing imported: \
+             {} bad rows (use --skip-bad to import the good ones)",
+            summary.rejected, summary.rejected
+        );
+    }
+    print_json(&summary);
+    Ok(if summary.committed && summary.rejected == 0 { Outcome::Done } else { Outcome::Rejected })
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,7 +97,7 @@ pub struct DemoArgs {
     pub csv: Option<PathBuf>,
 }
 
-pub fn demo_data(db: Option<&Path>, args: &DemoArgs) -> Outcome {
+pub fn demo_data(db: Option<&Path>, args: &DemoArgs) -> CommandResult {
     let today = clock::vietnam_now().date();
     if let Some(path) = &args.csv {
         let written = std::fs::File::create(path).and_then(|f| {
@@ -124,27 +108,17 @@ pub fn demo_data(db: Option<&Path>, args: &DemoArgs) -> Outcome {
             }
             w.flush()
         });
-        return match written {
-            Ok(()) => {
-                print_json(&serde_json::json!({"csv": path.display().to_string(), "rows": args.cards}));
-                Outcome::Done
-            }
-            Err(e) => Outcome::Failed(format!("không ghi được / cannot write {}: {e}", path.display())),
-        };
+        written
+            .map_err(|e| Outcome::Failed(format!("không ghi được / cannot write {}: {e}", path.display())))?;
+        print_json(&serde_json::json!({"csv": path.display().to_string(), "rows": args.cards}));
+        return Ok(Outcome::Done);
     }
-    let mut store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
-    match demo::fill(&mut store, args.cards, args.seed, clock::now_utc()) {
-        Ok(()) => {
-            print_json(
-                &serde_json::json!({"database": store.path().display().to_string(), "cards": args.cards, "demo": true}),
-            );
-            Outcome::Done
-        }
-        Err(e) => fail(e),
-    }
+    let mut store = open_store(db)?;
+    demo::fill(&mut store, args.cards, args.seed, clock::now_utc())?;
+    print_json(
+        &serde_json::json!({"database": store.path().display().to_string(), "cards": args.cards, "demo": true}),
+    );
+    Ok(Outcome::Done)
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -160,34 +134,20 @@ pub enum SettingsCommand {
     },
 }
 
-pub fn settings(db: Option<&Path>, cmd: &SettingsCommand) -> Outcome {
-    let mut store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+pub fn settings(db: Option<&Path>, cmd: &SettingsCommand) -> CommandResult {
+    let mut store = open_store(db)?;
     if let SettingsCommand::Set { key, value, operator } = cmd {
-        let operator = match operator_name(operator.as_deref()) {
-            Ok(o) => o,
-            Err(o) => return o,
-        };
+        let operator = operator_name(operator.as_deref())?;
         let now = clock::now_utc();
-        let saved = store.write(|tx| {
+        store.write(|tx| {
             let stored = settings::set(tx, key, value)?;
             let detail = serde_json::json!({"key": key, "value": stored});
             audit::append(tx, now, &operator, "settings", Some(key), &detail)?;
             Ok(())
-        });
-        if let Err(e) = saved {
-            return fail(e);
-        }
+        })?;
     }
-    match settings::load(store.conn()) {
-        Ok(s) => {
-            print_json(&settings::show(&s));
-            Outcome::Done
-        }
-        Err(e) => fail(e),
-    }
+    print_json(&settings::show(&settings::load(store.conn())?));
+    Ok(Outcome::Done)
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -196,26 +156,16 @@ pub enum AuditCommand {
     Verify,
 }
 
-pub fn audit_cmd(db: Option<&Path>, cmd: &AuditCommand) -> Outcome {
+pub fn audit_cmd(db: Option<&Path>, cmd: &AuditCommand) -> CommandResult {
     let AuditCommand::Verify = cmd;
-    let store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
-    match audit::verify(store.conn()) {
-        Ok(v) => {
-            if !v.ok {
-                eprintln!(
-                    "tiepdon: nhật ký bị sửa tại dòng {} / the audit log was altered at row {}: {}",
-                    v.first_bad_id.unwrap_or(0),
-                    v.first_bad_id.unwrap_or(0),
-                    v.problem.as_deref().unwrap_or("")
-                );
-            }
-            let ok = v.ok;
-            print_json(&v);
-            if ok { Outcome::Done } else { Outcome::Rejected }
-        }
-        Err(e) => fail(e),
+    let store = open_store(db)?;
+    let v = audit::verify(store.conn())?;
+    if let Some(row) = v.first_bad_id {
+        eprintln!(
+            "tiepdon: nhật ký bị sửa tại dòng {row} / the audit log was altered at row {row}: {}",
+            v.problem.as_deref().unwrap_or("")
+        );
     }
+    print_json(&v);
+    Ok(if v.ok { Outcome::Done } else { Outcome::Rejected })
 }

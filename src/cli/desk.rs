@@ -1,7 +1,7 @@
 //! The desk's commands against the local database: `lookup`, `checkin`, `void`, `visits`.
 
-use super::{Outcome, fail, open_store, operator_name, print_json};
-use crate::card::{self, Detection, date};
+use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
+use crate::card::{self, Detection};
 use crate::clock;
 use crate::coverage::{self, Clinic, Verdict};
 use crate::store::roster::{self, RecordView};
@@ -11,10 +11,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::io::BufRead;
 use std::path::Path;
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
-}
 
 #[derive(Debug, clap::Args)]
 pub struct LookupArgs {
@@ -31,36 +27,22 @@ struct LookupReport {
     verdict: Verdict,
 }
 
-pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> Outcome {
-    let store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> CommandResult {
+    let store = open_store(db)?;
     let detection = card::detect(&args.id);
     let now = clock::vietnam_now();
     let at = args.date.map_or(now, |d| d.and_time(now.time()));
-    let found = match &detection.result {
-        Ok(card) => roster::find_for(store.conn(), card),
-        Err(_) => {
-            let verdict = coverage::assess(&detection, None, &Clinic::default(), at);
-            eprintln!("tiepdon: {} / {}", verdict.message_vi, verdict.message_en);
-            print_json(&LookupReport { record: None, verdict });
-            return Outcome::Rejected;
-        }
+    let Ok(card) = &detection.result else {
+        let verdict = coverage::assess(&detection, None, &Clinic::default(), at);
+        eprintln!("tiepdon: {} / {}", verdict.message_vi, verdict.message_en);
+        print_json(&LookupReport { record: None, verdict });
+        return Ok(Outcome::Rejected);
     };
-    let settings = match settings::load(store.conn()) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    match found {
-        Ok(record) => {
-            let verdict =
-                coverage::assess(&detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
-            print_json(&LookupReport { record: record.as_ref().map(RecordView::from), verdict });
-            Outcome::Done
-        }
-        Err(e) => fail(e),
-    }
+    let record = roster::find_for(store.conn(), card)?;
+    let clinic = settings::load(store.conn())?.clinic;
+    let verdict = coverage::assess(&detection, record.as_ref().map(|r| &r.record), &clinic, at);
+    print_json(&LookupReport { record: record.as_ref().map(RecordView::from), verdict });
+    Ok(Outcome::Done)
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,15 +67,10 @@ pub struct CheckinArgs {
     pub force: bool,
 }
 
-pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> Outcome {
-    let operator = match operator_name(args.operator.as_deref()) {
-        Ok(o) => o,
-        Err(o) => return o,
-    };
-    let mut store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> CommandResult {
+    let operator = operator_name(args.operator.as_deref())?;
+    let mut store = open_store(db)?;
+    // Checks one input in; Ok(false) when it was refused.
     let mut one = |text: &str| -> Result<bool, Outcome> {
         let detection: Detection = card::detect(text);
         let req = CheckIn {
@@ -103,39 +80,32 @@ pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> Outcome {
             force: args.force,
             now: clock::now_utc(),
         };
-        match visits::check_in(&mut store, &req) {
-            Ok(visits::Outcome::Recorded(visit)) => {
+        match visits::check_in(&mut store, &req)? {
+            visits::Outcome::Recorded(visit) => {
                 print_json(&visit);
                 Ok(true)
             }
-            Ok(visits::Outcome::Refused(refusal)) => {
+            visits::Outcome::Refused(refusal) => {
                 eprintln!("tiepdon: {} / {}", refusal.message_vi, refusal.message_en);
                 print_json(&refusal);
                 Ok(false)
             }
-            Err(e) => Err(fail(e)),
         }
     };
     let mut all_recorded = true;
     if args.stdin {
         for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { return Outcome::Failed("cannot read standard input".into()) };
-            if line.trim().is_empty() {
-                continue;
-            }
-            match one(&line) {
-                Ok(recorded) => all_recorded &= recorded,
-                Err(outcome) => return outcome,
+            let line = line.map_err(|e| {
+                Outcome::Failed(format!("không đọc được đầu vào / cannot read standard input: {e}"))
+            })?;
+            if !line.trim().is_empty() {
+                all_recorded &= one(&line)?;
             }
         }
     } else {
-        let text = args.payload.as_deref().or(args.id.as_deref()).unwrap_or_default();
-        match one(text) {
-            Ok(recorded) => all_recorded = recorded,
-            Err(outcome) => return outcome,
-        }
+        all_recorded = one(args.payload.as_deref().or(args.id.as_deref()).unwrap_or_default())?;
     }
-    if all_recorded { Outcome::Done } else { Outcome::Rejected }
+    Ok(if all_recorded { Outcome::Done } else { Outcome::Rejected })
 }
 
 #[derive(Debug, clap::Args)]
@@ -152,24 +122,13 @@ pub struct VoidArgs {
     pub operator: Option<String>,
 }
 
-pub fn void(db: Option<&Path>, args: &VoidArgs) -> Outcome {
-    let operator = match operator_name(args.operator.as_deref()) {
-        Ok(o) => o,
-        Err(o) => return o,
-    };
-    let mut store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+pub fn void(db: Option<&Path>, args: &VoidArgs) -> CommandResult {
+    let operator = operator_name(args.operator.as_deref())?;
+    let mut store = open_store(db)?;
     let now = clock::now_utc();
     let day = args.date.unwrap_or_else(|| clock::to_vietnam(now).date());
-    match visits::void(&mut store, &args.ticket, day, &args.reason, &operator, now) {
-        Ok(visit) => {
-            print_json(&visit);
-            Outcome::Done
-        }
-        Err(e) => fail(e),
-    }
+    print_json(&visits::void(&mut store, &args.ticket, day, &args.reason, &operator, now)?);
+    Ok(Outcome::Done)
 }
 
 #[derive(Debug, clap::Args)]
@@ -179,17 +138,9 @@ pub struct VisitsArgs {
     pub date: Option<NaiveDate>,
 }
 
-pub fn list_visits(db: Option<&Path>, args: &VisitsArgs) -> Outcome {
-    let store = match open_store(db) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+pub fn list_visits(db: Option<&Path>, args: &VisitsArgs) -> CommandResult {
+    let store = open_store(db)?;
     let day = args.date.unwrap_or_else(|| clock::vietnam_now().date());
-    match visits::list(store.conn(), day) {
-        Ok(list) => {
-            list.iter().for_each(print_json);
-            Outcome::Done
-        }
-        Err(e) => fail(e),
-    }
+    visits::list(store.conn(), day)?.iter().for_each(print_json);
+    Ok(Outcome::Done)
 }

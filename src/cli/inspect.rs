@@ -1,6 +1,6 @@
 //! `tiepdon parse` and `tiepdon check`: payload or number in, one JSON object per input out.
 
-use super::{Outcome, print_json};
+use super::{CommandResult, Outcome, parse_date, print_json};
 use crate::card::{self, Detection, ParseReport};
 use crate::clock;
 use crate::coverage::{self, Clinic, Verdict};
@@ -29,10 +29,6 @@ pub struct CheckArgs {
     /// This clinic's 5-character facility code (MA_CSKCB), e.g. 79034.
     #[arg(long, value_parser = parse_facility)]
     pub facility: Option<String>,
-}
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    card::date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
 }
 
 fn parse_facility(s: &str) -> Result<String, String> {
@@ -68,21 +64,18 @@ fn report_rejection(d: &Detection) -> bool {
     }
 }
 
-fn run<F: FnMut(&Detection)>(args: &InputArgs, mut emit: F) -> Outcome {
-    let texts = match inputs(args) {
-        Ok(t) => t,
-        Err(message) => return Outcome::Failed(message),
-    };
+fn run<F: FnMut(&Detection)>(args: &InputArgs, mut emit: F) -> CommandResult {
+    let texts = inputs(args).map_err(Outcome::Failed)?;
     let mut rejected = false;
     for text in &texts {
         let detection = card::detect(text);
         rejected |= report_rejection(&detection);
         emit(&detection);
     }
-    if rejected { Outcome::Rejected } else { Outcome::Done }
+    Ok(if rejected { Outcome::Rejected } else { Outcome::Done })
 }
 
-pub fn parse(args: &InputArgs) -> Outcome {
+pub fn parse(args: &InputArgs) -> CommandResult {
     run(args, |d| print_json(&ParseReport::from(d)))
 }
 
@@ -94,7 +87,7 @@ struct CheckReport {
     verdict: Verdict,
 }
 
-pub fn check(args: &CheckArgs) -> Outcome {
+pub fn check(args: &CheckArgs) -> CommandResult {
     let clinic = match &args.facility {
         Some(code) => Clinic::with_facility(code),
         None => Clinic::default(),

@@ -62,7 +62,7 @@ pub fn main() -> ExitCode {
             // The window arrives in a later issue; until then, say what can be done.
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let _ = cmd.print_help();
-            Outcome::Done
+            Ok(Outcome::Done)
         }
         Some(Command::Parse(args)) => inspect::parse(args),
         Some(Command::Check(args)) => inspect::check(args),
@@ -75,7 +75,7 @@ pub fn main() -> ExitCode {
         Some(Command::Audit(cmd)) => data::audit_cmd(db, cmd),
         Some(Command::DemoData(args)) => data::demo_data(db, args),
     };
-    finish(outcome)
+    finish(outcome.unwrap_or_else(|stop| stop))
 }
 
 /// What a command ended with.
@@ -99,9 +99,18 @@ fn finish(outcome: Outcome) -> ExitCode {
     }
 }
 
-/// A store error as the command's outcome.
-fn fail(e: StoreError) -> Outcome {
-    Outcome::Failed(e.to_string())
+/// What a command returns: its outcome, or (through `?`) the outcome that stopped it early.
+pub type CommandResult = Result<Outcome, Outcome>;
+
+impl From<StoreError> for Outcome {
+    fn from(e: StoreError) -> Outcome {
+        Outcome::Failed(e.to_string())
+    }
+}
+
+/// Parses a `--date` value.
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::card::date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
 }
 
 /// Opens the database given by `--db`, or the default one.
@@ -114,7 +123,7 @@ fn open_store(db: Option<&Path>) -> Result<Store, Outcome> {
             )
         })?,
     };
-    Store::open(&path).map_err(fail)
+    Ok(Store::open(&path)?)
 }
 
 /// The operator to attribute a write to: as given, else the system user. Names are 1–100 printable

@@ -2,7 +2,8 @@
 //! header decides which column is which; unknown columns are reported once and ignored.
 
 use super::roster::{parse_status, sex_text, status_text};
-use crate::card::{BirthDate, CardCode, Sex, date, number::is_digits, text};
+use crate::card::number::{is_digits, normalise_facility};
+use crate::card::{BirthDate, CardCode, Sex, date, text};
 use crate::coverage::RecordStatus;
 use chrono::NaiveDate;
 
@@ -191,14 +192,14 @@ pub fn parse_row(
     };
     let facility_code = match get(7) {
         None => None,
-        Some(v) => {
-            let code: String = v.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '–')).collect();
-            let code = code.to_ascii_uppercase();
-            if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(err("facility_code", v, "cần 5 ký tự", "expected 5 characters"));
-            }
-            Some(code)
-        }
+        Some(v) => Some(normalise_facility(v).ok_or_else(|| {
+            err(
+                "facility_code",
+                v,
+                "cần 5 ký tự, 2 số tỉnh đầu",
+                "expected 5 characters, the first 2 a province",
+            )
+        })?),
     };
     let valid_from = opt_day(8)?;
     let valid_to = opt_day(9)?;

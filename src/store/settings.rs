@@ -2,6 +2,7 @@
 
 use super::{Context, StoreError};
 use crate::card::codes;
+use crate::card::number::normalise_facility;
 use crate::coverage::{Clinic, Status};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
@@ -60,11 +61,8 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
     };
     match key {
         "facility_code" => {
-            let code = v.replace([' ', '-'], "").to_ascii_uppercase();
-            let ok = code.len() == 5
-                && code.bytes().all(|b| b.is_ascii_alphanumeric())
-                && codes::province_name(&code[..2]).is_some();
-            ok.then_some(code).ok_or_else(|| {
+            let code = normalise_facility(v).filter(|c| codes::province_name(&c[..2]).is_some());
+            code.ok_or_else(|| {
                 bad(
                     key,
                     v,
