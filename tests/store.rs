@@ -5,13 +5,11 @@
 mod common;
 
 use chrono::{Duration, NaiveDate};
-use common::json_lines;
+use common::desk::{Db, Run, exec, run_at};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use tiepdon::store::roster::{self, Key};
 use tiepdon::store::{Store, schema, settings};
 
@@ -26,76 +24,6 @@ const CARD_C: &str = "HT3010345678912";
 const CARD_R: &str = "DN4790456789123";
 const CIT_A: &str = "079090123456";
 const CIT_B: &str = "079181234567";
-
-/// A fresh directory and database path for one test.
-struct Db {
-    dir: PathBuf,
-    path: PathBuf,
-}
-
-impl Db {
-    fn new(name: &str) -> Db {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("tiepdon-store-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let path = dir.join("tiepdon.db");
-        Db { dir, path }
-    }
-
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let p = self.dir.join(name);
-        std::fs::write(&p, contents).expect("write a test file");
-        p
-    }
-}
-
-impl Drop for Db {
-    /// Removes the directory, except after a failure (to look at it).
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-/// What one run of the binary gave.
-struct Run {
-    code: i32,
-    out: Vec<Value>,
-    err: String,
-}
-
-impl Run {
-    /// The single JSON line, after checking the exit code.
-    fn only(&self, code: i32) -> &Value {
-        assert_eq!(self.code, code, "exit code; stdout {:?}, stderr {}", self.out, self.err);
-        assert_eq!(self.out.len(), 1, "one JSON line; stderr {}", self.err);
-        &self.out[0]
-    }
-}
-
-/// Runs `tiepdon ARGS` at the pinned time `now`. Exit 101 (a panic) is never acceptable.
-fn exec(now: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
-        .args(args)
-        .env("TIEPDON_NOW", now)
-        .env("TIEPDON_OPERATOR", "test-op")
-        .env_remove("TIEPDON_DB")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the tiepdon binary runs");
-    let code = out.status.code().expect("tiepdon exits normally, not by a signal");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_ne!(code, 101, "tiepdon panicked on {args:?}: {err}");
-    Run { code, out: json_lines(&out), err }
-}
-
-/// Runs `tiepdon --db DB ARGS` at `now`.
-fn run_at(now: &str, db: &Db, args: &[&str]) -> Run {
-    exec(now, &[&["--db", db.path.to_str().unwrap()], args].concat())
-}
 
 fn run(db: &Db, args: &[&str]) -> Run {
     run_at(NOW, db, args)

@@ -160,9 +160,14 @@ pub fn audit_cmd(db: Option<&Path>, cmd: &AuditCommand) -> CommandResult {
     let AuditCommand::Verify = cmd;
     let store = open_store(db)?;
     let v = audit::verify(store.conn())?;
-    if let Some(row) = v.first_bad_id {
+    if !v.ok {
+        let what = match (v.first_bad_id, v.first_bad_visit) {
+            (Some(row), _) => format!("dòng nhật ký / audit row {row}"),
+            (None, Some(visit)) => format!("lượt khám / visit {visit}"),
+            (None, None) => String::new(),
+        };
         eprintln!(
-            "tiepdon: nhật ký bị sửa tại dòng {row} / the audit log was altered at row {row}: {}",
+            "tiepdon: dữ liệu đã bị sửa ngoài ứng dụng / data was changed outside tiepdon: {what}: {}",
             v.problem.as_deref().unwrap_or("")
         );
     }

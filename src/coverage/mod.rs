@@ -89,7 +89,7 @@ impl Facts {
             status: r.status,
             replaced_by: r.replaced_by.clone(),
             as_of: Some(r.as_of),
-            source: Source::Roster,
+            source: if r.from_scan { Source::Qr } else { Source::Roster },
         }
     }
 

@@ -45,6 +45,9 @@ pub struct CoverageRecord {
     pub replaced_by: Option<String>,
     /// The date the data was true (its age is measured from here).
     pub as_of: NaiveDate,
+    /// Learned from an earlier scan of the card's own QR, not from the roster: evidence no better than
+    /// the card itself.
+    pub from_scan: bool,
 }
 
 impl CoverageRecord {
@@ -63,6 +66,7 @@ impl CoverageRecord {
             status: RecordStatus::Active,
             replaced_by: None,
             as_of,
+            from_scan: false,
         }
     }
 }

@@ -26,15 +26,20 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn digest(prev: &str, e: &AuditEntry) -> String {
-    let mut h = Sha256::new();
     let subject = e.subject.as_deref().unwrap_or("");
+    let mut text = Vec::new();
     for part in [prev, &e.id.to_string(), &e.at, &e.operator, &e.action, subject, &e.detail] {
         // Length-prefixed, so no two different rows hash the same text.
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
+        text.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        text.extend_from_slice(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(&text)
 }
 
 /// Appends a row to the chain (inside the caller's transaction).
@@ -83,8 +88,10 @@ pub fn append(
 pub struct Verification {
     pub ok: bool,
     pub rows: i64,
-    /// The first row whose content or link does not match, when not ok.
+    /// The first audit row whose content or link does not match, when not ok.
     pub first_bad_id: Option<i64>,
+    /// The first visit that differs from what the audit log recorded for it.
+    pub first_bad_visit: Option<i64>,
     pub problem: Option<String>,
 }
 
@@ -99,6 +106,7 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
         ok: false,
         rows: count,
         first_bad_id: Some(id),
+        first_bad_visit: None,
         problem: Some(problem.to_string()),
     };
     while let Some(r) = rows.next().doing("reading the audit log")? {
@@ -124,5 +132,13 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
         expected_prev = hash;
         expected_id += 1;
     }
-    Ok(Verification { ok: true, rows: count, first_bad_id: None, problem: None })
+    // The chain holds: now every visit must match what its audit rows recorded.
+    let bad_visit = super::visits::first_unaudited_change(conn)?;
+    Ok(Verification {
+        ok: bad_visit.is_none(),
+        rows: count,
+        first_bad_id: None,
+        first_bad_visit: bad_visit.map(|(id, _)| id),
+        problem: bad_visit.map(|(_, why)| why.to_string()),
+    })
 }

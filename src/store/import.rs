@@ -243,15 +243,29 @@ pub fn import(
     let header = Header::parse(&names.iter().map(String::as_str).collect::<Vec<_>>())
         .map_err(|(vi, en)| StoreError::invalid(vi, en))?;
     let rejects = match (&opts.reject_file, opts.skip_bad) {
-        (Some(p), true) => Some(open_reject_file(p, &names)?),
+        (Some(p), true) => {
+            if let (Ok(a), Ok(b)) = (std::fs::canonicalize(p), std::fs::canonicalize(path))
+                && a == b
+            {
+                return Err(StoreError::invalid(
+                    "Tệp ghi dòng lỗi trùng với tệp nhập; chọn tên khác.",
+                    "The reject file is the file being imported; choose another name.",
+                ));
+            }
+            Some(open_reject_file(p, &names)?)
+        }
         _ => None,
     };
     store.conn.pragma_update(None, "cache_size", -262_144).doing("sizing the cache")?;
     store.conn.pragma_update(None, "threads", 2).doing("allowing a helper thread for sorting")?;
     // A bulk load into an empty roster writes each page once with a rollback journal, twice with the WAL
     // (log, then checkpoint). Switch while loading when no other connection holds the file; else stay.
+    // Only on a database no desk uses yet (no visits): in rollback mode other processes cannot even open it.
     let empty_roster = count(&store.conn)? == 0 || opts.mode == Mode::Replace;
-    let journal_switched = empty_roster && set_journal_mode(&store.conn, "delete");
+    let unused =
+        store.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM visits)", [], |r| r.get::<_, bool>(0));
+    let journal_switched =
+        empty_roster && unused.doing("looking for visits")? && set_journal_mode(&store.conn, "delete");
     let source = Source { path, size, reader, header: &header, rejects };
     let loaded = load(&mut store.conn, source, opts, operator, now, progress);
     if journal_switched {

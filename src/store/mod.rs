@@ -35,6 +35,27 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Brings the schema up to date. Several processes may open a new file at once: the loser of the race
+/// sees the winner's schema on its next try.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let latest = schema::latest_version() as i64;
+    let mut last_error = String::new();
+    for attempt in 0..20_u64 {
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .doing("reading the schema version")?;
+        if version >= latest {
+            return Ok(());
+        }
+        match schema::migrations().to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(e) => last_error = e.to_string().lines().next().unwrap_or_default().to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(10 * (attempt + 1)));
+    }
+    Err(StoreError::Migration(last_error))
+}
+
 impl Store {
     /// The default database: `tiepdon.db` in the user's data directory (`~/.local/share/tiepdon` on Linux).
     pub fn default_path() -> Option<PathBuf> {
@@ -60,10 +81,16 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).doing("setting the busy timeout")?;
         // Only takes effect on a new, empty file (before the first table); larger pages load faster.
         conn.pragma_update(None, "page_size", PAGE_SIZE).doing("setting the page size")?;
-        conn.pragma_update(None, "journal_mode", "WAL").doing("enabling the write-ahead log")?;
+        // WAL is persistent in the file. Switching needs the file to itself: while another process holds
+        // it (e.g. a bulk import in rollback mode), carry on and switch next time.
+        let mode: String =
+            conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).doing("reading the journal mode")?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            let _ = conn.pragma_update(None, "journal_mode", "WAL");
+        }
         conn.pragma_update(None, "synchronous", "FULL").doing("setting synchronous=FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON").doing("enabling foreign keys")?;
-        schema::migrations().to_latest(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+        migrate(&mut conn)?;
         Ok(Store { conn, path: path.to_path_buf() })
     }
 

@@ -91,12 +91,14 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredRecord> {
     rec.five_year_date = iso_date(r, 11)?;
     rec.status = parse_status(&r.get::<_, String>(12)?).unwrap_or(RecordStatus::Active);
     rec.replaced_by = r.get(13)?;
+    let source: String = r.get(15)?;
+    rec.from_scan = source == "qr";
     Ok(StoredRecord {
         id: r.get(0)?,
         record: rec,
         sex: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_sex),
         address: r.get(7)?,
-        source: r.get(15)?,
+        source,
     })
 }
 
@@ -105,58 +107,76 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredRecord> {
 pub enum Key<'a> {
     Card(&'a str),
     Bhxh(&'a str),
+    /// A record with this BHXH number and no card code.
+    CardlessBhxh(&'a str),
     Citizen(&'a str),
 }
 
-/// The best record for an identifier: for a BHXH number or citizen id with several cards, the active one
-/// with the latest start.
+/// The best record for an identifier. Several rows can share a BHXH number or citizen id (an old and a
+/// new card, a card learned from a scan): the roster outranks scans, then an active card, then the
+/// latest start.
 pub fn find(conn: &Connection, key: Key) -> Result<Option<StoredRecord>, StoreError> {
     let (filter, value) = match key {
         Key::Card(v) => ("bhxh_number = substr(?1, 6) AND card_number = ?1", v),
         Key::Bhxh(v) => ("bhxh_number = ?1", v),
+        Key::CardlessBhxh(v) => ("bhxh_number = ?1 AND card_number IS NULL", v),
         Key::Citizen(v) => ("citizen_id = ?1", v),
     };
     let sql = format!(
         "SELECT {COLUMNS} FROM coverage WHERE {filter} \
-         ORDER BY status = 'active' DESC, valid_from DESC, as_of DESC LIMIT 1"
+         ORDER BY source = 'roster' DESC, status = 'active' DESC, valid_from DESC, as_of DESC LIMIT 1"
     );
     conn.prepare_cached(&sql)
         .and_then(|mut s| s.query_row([value], from_row).optional())
         .doing("looking up a card")
 }
 
-/// The record for whatever was presented: by card code, then BHXH number, then citizen id.
-pub fn find_for(conn: &Connection, card: &Card) -> Result<Option<StoredRecord>, StoreError> {
-    let keys: Vec<Key> = match card {
-        Card::Bhyt(b) => {
-            b.card_code.iter().map(|c| Key::Card(c.as_str())).chain([Key::Bhxh(&b.bhxh_number)]).collect()
-        }
-        Card::Cccd(c) => vec![Key::Citizen(&c.citizen_id)],
-        Card::Number(TypedNumber::CardCode(c)) => vec![Key::Card(c.as_str()), Key::Bhxh(c.bhxh_number())],
-        Card::Number(TypedNumber::Bhxh(n)) => vec![Key::Bhxh(n)],
-        Card::Number(TypedNumber::CitizenId(n)) => vec![Key::Citizen(n)],
-        Card::Number(TypedNumber::OldId(_)) => vec![],
-    };
-    for key in keys {
-        if let Some(found) = find(conn, key)? {
-            return Ok(Some(found));
-        }
+/// A presented card code's record: its own row, else a card-less row of the same BHXH number. Another
+/// card of the same person is not this card: its benefit, dates and status say nothing about this one.
+fn find_card(conn: &Connection, code: &CardCode) -> Result<Option<StoredRecord>, StoreError> {
+    match find(conn, Key::Card(code.as_str()))? {
+        Some(found) => Ok(Some(found)),
+        None => find(conn, Key::CardlessBhxh(code.bhxh_number())),
     }
-    Ok(None)
 }
 
-/// Finds the one card-holder without a citizen id whose name and birth date equal the scanned citizen
-/// card's, and records the citizen id on it. Ambiguity (two such people) links nothing.
-pub fn link_citizen(conn: &Connection, cccd: &CccdCard) -> Result<Option<StoredRecord>, StoreError> {
-    let full = date::iso(cccd.birth_date);
-    let year = BirthDate::Full(cccd.birth_date).year().to_string();
+/// The record for whatever was presented. A card-less row learned from a scan gives way to the roster's
+/// record of the same BHXH number (a scan cannot show a revocation).
+pub fn find_for(conn: &Connection, card: &Card) -> Result<Option<StoredRecord>, StoreError> {
+    let found = match card {
+        Card::Bhyt(b) => match &b.card_code {
+            Some(code) => find_card(conn, code)?,
+            None => find(conn, Key::Bhxh(&b.bhxh_number))?,
+        },
+        Card::Cccd(c) => find(conn, Key::Citizen(&c.citizen_id))?,
+        Card::Number(TypedNumber::CardCode(c)) => find_card(conn, c)?,
+        Card::Number(TypedNumber::Bhxh(n)) => find(conn, Key::Bhxh(n))?,
+        Card::Number(TypedNumber::CitizenId(n)) => find(conn, Key::Citizen(n))?,
+        Card::Number(TypedNumber::OldId(_)) => None,
+    };
+    match found {
+        Some(row) if row.source != "roster" && row.record.card_number.is_none() => {
+            let bhxh = row.record.bhxh_number.clone();
+            let roster = match &bhxh {
+                Some(b) => find(conn, Key::Bhxh(b))?.filter(|r| r.source == "roster"),
+                None => None,
+            };
+            Ok(roster.or(Some(row)))
+        }
+        other => Ok(other),
+    }
+}
+
+/// The BHXH number of the one person without a citizen id whose name and full birth date equal the
+/// scanned citizen card's (all their cards count as one person). Two such people: `None`.
+pub fn citizen_holder(conn: &Connection, cccd: &CccdCard) -> Result<Option<String>, StoreError> {
     let candidates: Vec<StoredRecord> = conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM coverage WHERE citizen_id IS NULL AND birth_date IN (?1, ?2)"
+            "SELECT {COLUMNS} FROM coverage WHERE citizen_id IS NULL AND birth_date = ?1"
         ))
-        .and_then(|mut s| s.query_map([&full, &year], from_row)?.collect())
+        .and_then(|mut s| s.query_map([date::iso(cccd.birth_date)], from_row)?.collect())
         .doing("looking for the card-holder of a citizen id")?;
-    let mut same: Vec<StoredRecord> = candidates
+    let mut people: Vec<String> = candidates
         .into_iter()
         .filter(|c| {
             c.record
@@ -164,15 +184,21 @@ pub fn link_citizen(conn: &Connection, cccd: &CccdCard) -> Result<Option<StoredR
                 .as_deref()
                 .is_some_and(|n| compare_names(n, &cccd.full_name) == NameMatch::Same)
         })
+        .filter_map(|c| c.record.bhxh_number)
         .collect();
-    if same.len() != 1 {
-        return Ok(None);
-    }
-    let mut found = same.remove(0);
-    conn.execute("UPDATE coverage SET citizen_id = ?1 WHERE id = ?2", params![cccd.citizen_id, found.id])
-        .doing("linking a citizen id to a card")?;
-    found.record.citizen_id = Some(cccd.citizen_id.clone());
-    Ok(Some(found))
+    people.sort();
+    people.dedup();
+    Ok(if people.len() == 1 { people.pop() } else { None })
+}
+
+/// Records a citizen id on every card of the person with this BHXH number that has none yet.
+pub fn link_citizen(conn: &Connection, citizen_id: &str, bhxh_number: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE coverage SET citizen_id = ?1 WHERE bhxh_number = ?2 AND citizen_id IS NULL",
+        params![citizen_id, bhxh_number],
+    )
+    .doing("linking a citizen id to a card")?;
+    Ok(())
 }
 
 /// Remembers what a scanned BHYT QR prints, so the patient can later be found by another identifier.

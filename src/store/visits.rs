@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// A recorded visit (the JSON of `checkin` and `visits`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -223,10 +224,14 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         let day = at.date();
         let day_text = date::iso(day);
         let mut record = roster::find_for(tx, card)?;
+        // A citizen id seen for the first time: the card-holder with the same name and birth date.
+        let mut link = None;
         if record.is_none()
             && let Card::Cccd(c) = card
+            && let Some(bhxh) = roster::citizen_holder(tx, c)?
         {
-            record = roster::link_citizen(tx, c)?;
+            record = roster::find(tx, roster::Key::Bhxh(&bhxh))?;
+            link = Some((c.citizen_id.as_str(), bhxh));
         }
         let verdict = coverage::assess(req.detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
         let patient = Patient::new(card, record.as_ref(), &verdict);
@@ -256,8 +261,12 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
             }
             overrides.push("not_eligible");
         }
+        // Only a recorded visit teaches the store: a refused one leaves it as it was.
         if let Card::Bhyt(b) = card {
             roster::learn_from_qr(tx, b, day)?;
+        }
+        if let Some((citizen_id, bhxh)) = &link {
+            roster::link_citizen(tx, citizen_id, bhxh)?;
         }
         let now_text = req.now.to_rfc3339_opts(SecondsFormat::Secs, true);
         tx.execute("INSERT OR IGNORE INTO operators(name, first_seen) VALUES (?1, ?2)", params![req.operator, now_text])
@@ -308,10 +317,11 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         .doing("recording the visit")?;
         let id = tx.last_insert_rowid();
         let action = if overrides.is_empty() { "checkin" } else { "override" };
+        let visit = by_id(tx, id)?;
         let detail = json!({"visit_id": id, "day": day_text, "status": verdict.status, "code": verdict.code,
-                            "overrides": overrides});
+                            "overrides": overrides, "visit_digest": recorded_digest(&visit)});
         audit::append(tx, req.now, req.operator, action, Some(&ticket), &detail)?;
-        Ok(Outcome::Recorded(Box::new(by_id(tx, id)?)))
+        Ok(Outcome::Recorded(Box::new(visit)))
     })
 }
 
@@ -356,9 +366,11 @@ pub fn void(
             params![now_text, operator, reason, id],
         )
         .doing("voiding the visit")?;
-        let detail = json!({"visit_id": id, "day": day_text, "reason": reason});
-        audit::append(tx, now, operator, "void", Some(ticket), &detail)?;
-        by_id(tx, id)
+        let visit = by_id(tx, id)?;
+        let detail =
+            json!({"visit_id": id, "day": day_text, "reason": reason, "void_digest": void_digest(&visit)});
+        audit::append(tx, now, operator, "void", Some(&visit.ticket), &detail)?;
+        Ok(visit)
     })
 }
 
@@ -367,4 +379,72 @@ pub fn list(conn: &Connection, day: NaiveDate) -> Result<Vec<Visit>, StoreError>
     conn.prepare(&format!("SELECT {COLUMNS} FROM visits v WHERE v.day = ?1 ORDER BY v.id"))
         .and_then(|mut s| s.query_map([date::iso(day)], from_row)?.collect())
         .doing("listing visits")
+}
+
+/// SHA-256 of the parts of a visit fixed at check-in; the audit row of the check-in keeps it.
+fn recorded_digest(v: &Visit) -> String {
+    let fixed = json!([
+        v.id,
+        v.ticket,
+        v.day,
+        v.desk,
+        v.checked_in_at,
+        v.full_name,
+        v.birth_date,
+        v.sex,
+        v.card_number,
+        v.bhxh_number,
+        v.citizen_id,
+        v.facility_code,
+        v.verdict,
+        v.status,
+        v.code,
+        v.input_kind,
+        v.operator,
+        v.visit_type,
+        v.repeat_of,
+        v.overrides
+    ]);
+    audit::sha256_hex(fixed.to_string().as_bytes())
+}
+
+/// SHA-256 of a visit's void marks; the audit row of the void keeps it.
+fn void_digest(v: &Visit) -> String {
+    audit::sha256_hex(json!([v.id, v.voided_at, v.voided_by, v.void_reason]).to_string().as_bytes())
+}
+
+/// Compares every visit with its audit rows: the check-in's digest, and the void's when voided (a visit
+/// voided without an audit row, or un-voided after one, does not match). The first visit that differs,
+/// with what differs.
+pub fn first_unaudited_change(conn: &Connection) -> Result<Option<(i64, &'static str)>, StoreError> {
+    let mut recorded: HashMap<i64, String> = HashMap::new();
+    let mut voided: HashMap<i64, String> = HashMap::new();
+    let rows: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT action, detail FROM audit WHERE action IN ('checkin', 'override', 'void') ORDER BY id",
+        )
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .doing("reading the audit log")?;
+    for (action, detail) in rows {
+        let detail: Value = serde_json::from_str(&detail).unwrap_or(Value::Null);
+        let Some(id) = detail["visit_id"].as_i64() else { continue };
+        let (map, key) =
+            if action == "void" { (&mut voided, "void_digest") } else { (&mut recorded, "visit_digest") };
+        map.insert(id, detail[key].as_str().unwrap_or_default().to_string());
+    }
+    let visits: Vec<Visit> = conn
+        .prepare(&format!("SELECT {COLUMNS} FROM visits v ORDER BY v.id"))
+        .and_then(|mut s| s.query_map([], from_row)?.collect())
+        .doing("reading visits")?;
+    for v in &visits {
+        if recorded.get(&v.id) != Some(&recorded_digest(v)) {
+            return Ok(Some((v.id, "the visit differs from its check-in in the audit log")));
+        }
+        match (v.voided, voided.get(&v.id)) {
+            (false, None) => {}
+            (true, Some(d)) if *d == void_digest(v) => {}
+            _ => return Ok(Some((v.id, "the visit's void differs from the audit log"))),
+        }
+    }
+    Ok(None)
 }

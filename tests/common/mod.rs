@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod desk;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -1,0 +1,77 @@
+//! Running the real binary against a fresh database with a pinned clock.
+
+use super::json_lines;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A fresh directory and database path for one test.
+pub struct Db {
+    pub dir: PathBuf,
+    pub path: PathBuf,
+}
+
+impl Db {
+    pub fn new(name: &str) -> Db {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("tiepdon-store-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let path = dir.join("tiepdon.db");
+        Db { dir, path }
+    }
+
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let p = self.dir.join(name);
+        std::fs::write(&p, contents).expect("write a test file");
+        p
+    }
+}
+
+impl Drop for Db {
+    /// Removes the directory, except after a failure (to look at it).
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// What one run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub out: Vec<Value>,
+    pub err: String,
+}
+
+impl Run {
+    /// The single JSON line, after checking the exit code.
+    pub fn only(&self, code: i32) -> &Value {
+        assert_eq!(self.code, code, "exit code; stdout {:?}, stderr {}", self.out, self.err);
+        assert_eq!(self.out.len(), 1, "one JSON line; stderr {}", self.err);
+        &self.out[0]
+    }
+}
+
+/// Runs `tiepdon ARGS` at the pinned time `now`. Exit 101 (a panic) is never acceptable.
+pub fn exec(now: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .args(args)
+        .env("TIEPDON_NOW", now)
+        .env("TIEPDON_OPERATOR", "test-op")
+        .env_remove("TIEPDON_DB")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the tiepdon binary runs");
+    let code = out.status.code().expect("tiepdon exits normally, not by a signal");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_ne!(code, 101, "tiepdon panicked on {args:?}: {err}");
+    Run { code, out: json_lines(&out), err }
+}
+
+/// Runs `tiepdon --db DB ARGS` at `now`.
+pub fn run_at(now: &str, db: &Db, args: &[&str]) -> Run {
+    exec(now, &[&["--db", db.path.to_str().unwrap()], args].concat())
+}
