@@ -4,6 +4,7 @@
 # the day's visits are listed. Arguments, if any, are passed to `tiepdon` instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/deps.sh
 cargo build --release --quiet
 bin=target/release/tiepdon
 if [ "$#" -gt 0 ]; then

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and test of tiepdon: formatting, lints, then `cargo test`.
-# Works on a fresh Debian 12 machine with the Rust toolchain; installs what the build needs when missing.
+# Works on a fresh Debian 12 machine with the Rust toolchain; installs what the build needs when missing
+# (scripts/deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/deps.sh
 
 if command -v rustfmt >/dev/null 2>&1; then
     cargo fmt --all -- --check

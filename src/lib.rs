@@ -10,4 +10,5 @@ pub mod cli;
 pub mod clock;
 pub mod coverage;
 pub mod demo;
+pub mod scan;
 pub mod store;

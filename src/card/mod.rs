@@ -30,6 +30,17 @@ pub enum Kind {
     Unknown,
 }
 
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Bhyt => "bhyt",
+            Kind::Cccd => "cccd",
+            Kind::Number => "number",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
 /// The exact shape of an input (the `layout` key of the CLI contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layout {

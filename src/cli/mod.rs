@@ -1,9 +1,11 @@
 //! The command line: parses arguments (clap), runs one command, prints JSON lines on stdout and human
 //! messages on stderr. Business rules live in the library, never here.
 
+mod bench_decode;
 mod data;
 mod desk;
 mod inspect;
+mod scan;
 
 use crate::store::{Store, StoreError};
 use clap::{Parser, Subcommand};
@@ -46,6 +48,12 @@ pub enum Command {
     Audit(data::AuditCommand),
     /// Fill the database with invented demo records, or write them as a roster CSV.
     DemoData(data::DemoArgs),
+    /// Read the QR code of images (or of every image in a folder).
+    Scan(scan::ScanArgs),
+    /// List the cameras.
+    Cameras,
+    /// Measure the QR decoder on image corpora, against zxing-cpp.
+    BenchDecode(bench_decode::BenchDecodeArgs),
 }
 
 /// Exit code when an input was rejected or a check-in refused (JSON still printed on stdout).
@@ -74,6 +82,9 @@ pub fn main() -> ExitCode {
         Some(Command::Settings(cmd)) => data::settings(db, cmd),
         Some(Command::Audit(cmd)) => data::audit_cmd(db, cmd),
         Some(Command::DemoData(args)) => data::demo_data(db, args),
+        Some(Command::Scan(args)) => scan::scan(args),
+        Some(Command::Cameras) => scan::cameras(),
+        Some(Command::BenchDecode(args)) => bench_decode::bench_decode(args),
     };
     finish(outcome.unwrap_or_else(|stop| stop))
 }

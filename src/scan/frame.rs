@@ -1,0 +1,167 @@
+//! A grey-scale frame (what the decoders read) and the ways to get one: an image file, encoded bytes
+//! (a webcam's MJPEG), raw camera formats. Loading is bounded: a huge or broken image is an error.
+
+use std::fmt;
+use std::io::Cursor;
+use std::path::Path;
+
+/// Largest image accepted, in pixels per side and in bytes decoded (a 50-megapixel photo is refused
+/// before it is decoded, not after it filled the memory).
+pub const MAX_SIDE: u32 = 8_192;
+pub const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// One frame in 8-bit luminance, row by row.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    pub luma: Vec<u8>,
+}
+
+impl fmt::Debug for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Frame({}×{})", self.width, self.height)
+    }
+}
+
+/// Why an image could not become a frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError(pub String);
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+impl Frame {
+    /// A frame from raw luminance; `None` if the buffer does not match the size.
+    pub fn new(width: u32, height: u32, luma: Vec<u8>) -> Option<Frame> {
+        (luma.len() as u64 == u64::from(width) * u64::from(height) && width > 0 && height > 0)
+            .then_some(Frame { width, height, luma })
+    }
+
+    /// A flat grey frame (e.g. the gap between two demo cards).
+    pub fn blank(width: u32, height: u32, level: u8) -> Frame {
+        Frame { width, height, luma: vec![level; width as usize * height as usize] }
+    }
+
+    /// Decodes an encoded image (PNG, JPEG, WebP) held in memory.
+    pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
+        let mut reader = image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| FrameError(format!("unreadable image: {e}")))?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_SIDE);
+        limits.max_image_height = Some(MAX_SIDE);
+        limits.max_alloc = Some(MAX_DECODED_BYTES);
+        reader.limits(limits);
+        let image = reader.decode().map_err(|e| FrameError(format!("unreadable image: {e}")))?;
+        let luma = image.into_luma8();
+        let (width, height) = luma.dimensions();
+        Ok(Frame { width, height, luma: luma.into_raw() })
+    }
+
+    /// Reads and decodes an image file.
+    pub fn open(path: &Path) -> Result<Frame, FrameError> {
+        let bytes =
+            std::fs::read(path).map_err(|e| FrameError(format!("cannot read {}: {e}", path.display())))?;
+        Frame::decode(&bytes)
+    }
+
+    /// The luminance plane of a YUYV (YUY2) frame: every other byte.
+    pub fn from_yuyv(width: u32, height: u32, data: &[u8]) -> Option<Frame> {
+        let luma: Vec<u8> = data.iter().step_by(2).copied().collect();
+        Frame::new(width, height, luma.get(..(width * height) as usize)?.to_vec())
+    }
+
+    /// Light on dark becomes dark on light.
+    pub fn inverted(&self) -> Frame {
+        Frame { width: self.width, height: self.height, luma: self.luma.iter().map(|v| 255 - v).collect() }
+    }
+
+    /// Twice the size, bilinear (for small images whose modules are only a pixel or two).
+    pub fn upscaled2(&self) -> Frame {
+        let (sw, sh) = (self.width as usize, self.height as usize);
+        let (w, h) = (sw * 2, sh * 2);
+        let mut out = vec![0_u8; w * h];
+        let at = |x: usize, y: usize| f32::from(self.luma[y * sw + x]);
+        for y in 0..h {
+            let fy = ((y as f32 + 0.5) / 2.0 - 0.5).clamp(0.0, (sh - 1) as f32);
+            let (y0, dy) = (fy as usize, fy.fract());
+            let y1 = (y0 + 1).min(sh - 1);
+            for x in 0..w {
+                let fx = ((x as f32 + 0.5) / 2.0 - 0.5).clamp(0.0, (sw - 1) as f32);
+                let (x0, dx) = (fx as usize, fx.fract());
+                let x1 = (x0 + 1).min(sw - 1);
+                let v = at(x0, y0) * (1.0 - dx) * (1.0 - dy)
+                    + at(x1, y0) * dx * (1.0 - dy)
+                    + at(x0, y1) * (1.0 - dx) * dy
+                    + at(x1, y1) * dx * dy;
+                out[y * w + x] = (v + 0.5) as u8;
+            }
+        }
+        Frame { width: w as u32, height: h as u32, luma: out }
+    }
+
+    /// Rotated clockwise by `quarter_turns` × 90°.
+    pub fn rotated(&self, quarter_turns: u32) -> Frame {
+        let (w, h) = (self.width as usize, self.height as usize);
+        match quarter_turns % 4 {
+            0 => self.clone(),
+            2 => Frame {
+                width: self.width,
+                height: self.height,
+                luma: self.luma.iter().rev().copied().collect(),
+            },
+            turn => {
+                let mut out = vec![0_u8; w * h];
+                for y in 0..w {
+                    for x in 0..h {
+                        // Destination is h wide and w high.
+                        let (sx, sy) = if turn == 1 { (y, h - 1 - x) } else { (w - 1 - y, x) };
+                        out[y * h + x] = self.luma[sy * w + sx];
+                    }
+                }
+                Frame { width: self.height, height: self.width, luma: out }
+            }
+        }
+    }
+
+    /// Resized to exactly `width` × `height` (for benchmarks that need webcam-sized frames).
+    pub fn resized(&self, width: u32, height: u32) -> Frame {
+        let buffer = image::GrayImage::from_raw(self.width, self.height, self.luma.clone());
+        match buffer {
+            Some(img) => {
+                let out = image::imageops::resize(&img, width, height, image::imageops::FilterType::Triangle);
+                Frame { width, height, luma: out.into_raw() }
+            }
+            None => Frame::blank(width, height, 128),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotations_compose() {
+        let f = Frame::new(3, 2, vec![1, 2, 3, 4, 5, 6]).unwrap();
+        assert_eq!(f.rotated(1).luma, vec![4, 1, 5, 2, 6, 3]);
+        assert_eq!((f.rotated(1).width, f.rotated(1).height), (2, 3));
+        assert_eq!(f.rotated(1).rotated(3), f);
+        assert_eq!(f.rotated(2), f.rotated(1).rotated(1));
+    }
+
+    #[test]
+    fn broken_and_mismatched_input_is_an_error() {
+        assert!(Frame::decode(b"not an image").is_err());
+        assert!(Frame::decode(&[0x89, b'P', b'N', b'G', 0, 0]).is_err());
+        assert!(Frame::new(2, 2, vec![0; 3]).is_none());
+        assert!(Frame::from_yuyv(2, 2, &[0; 4]).is_none());
+        assert_eq!(Frame::from_yuyv(2, 1, &[9, 0, 8, 0]).unwrap().luma, vec![9, 8]);
+    }
+}

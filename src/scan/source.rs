@@ -1,0 +1,161 @@
+//! Frame sources behind one trait: a still image, a folder replayed at a frame rate, the built-in demo
+//! (sample card frames from `assets/demo/`, each held for a while, then a blank gap) and the webcam
+//! (`camera`). A source is opened on the capture thread from a [`SourceSpec`].
+
+use super::camera::CameraSource;
+use super::frame::{Frame, FrameError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Something that delivers frames, one at a time, blocking until the next is due.
+pub trait FrameSource {
+    /// What it is, for the header and the logs (`webcam 0: …`, `demo`, a file name).
+    fn describe(&self) -> String;
+    /// The next frame; `Ok(None)` when a finite source has ended.
+    fn next_frame(&mut self) -> Result<Option<Frame>, FrameError>;
+}
+
+/// Which source to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A webcam by index (`0`) or by (part of its) name.
+    Camera(String),
+    /// One image, delivered once.
+    File(PathBuf),
+    /// Every image of a folder in name order, at `fps`, looping or not.
+    Folder { path: PathBuf, fps: u32, looping: bool },
+    /// The demo card frames, looping.
+    Demo,
+}
+
+/// The demo frames shipped with the app.
+pub fn demo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
+}
+
+impl SourceSpec {
+    /// Opens the source (on the thread that will read it: a webcam handle stays on its thread).
+    pub fn open(&self) -> Result<Box<dyn FrameSource>, FrameError> {
+        Ok(match self {
+            SourceSpec::Camera(which) => Box::new(CameraSource::open(which)?),
+            SourceSpec::File(path) => {
+                // Read now: an unreadable file is a failure to open (retried), not a source that ends.
+                let mut source = FolderSource::new(vec![path.clone()], 0, false, 1, 0)?;
+                source.current = Some(Frame::open(path)?);
+                Box::new(source)
+            }
+            SourceSpec::Folder { path, fps, looping } => {
+                Box::new(FolderSource::new(image_files(path)?, *fps, *looping, 1, 0)?)
+            }
+            SourceSpec::Demo => {
+                Box::new(FolderSource::new(image_files(&demo_dir())?, DEMO_FPS, true, 45, 20)?)
+            }
+        })
+    }
+}
+
+/// Frame rate of the demo source, and how many frames each card is held and each gap lasts.
+pub const DEMO_FPS: u32 = 15;
+
+/// The image files of a folder (PNG, JPEG, WebP), in name order.
+pub fn image_files(dir: &Path) -> Result<Vec<PathBuf>, FrameError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| FrameError(format!("cannot read {}: {e}", dir.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+            matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "webp"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(FrameError(format!("no images in {}", dir.display())));
+    }
+    Ok(files)
+}
+
+/// Images replayed in order: each held for `hold` frames, then `gap` blank frames; at `fps` (0 = as
+/// fast as asked).
+pub struct FolderSource {
+    files: Vec<PathBuf>,
+    interval: Option<Duration>,
+    looping: bool,
+    hold: u32,
+    gap: u32,
+    index: usize,
+    step: u32,
+    current: Option<Frame>,
+    next_due: Instant,
+}
+
+impl FolderSource {
+    pub fn new(
+        files: Vec<PathBuf>,
+        fps: u32,
+        looping: bool,
+        hold: u32,
+        gap: u32,
+    ) -> Result<FolderSource, FrameError> {
+        if files.is_empty() {
+            return Err(FrameError("no images to replay".into()));
+        }
+        Ok(FolderSource {
+            files,
+            interval: (fps > 0).then(|| Duration::from_secs(1) / fps),
+            looping,
+            hold: hold.max(1),
+            gap,
+            index: 0,
+            step: 0,
+            current: None,
+            next_due: Instant::now(),
+        })
+    }
+}
+
+impl FrameSource for FolderSource {
+    fn describe(&self) -> String {
+        match self.files.as_slice() {
+            [one] => one.display().to_string(),
+            many => format!("{} images", many.len()),
+        }
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, FrameError> {
+        if self.index >= self.files.len() {
+            if !self.looping {
+                return Ok(None);
+            }
+            self.index = 0;
+        }
+        if let Some(interval) = self.interval {
+            let now = Instant::now();
+            if self.next_due > now {
+                std::thread::sleep(self.next_due - now);
+            }
+            self.next_due = self.next_due.max(now) + interval;
+        }
+        if self.current.is_none() {
+            match Frame::open(&self.files[self.index]) {
+                Ok(frame) => self.current = Some(frame),
+                Err(e) => {
+                    self.index += 1; // a broken image is skipped, not retried forever
+                    return Err(e);
+                }
+            }
+        }
+        let frame = match &self.current {
+            Some(f) if self.step < self.hold => f.clone(),
+            Some(f) => Frame::blank(f.width, f.height, 200),
+            None => return Ok(None),
+        };
+        self.step += 1;
+        if self.step >= self.hold + self.gap {
+            self.step = 0;
+            self.current = None;
+            self.index += 1;
+        }
+        Ok(Some(frame))
+    }
+}
