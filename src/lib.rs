@@ -10,5 +10,6 @@ pub mod cli;
 pub mod clock;
 pub mod coverage;
 pub mod demo;
+pub mod export;
 pub mod scan;
 pub mod store;

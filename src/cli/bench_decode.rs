@@ -47,6 +47,8 @@ struct Case {
     expected: Option<Vec<u8>>,
     /// A 1280×720 frame (webcam size), for the per-frame cost.
     frame720: bool,
+    /// Also decoded rotated with `--rotations` (the zxing-style corpora).
+    rotate: bool,
 }
 
 fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
@@ -65,6 +67,7 @@ fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
             group: Group::Qr,
             expected: Some(expected),
             frame720: false,
+            rotate: true,
         });
     }
     let fp720 = work.join("fp720");
@@ -78,8 +81,8 @@ fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
     for set in sets {
         for path in image_files(&set).map_err(|e| e.to_string())? {
             // The same photo at webcam size: what a frame with no card costs.
-            let name =
-                format!("{}-{}.png", set.file_name().unwrap_or_default().to_string_lossy(), cases.len());
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            let name = format!("{}-{stem}.png", set.file_name().unwrap_or_default().to_string_lossy());
             let resized = fp720.join(name);
             if !resized.exists() {
                 let frame = Frame::open(&path).map_err(|e| e.to_string())?.resized(1280, 720);
@@ -94,6 +97,7 @@ fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
                 group: Group::NoQr,
                 expected: None,
                 frame720: false,
+                rotate: true,
             });
             cases.push(Case {
                 corpus: corpus.clone(),
@@ -101,6 +105,7 @@ fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
                 group: Group::NoQr,
                 expected: None,
                 frame720: true,
+                rotate: false,
             });
         }
     }
@@ -117,7 +122,7 @@ fn manifest_cases(dir: &Path) -> Result<Vec<Case>, String> {
         let path = dir.join(entry["image"].as_str().unwrap_or_default());
         let expected = entry["payload"].as_str().map(|p| p.as_bytes().to_vec());
         let group = if expected.is_some() { Group::Qr } else { Group::NoQr };
-        cases.push(Case { corpus: corpus.clone(), path, group, expected, frame720: true });
+        cases.push(Case { corpus: corpus.clone(), path, group, expected, frame720: true, rotate: false });
     }
     Ok(cases)
 }
@@ -333,7 +338,7 @@ pub fn bench_decode(args: &BenchDecodeArgs) -> CommandResult {
         if args.rqrr {
             score.3.add(case, &ours(&rqrr_only, &frame));
         }
-        if args.rotations && !case.frame720 && case.corpus == "zxing" {
+        if args.rotations && case.rotate {
             for turn in 1..4 {
                 rotated.add(case, &ours(&decoder, &frame.rotated(turn)));
             }

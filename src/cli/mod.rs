@@ -3,6 +3,7 @@
 
 mod bench_decode;
 mod data;
+mod day;
 mod desk;
 mod inspect;
 mod scan;
@@ -54,6 +55,14 @@ pub enum Command {
     Cameras,
     /// Measure the QR decoder on image corpora, against zxing-cpp.
     BenchDecode(bench_decode::BenchDecodeArgs),
+    /// Export a day's visits: CSV, the XML 130 check-in table, a summary with a chart.
+    Export(day::ExportArgs),
+    /// Seal a day: export everything with a manifest of hashes, then refuse check-ins for that day.
+    CloseDay(day::CloseArgs),
+    /// Reopen a closed day (a supervisor and a reason are required; audited).
+    ReopenDay(day::ReopenArgs),
+    /// Check a sealed export folder against its manifest.
+    VerifyExport(day::VerifyExportArgs),
 }
 
 /// Exit code when an input was rejected or a check-in refused (JSON still printed on stdout).
@@ -85,6 +94,10 @@ pub fn main() -> ExitCode {
         Some(Command::Scan(args)) => scan::scan(args),
         Some(Command::Cameras) => scan::cameras(),
         Some(Command::BenchDecode(args)) => bench_decode::bench_decode(args),
+        Some(Command::Export(args)) => day::export(db, args),
+        Some(Command::CloseDay(args)) => day::close_day(db, args),
+        Some(Command::ReopenDay(args)) => day::reopen_day(db, args),
+        Some(Command::VerifyExport(args)) => day::verify_export(args),
     };
     finish(outcome.unwrap_or_else(|stop| stop))
 }

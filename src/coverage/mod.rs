@@ -129,14 +129,17 @@ pub fn assess(
             return conclude(vec![reason], None, clinic, at);
         }
     };
-    let facts = match record {
-        Some(r) => Some(Facts::from_record(r, Some(card))),
-        None => Facts::from_qr(card),
-    };
     let mut reasons = Vec::new();
     if let Some(r) = record {
         identity_reasons(card, r, &mut reasons);
     }
+    // A record whose name or birth date is not the presented person's (060 / 070) says nothing about
+    // this person's coverage: only what the card itself prints counts then.
+    let other_person = reasons.iter().any(|r| r.status == Some(Status::CannotVerify));
+    let facts = match record {
+        Some(r) if !other_person => Some(Facts::from_record(r, Some(card))),
+        _ => Facts::from_qr(card),
+    };
     match &facts {
         Some(f) => coverage_reasons(f, clinic, at.date(), &mut reasons),
         None => reasons.push(Reason::plain(Code::NotFound).with_detail(

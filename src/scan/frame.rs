@@ -5,10 +5,12 @@ use std::fmt;
 use std::io::Cursor;
 use std::path::Path;
 
-/// Largest image accepted, in pixels per side and in bytes decoded (a 50-megapixel photo is refused
-/// before it is decoded, not after it filled the memory).
+/// Largest image accepted: pixels per side, pixels in all (a 50-megapixel photo is refused from its
+/// header, before anything is decoded), bytes decoded, and bytes of the file itself.
 pub const MAX_SIDE: u32 = 8_192;
+pub const MAX_PIXELS: u64 = 24_000_000;
 pub const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One frame in 8-bit luminance, row by row.
 #[derive(Clone, PartialEq, Eq)]
@@ -50,9 +52,16 @@ impl Frame {
 
     /// Decodes an encoded image (PNG, JPEG, WebP) held in memory.
     pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
-        let mut reader = image::ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| FrameError(format!("unreadable image: {e}")))?;
+        let reader = || {
+            image::ImageReader::new(Cursor::new(bytes))
+                .with_guessed_format()
+                .map_err(|e| FrameError(format!("unreadable image: {e}")))
+        };
+        let (w, h) = reader()?.into_dimensions().map_err(|e| FrameError(format!("unreadable image: {e}")))?;
+        if u64::from(w) * u64::from(h) > MAX_PIXELS {
+            return Err(FrameError(format!("image too large: {w}×{h} pixels (at most {MAX_PIXELS})")));
+        }
+        let mut reader = reader()?;
         let mut limits = image::Limits::default();
         limits.max_image_width = Some(MAX_SIDE);
         limits.max_image_height = Some(MAX_SIDE);
@@ -66,15 +75,22 @@ impl Frame {
 
     /// Reads and decodes an image file.
     pub fn open(path: &Path) -> Result<Frame, FrameError> {
-        let bytes =
-            std::fs::read(path).map_err(|e| FrameError(format!("cannot read {}: {e}", path.display())))?;
-        Frame::decode(&bytes)
+        let cannot = |e: String| FrameError(format!("cannot read {}: {e}", path.display()));
+        let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
+        if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+            return Err(cannot(format!("not an image file of at most {MAX_FILE_BYTES} bytes")));
+        }
+        let bytes = std::fs::read(path).map_err(|e| cannot(e.to_string()))?;
+        // The image decoders are third-party code reading untrusted bytes: contain their panics.
+        std::panic::catch_unwind(|| Frame::decode(&bytes))
+            .unwrap_or_else(|_| Err(cannot("the image decoder failed".into())))
     }
 
     /// The luminance plane of a YUYV (YUY2) frame: every other byte.
     pub fn from_yuyv(width: u32, height: u32, data: &[u8]) -> Option<Frame> {
-        let luma: Vec<u8> = data.iter().step_by(2).copied().collect();
-        Frame::new(width, height, luma.get(..(width * height) as usize)?.to_vec())
+        let pixels = usize::try_from(u64::from(width) * u64::from(height)).ok()?;
+        let luma: Vec<u8> = data.iter().step_by(2).take(pixels).copied().collect();
+        Frame::new(width, height, luma)
     }
 
     /// Light on dark becomes dark on light.

@@ -13,6 +13,11 @@ pub trait FrameSource {
     fn describe(&self) -> String;
     /// The next frame; `Ok(None)` when a finite source has ended.
     fn next_frame(&mut self) -> Result<Option<Frame>, FrameError>;
+    /// True when an error concerns one item only (a broken image in a folder, already skipped), not
+    /// the source: the worker reports it and goes on instead of reopening the source.
+    fn errors_are_per_item(&self) -> bool {
+        false
+    }
 }
 
 /// Which source to open.
@@ -115,6 +120,10 @@ impl FolderSource {
 }
 
 impl FrameSource for FolderSource {
+    fn errors_are_per_item(&self) -> bool {
+        self.files.len() > 1
+    }
+
     fn describe(&self) -> String {
         match self.files.as_slice() {
             [one] => one.display().to_string(),

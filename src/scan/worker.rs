@@ -4,10 +4,11 @@
 //! source is reported and reopened with a growing pause; the app never stops because a camera did.
 
 use super::decode::Decoder;
-use super::frame::Frame;
+use super::frame::{Frame, FrameError};
 use super::presentation::Presentations;
 use super::source::SourceSpec;
 use crate::card::{self, Detection};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
@@ -47,6 +48,8 @@ pub enum ScanEvent {
 
 /// Longest pause between two attempts to reopen a failed source.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long `stop` waits for the threads.
+pub const STOP_WAIT: Duration = Duration::from_secs(2);
 /// Consecutive failed frames after which the source is closed and reopened.
 const FAILURES_BEFORE_REOPEN: u32 = 3;
 
@@ -87,11 +90,18 @@ impl ScanWorker {
         ScanWorker { stop, shared, threads }
     }
 
-    /// Stops both threads and waits for them.
+    /// Stops both threads and waits for them, at most [`STOP_WAIT`]: a camera that went silent can block
+    /// its read forever, and that thread is then left to end on its own.
     pub fn stop(mut self) {
         self.halt();
+        let deadline = Instant::now() + STOP_WAIT;
         for t in self.threads.drain(..) {
-            let _ = t.join();
+            while !t.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            }
         }
     }
 
@@ -127,8 +137,15 @@ fn capture(
         wake();
     };
     let mut backoff = Duration::from_millis(250);
+    // The preview last sent: a new one goes out only once the receiver has dropped it, so a slow or
+    // paused window never lets previews pile up in the channel.
+    let mut preview: Option<Arc<Frame>> = None;
     'open: while !stop.load(Ordering::SeqCst) {
-        let mut source = match spec.open() {
+        // Opening and reading run third-party code (camera driver bindings, image decoders): a panic
+        // there is a source failure like any other.
+        let opened = catch_unwind(AssertUnwindSafe(|| spec.open()))
+            .unwrap_or_else(|_| Err(FrameError("the frame source failed unexpectedly".into())));
+        let mut source = match opened {
             Ok(s) => s,
             Err(e) => {
                 send(ScanEvent::SourceError(e.to_string()));
@@ -140,16 +157,22 @@ fn capture(
         send(ScanEvent::SourceReady(source.describe()));
         let mut failures = 0;
         while !stop.load(Ordering::SeqCst) {
-            match source.next_frame() {
+            let next = catch_unwind(AssertUnwindSafe(|| source.next_frame()))
+                .unwrap_or_else(|_| Err(FrameError("the frame source failed unexpectedly".into())));
+            match next {
                 Ok(Some(frame)) => {
                     failures = 0;
                     backoff = Duration::from_millis(250);
                     let frame = Arc::new(frame);
+                    if preview.as_ref().is_none_or(|p| Arc::strong_count(p) == 1) {
+                        let copy = Arc::new((*frame).clone());
+                        preview = Some(copy.clone());
+                        send(ScanEvent::Frame(copy));
+                    }
                     if let Ok(mut slot) = shared.0.lock() {
-                        slot.frame = Some((frame.clone(), Instant::now()));
+                        slot.frame = Some((frame, Instant::now()));
                     }
                     shared.1.notify_all();
-                    send(ScanEvent::Frame(frame));
                 }
                 Ok(None) => {
                     if let Ok(mut slot) = shared.0.lock() {
@@ -160,6 +183,9 @@ fn capture(
                 }
                 Err(e) => {
                     send(ScanEvent::SourceError(e.to_string()));
+                    if source.errors_are_per_item() {
+                        continue; // that item was skipped; the source goes on
+                    }
                     failures += 1;
                     if failures >= FAILURES_BEFORE_REOPEN {
                         drop(source);

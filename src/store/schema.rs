@@ -97,14 +97,27 @@ const V2: &str = r#"
 CREATE INDEX coverage_unlinked_birth ON coverage(birth_date) WHERE citizen_id IS NULL;
 "#;
 
+/// Migration 3: closed days. A closed day refuses check-ins until a supervisor reopens it.
+const V3: &str = r#"
+CREATE TABLE day_closures (
+    day           TEXT PRIMARY KEY,
+    closed_at     TEXT NOT NULL,
+    closed_by     TEXT NOT NULL,
+    manifest_hash TEXT NOT NULL,
+    reopened_at   TEXT,
+    reopened_by   TEXT,
+    reopen_reason TEXT
+) STRICT;
+"#;
+
 /// Every migration, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    2
+    3
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! day's list. A visit is never deleted; a second visit of the same patient on the same day needs `force`.
 
 use super::roster::{self, StoredRecord, sex_text};
-use super::{Context, Store, StoreError, audit, settings};
+use super::{Context, Store, StoreError, audit, closure, settings};
 use crate::card::{Card, Detection, Kind, Sex, TypedNumber, date};
 use crate::clock;
 use crate::coverage::{self, Status, Verdict};
@@ -50,7 +50,7 @@ pub struct Visit {
 /// Why a check-in was not recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refusal {
-    /// `unreadable`, `repeat` or `not_eligible`.
+    /// `unreadable`, `repeat`, `not_eligible` or `closed_day`.
     pub refused: &'static str,
     pub message_vi: String,
     pub message_en: String,
@@ -223,6 +223,15 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         let at = clock::to_vietnam(req.now);
         let day = at.date();
         let day_text = date::iso(day);
+        if closure::is_closed(tx, day)? {
+            return Ok(refusal(
+                "closed_day",
+                format!("Ngày {day_text} đã chốt sổ; người phụ trách cần mở lại (reopen-day) để tiếp đón."),
+                format!("The day {day_text} is closed; a supervisor must reopen it (reopen-day) to check in."),
+                None,
+                None,
+            ));
+        }
         let mut record = roster::find_for(tx, card)?;
         // A citizen id seen for the first time: the card-holder with the same name and birth date.
         let mut link = None;

@@ -1,0 +1,129 @@
+//! End-of-day commands: `export`, `close-day`, `reopen-day`, `verify-export`.
+
+use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
+use crate::clock;
+use crate::export::{self, ALL_FORMATS, Day, Format, seal};
+use crate::store::closure;
+use chrono::{NaiveDate, SecondsFormat};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The day, YYYY-MM-DD (default: today in Vietnam).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    /// Folder to write into (created owner-only if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Formats, comma-separated (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub format: Vec<Format>,
+    /// Replace all but the last 4 characters of every id.
+    #[arg(long)]
+    pub mask_ids: bool,
+    #[arg(long, env = "TIEPDON_OPERATOR")]
+    pub operator: Option<String>,
+}
+
+fn day_or_today(date: Option<NaiveDate>) -> NaiveDate {
+    date.unwrap_or_else(|| clock::vietnam_now().date())
+}
+
+fn file_names(files: &[PathBuf]) -> Vec<String> {
+    files.iter().map(|f| f.display().to_string()).collect()
+}
+
+pub fn export(db: Option<&Path>, args: &ExportArgs) -> CommandResult {
+    let operator = operator_name(args.operator.as_deref())?;
+    let mut store = open_store(db)?;
+    let day = day_or_today(args.date);
+    let formats = if args.format.is_empty() { ALL_FORMATS.to_vec() } else { args.format.clone() };
+    let data = Day::load(store.conn(), day, args.mask_ids)?;
+    let files = export::export(&data, &formats, &args.out)?;
+    let now = clock::now_utc();
+    store.write(|tx| {
+        let detail = json!({"day": crate::card::date::iso(day), "visits": data.visits.len(), "masked": args.mask_ids,
+                            "files": files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy()).collect::<Vec<_>>()});
+        crate::store::audit::append(tx, now, &operator, "export", Some(&crate::card::date::iso(day)), &detail)?;
+        Ok(())
+    })?;
+    print_json(&json!({"day": crate::card::date::iso(day), "visits": data.visits.len(), "files": file_names(&files)}));
+    Ok(Outcome::Done)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CloseArgs {
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    /// Folder for the sealed exports and their MANIFEST.json.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub mask_ids: bool,
+    #[arg(long, env = "TIEPDON_OPERATOR")]
+    pub operator: Option<String>,
+}
+
+pub fn close_day(db: Option<&Path>, args: &CloseArgs) -> CommandResult {
+    let operator = operator_name(args.operator.as_deref())?;
+    let mut store = open_store(db)?;
+    let day = day_or_today(args.date);
+    if closure::is_closed(store.conn(), day)? {
+        return Err(Outcome::Failed(format!("ngày {day} đã chốt / the day {day} is already closed")));
+    }
+    let data = Day::load(store.conn(), day, args.mask_ids)?;
+    let files = export::export(&data, &ALL_FORMATS, &args.out)?;
+    let now = clock::now_utc();
+    let header = (
+        crate::card::date::iso(day),
+        data.clinic.facility_code.clone(),
+        now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        operator.clone(),
+        data.visits.len(),
+    );
+    let manifest_hash = seal::write_manifest(&args.out, &files, header)?;
+    store.write(|tx| closure::close(tx, day, &operator, &manifest_hash, now))?;
+    print_json(&json!({"day": crate::card::date::iso(day), "closed": true, "visits": data.visits.len(),
+                       "manifest": args.out.join(seal::MANIFEST).display().to_string(),
+                       "manifest_sha256": manifest_hash, "files": file_names(&files)}));
+    Ok(Outcome::Done)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReopenArgs {
+    #[arg(long, value_parser = parse_date)]
+    pub date: NaiveDate,
+    /// The supervisor who allows it.
+    #[arg(long)]
+    pub supervisor: String,
+    /// Why (kept in the audit log).
+    #[arg(long)]
+    pub reason: String,
+}
+
+pub fn reopen_day(db: Option<&Path>, args: &ReopenArgs) -> CommandResult {
+    let mut store = open_store(db)?;
+    let now = clock::now_utc();
+    store.write(|tx| closure::reopen(tx, args.date, &args.supervisor, &args.reason, now))?;
+    print_json(&json!({"day": crate::card::date::iso(args.date), "closed": false, "reopened_by": args.supervisor.trim()}));
+    Ok(Outcome::Done)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyExportArgs {
+    /// A folder written by close-day.
+    pub dir: PathBuf,
+}
+
+pub fn verify_export(args: &VerifyExportArgs) -> CommandResult {
+    let v = seal::verify(&args.dir)?;
+    if !v.ok {
+        eprintln!(
+            "tiepdon: tệp đã bị thay đổi / files changed since the day was closed: changed {:?}, missing {:?}, added {:?}",
+            v.changed, v.missing, v.extra
+        );
+    }
+    print_json(&v);
+    Ok(if v.ok { Outcome::Done } else { Outcome::Rejected })
+}

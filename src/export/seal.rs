@@ -1,0 +1,95 @@
+//! The sealed close of a day: every export file, and a manifest with the SHA-256 of each; verifying a
+//! folder recomputes the hashes and says which file changed, went missing, or was added.
+
+use super::files::write_atomic;
+use crate::store::StoreError;
+use crate::store::audit::sha256_hex;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "MANIFEST.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub day: String,
+    pub facility_code: Option<String>,
+    pub closed_at: String,
+    pub closed_by: String,
+    pub visits: usize,
+    pub files: Vec<Entry>,
+}
+
+fn entry(path: &Path) -> Result<Entry, StoreError> {
+    let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
+    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(Entry { file, bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) })
+}
+
+/// Writes the manifest of `files` into `dir`; returns its own SHA-256 (kept in the store and the audit).
+pub fn write_manifest(
+    dir: &Path,
+    files: &[PathBuf],
+    header: (String, Option<String>, String, String, usize),
+) -> Result<String, StoreError> {
+    let (day, facility_code, closed_at, closed_by, visits) = header;
+    let files = files.iter().map(|f| entry(f)).collect::<Result<Vec<_>, _>>()?;
+    let manifest = Manifest { day, facility_code, closed_at, closed_by, visits, files };
+    let bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    write_atomic(&dir.join(MANIFEST), &bytes)?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// What verification found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub ok: bool,
+    pub day: String,
+    pub checked: usize,
+    pub changed: Vec<String>,
+    pub missing: Vec<String>,
+    /// Files in the folder that the manifest does not list.
+    pub extra: Vec<String>,
+}
+
+/// Recomputes every hash of the manifest in `dir`.
+pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+    let manifest: Manifest = serde_json::from_slice(&text).map_err(|e| {
+        StoreError::invalid(format!("{MANIFEST} hỏng: {e}"), format!("{MANIFEST} is damaged: {e}"))
+    })?;
+    let mut v = Verification {
+        ok: true,
+        day: manifest.day.clone(),
+        checked: 0,
+        changed: Vec::new(),
+        missing: Vec::new(),
+        extra: Vec::new(),
+    };
+    for e in &manifest.files {
+        let file = dir.join(&e.file);
+        match std::fs::read(&file) {
+            Ok(bytes) if sha256_hex(&bytes) == e.sha256 => v.checked += 1,
+            Ok(_) => v.changed.push(e.file.clone()),
+            Err(_) => v.missing.push(e.file.clone()),
+        }
+    }
+    let listed: Vec<&str> = manifest.files.iter().map(|e| e.file.as_str()).collect();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for name in entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()) {
+            if name != MANIFEST && !name.starts_with('.') && !listed.contains(&name.as_str()) {
+                v.extra.push(name);
+            }
+        }
+    }
+    v.extra.sort();
+    v.ok = v.changed.is_empty() && v.missing.is_empty() && v.extra.is_empty();
+    Ok(v)
+}

@@ -1,0 +1,84 @@
+//! The day in numbers: counts per verdict status and code, per operator and per hour; the visits to
+//! re-check when the network is back (CANNOT_VERIFY); the visits whose 15-character card code is
+//! still needed for the claim file.
+
+use super::Day;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pending {
+    pub ticket: String,
+    pub checked_in_at: String,
+    pub full_name: Option<String>,
+    pub bhxh_number: String,
+    pub citizen_id: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub day: String,
+    pub facility_code: Option<String>,
+    /// Visits not voided.
+    pub visits: usize,
+    pub voided: usize,
+    pub repeats: usize,
+    pub per_status: BTreeMap<String, usize>,
+    pub per_code: BTreeMap<String, usize>,
+    pub per_operator: BTreeMap<String, usize>,
+    /// Visits per local hour, 0–23.
+    pub per_hour: Vec<usize>,
+    /// CANNOT_VERIFY visits: re-check online.
+    pub recheck: Vec<Pending>,
+    /// Visits without a 15-character card code: the claim file needs it.
+    pub need_card_code: Vec<Pending>,
+}
+
+impl Summary {
+    pub fn of(day: &Day) -> Summary {
+        let mut s = Summary {
+            day: crate::card::date::iso(day.day),
+            facility_code: day.clinic.facility_code.clone(),
+            visits: 0,
+            voided: 0,
+            repeats: 0,
+            per_status: BTreeMap::new(),
+            per_code: BTreeMap::new(),
+            per_operator: BTreeMap::new(),
+            per_hour: vec![0; 24],
+            recheck: Vec::new(),
+            need_card_code: Vec::new(),
+        };
+        for v in &day.visits {
+            if v.voided {
+                s.voided += 1;
+                continue;
+            }
+            s.visits += 1;
+            s.repeats += usize::from(v.repeat);
+            *s.per_status.entry(v.status.clone()).or_default() += 1;
+            *s.per_code.entry(v.code.clone()).or_default() += 1;
+            *s.per_operator.entry(v.operator.clone()).or_default() += 1;
+            let hour: usize = v.checked_in_at.get(11..13).and_then(|h| h.parse().ok()).unwrap_or(0);
+            if let Some(slot) = s.per_hour.get_mut(hour) {
+                *slot += 1;
+            }
+            let pending = || Pending {
+                ticket: v.ticket.clone(),
+                checked_in_at: v.checked_in_at.clone(),
+                full_name: v.full_name.clone(),
+                bhxh_number: day.id(v.bhxh_number.as_deref()),
+                citizen_id: day.id(v.citizen_id.as_deref()),
+                code: v.code.clone(),
+            };
+            if v.status == "CANNOT_VERIFY" {
+                s.recheck.push(pending());
+            }
+            if v.card_number.as_deref().is_none_or(|c| c.len() != 15) {
+                s.need_card_code.push(pending());
+            }
+        }
+        s
+    }
+}

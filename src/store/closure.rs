@@ -1,0 +1,60 @@
+//! Closed days: after the day's exports are sealed, check-ins for that day are refused until a
+//! supervisor reopens it with a reason. Both are audited.
+
+use super::{Context, StoreError, audit};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+
+/// Whether `day` is closed now.
+pub fn is_closed(conn: &Connection, day: NaiveDate) -> Result<bool, StoreError> {
+    conn.query_row(
+        "SELECT 1 FROM day_closures WHERE day = ?1 AND reopened_at IS NULL",
+        [crate::card::date::iso(day)],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|found| found.is_some())
+    .doing("checking whether the day is closed")
+}
+
+/// Closes `day` (inside the caller's transaction), recording the sealed manifest's hash.
+pub fn close(conn: &Connection, day: NaiveDate, operator: &str, manifest_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    if is_closed(conn, day)? {
+        return Err(StoreError::invalid(
+            format!("Ngày {day} đã được chốt."),
+            format!("The day {day} is already closed."),
+        ));
+    }
+    let day_text = crate::card::date::iso(day);
+    conn.execute(
+        "INSERT INTO day_closures(day, closed_at, closed_by, manifest_hash) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(day) DO UPDATE SET closed_at = ?2, closed_by = ?3, manifest_hash = ?4,
+             reopened_at = NULL, reopened_by = NULL, reopen_reason = NULL",
+        params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), operator, manifest_hash],
+    )
+    .doing("closing the day")?;
+    audit::append(conn, now, operator, "close-day", Some(&day_text), &json!({"day": day_text, "manifest_sha256": manifest_hash}))?;
+    Ok(())
+}
+
+/// Reopens a closed day; a supervisor and a reason are required.
+pub fn reopen(conn: &Connection, day: NaiveDate, supervisor: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    if supervisor.trim().is_empty() || reason.trim().is_empty() {
+        return Err(StoreError::invalid(
+            "Mở lại ngày cần tên người phụ trách và lý do.",
+            "Reopening a day needs the supervisor's name and a reason.",
+        ));
+    }
+    if !is_closed(conn, day)? {
+        return Err(StoreError::invalid(format!("Ngày {day} chưa được chốt."), format!("The day {day} is not closed.")));
+    }
+    let day_text = crate::card::date::iso(day);
+    conn.execute(
+        "UPDATE day_closures SET reopened_at = ?2, reopened_by = ?3, reopen_reason = ?4 WHERE day = ?1",
+        params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), supervisor.trim(), reason.trim()],
+    )
+    .doing("reopening the day")?;
+    audit::append(conn, now, supervisor.trim(), "reopen-day", Some(&day_text), &json!({"day": day_text, "reason": reason.trim()}))?;
+    Ok(())
+}
