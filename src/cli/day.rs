@@ -48,7 +48,9 @@ pub fn export(db: Option<&Path>, args: &ExportArgs) -> CommandResult {
         crate::store::audit::append(tx, now, &operator, "export", Some(&crate::card::date::iso(day)), &detail)?;
         Ok(())
     })?;
-    print_json(&json!({"day": crate::card::date::iso(day), "visits": data.visits.len(), "files": file_names(&files)}));
+    print_json(
+        &json!({"day": crate::card::date::iso(day), "visits": data.visits.len(), "files": file_names(&files)}),
+    );
     Ok(Outcome::Done)
 }
 
@@ -106,7 +108,9 @@ pub fn reopen_day(db: Option<&Path>, args: &ReopenArgs) -> CommandResult {
     let mut store = open_store(db)?;
     let now = clock::now_utc();
     store.write(|tx| closure::reopen(tx, args.date, &args.supervisor, &args.reason, now))?;
-    print_json(&json!({"day": crate::card::date::iso(args.date), "closed": false, "reopened_by": args.supervisor.trim()}));
+    print_json(
+        &json!({"day": crate::card::date::iso(args.date), "closed": false, "reopened_by": args.supervisor.trim()}),
+    );
     Ok(Outcome::Done)
 }
 
@@ -116,12 +120,20 @@ pub struct VerifyExportArgs {
     pub dir: PathBuf,
 }
 
-pub fn verify_export(args: &VerifyExportArgs) -> CommandResult {
-    let v = seal::verify(&args.dir)?;
+pub fn verify_export(db: Option<&Path>, args: &VerifyExportArgs) -> CommandResult {
+    let mut v = seal::verify(&args.dir)?;
+    // With the database at hand, the manifest itself must be the one sealed at close.
+    let default_exists = crate::store::Store::default_path().is_some_and(|p| p.exists());
+    if db.is_some() || default_exists {
+        let store = open_store(db)?;
+        let sealed = closure::sealed_manifest(store.conn(), &v.day)?;
+        seal::check_seal(&mut v, sealed);
+    }
     if !v.ok {
         eprintln!(
-            "tiepdon: tệp đã bị thay đổi / files changed since the day was closed: changed {:?}, missing {:?}, added {:?}",
-            v.changed, v.missing, v.extra
+            "tiepdon: tệp đã bị thay đổi / files changed since the day was closed: changed {:?}, missing {:?}, \
+             added {:?}, manifest as sealed: {:?}",
+            v.changed, v.missing, v.extra, v.manifest_matches_seal
         );
     }
     print_json(&v);

@@ -97,7 +97,7 @@ pub fn main() -> ExitCode {
         Some(Command::Export(args)) => day::export(db, args),
         Some(Command::CloseDay(args)) => day::close_day(db, args),
         Some(Command::ReopenDay(args)) => day::reopen_day(db, args),
-        Some(Command::VerifyExport(args)) => day::verify_export(args),
+        Some(Command::VerifyExport(args)) => day::verify_export(db, args),
     };
     finish(outcome.unwrap_or_else(|stop| stop))
 }

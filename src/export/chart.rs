@@ -31,7 +31,8 @@ fn text(img: &mut GrayImage, x: u32, y: u32, number: usize) {
                 if bits & (4 >> col) != 0 {
                     for dy in 0..SCALE {
                         for dx in 0..SCALE {
-                            let (px, py) = (x + (i as u32 * 4 + col) * SCALE + dx, y + row as u32 * SCALE + dy);
+                            let (px, py) =
+                                (x + (i as u32 * 4 + col) * SCALE + dx, y + row as u32 * SCALE + dy);
                             if px < WIDTH && py < HEIGHT {
                                 img.put_pixel(px, py, Luma([0]));
                             }
@@ -66,6 +67,8 @@ pub fn visits_per_hour(per_hour: &[usize]) -> Result<Vec<u8>, StoreError> {
     let mut png = Vec::new();
     image::DynamicImage::ImageLuma8(img)
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| StoreError::invalid(format!("Không vẽ được biểu đồ: {e}"), format!("Cannot draw the chart: {e}")))?;
+        .map_err(|e| {
+            StoreError::invalid(format!("Không vẽ được biểu đồ: {e}"), format!("Cannot draw the chart: {e}"))
+        })?;
     Ok(png)
 }

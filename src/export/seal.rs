@@ -51,6 +51,10 @@ pub fn write_manifest(
 pub struct Verification {
     pub ok: bool,
     pub day: String,
+    pub manifest_sha256: String,
+    /// Whether the manifest is the one sealed in the database at close (`None`: no database record to
+    /// compare with). A manifest rewritten to match edited files fails here.
+    pub manifest_matches_seal: Option<bool>,
     pub checked: usize,
     pub changed: Vec<String>,
     pub missing: Vec<String>,
@@ -67,6 +71,8 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
     })?;
     let mut v = Verification {
         ok: true,
+        manifest_sha256: sha256_hex(&text),
+        manifest_matches_seal: None,
         day: manifest.day.clone(),
         checked: 0,
         changed: Vec::new(),
@@ -92,4 +98,12 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
     v.extra.sort();
     v.ok = v.changed.is_empty() && v.missing.is_empty() && v.extra.is_empty();
     Ok(v)
+}
+
+/// Compares the manifest's hash with the one sealed in the database for its day.
+pub fn check_seal(v: &mut Verification, sealed: Option<String>) {
+    v.manifest_matches_seal = sealed.map(|h| h == v.manifest_sha256);
+    if v.manifest_matches_seal == Some(false) {
+        v.ok = false;
+    }
 }

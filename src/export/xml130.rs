@@ -46,11 +46,13 @@ pub const FILE_TYPE: &str = "XML0";
 
 type Xml = Writer<Vec<u8>>;
 
+/// `<NAME>value</NAME>`, or `<NAME/>` when there is nothing to say (truly empty, not whitespace).
 fn element(w: &mut Xml, name: &str, value: &str) -> std::io::Result<()> {
-    w.write_event(Event::Start(BytesStart::new(name)))?;
-    if !value.is_empty() {
-        w.write_event(Event::Text(BytesText::new(value)))?;
+    if value.is_empty() {
+        return w.write_event(Event::Empty(BytesStart::new(name)));
     }
+    w.write_event(Event::Start(BytesStart::new(name)))?;
+    w.write_event(Event::Text(BytesText::new(value)))?;
     w.write_event(Event::End(BytesEnd::new(name)))
 }
 
@@ -138,7 +140,9 @@ fn table(day: &Day) -> std::io::Result<Vec<u8>> {
 
 /// The envelope with the check-in table inside, Base64-encoded.
 pub fn render(day: &Day) -> Result<Vec<u8>, StoreError> {
-    let fail = |e: std::io::Error| StoreError::invalid(format!("Không tạo được XML: {e}"), format!("Cannot build the XML: {e}"));
+    let fail = |e: std::io::Error| {
+        StoreError::invalid(format!("Không tạo được XML: {e}"), format!("Cannot build the XML: {e}"))
+    };
     let inner = table(day).map_err(fail)?;
     let count = day.visits.iter().filter(|v| !v.voided).count();
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);

@@ -76,15 +76,18 @@ impl FrameSource for CameraSource {
         let res = buffer.resolution();
         let data = buffer.buffer();
         let frame = match buffer.source_frame_format() {
-            FrameFormat::MJPEG => Some(
-                std::panic::catch_unwind(|| Frame::decode(data))
-                    .unwrap_or_else(|_| Err(FrameError("the JPEG decoder failed on a camera frame".into())))?,
-            ),
+            FrameFormat::MJPEG => {
+                Some(std::panic::catch_unwind(|| Frame::decode(data)).unwrap_or_else(|_| {
+                    Err(FrameError("the JPEG decoder failed on a camera frame".into()))
+                })?)
+            }
             FrameFormat::YUYV => Frame::from_yuyv(res.width(), res.height(), data),
-            FrameFormat::NV12 | FrameFormat::GRAY => usize::try_from(u64::from(res.width()) * u64::from(res.height()))
-                .ok()
-                .and_then(|n| data.get(..n))
-                .and_then(|y| Frame::new(res.width(), res.height(), y.to_vec())),
+            FrameFormat::NV12 | FrameFormat::GRAY => {
+                usize::try_from(u64::from(res.width()) * u64::from(res.height()))
+                    .ok()
+                    .and_then(|n| data.get(..n))
+                    .and_then(|y| Frame::new(res.width(), res.height(), y.to_vec()))
+            }
             FrameFormat::RAWRGB | FrameFormat::RAWBGR => {
                 let luma = data
                     .chunks_exact(3)

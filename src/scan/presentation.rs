@@ -70,7 +70,8 @@ mod tests {
     #[test]
     fn two_codes_in_view_fire_once_each() {
         let mut p = Presentations::new(3);
-        let fired: Vec<_> = ["A", "B", "A", "B", "A", "B"].iter().filter_map(|t| p.observe(Some(t))).collect();
+        let fired: Vec<_> =
+            ["A", "B", "A", "B", "A", "B"].iter().filter_map(|t| p.observe(Some(t))).collect();
         assert_eq!(fired, ["A", "B"]);
     }
 }

@@ -19,7 +19,13 @@ pub fn is_closed(conn: &Connection, day: NaiveDate) -> Result<bool, StoreError> 
 }
 
 /// Closes `day` (inside the caller's transaction), recording the sealed manifest's hash.
-pub fn close(conn: &Connection, day: NaiveDate, operator: &str, manifest_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn close(
+    conn: &Connection,
+    day: NaiveDate,
+    operator: &str,
+    manifest_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     if is_closed(conn, day)? {
         return Err(StoreError::invalid(
             format!("Ngày {day} đã được chốt."),
@@ -34,12 +40,25 @@ pub fn close(conn: &Connection, day: NaiveDate, operator: &str, manifest_hash: &
         params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), operator, manifest_hash],
     )
     .doing("closing the day")?;
-    audit::append(conn, now, operator, "close-day", Some(&day_text), &json!({"day": day_text, "manifest_sha256": manifest_hash}))?;
+    audit::append(
+        conn,
+        now,
+        operator,
+        "close-day",
+        Some(&day_text),
+        &json!({"day": day_text, "manifest_sha256": manifest_hash}),
+    )?;
     Ok(())
 }
 
 /// Reopens a closed day; a supervisor and a reason are required.
-pub fn reopen(conn: &Connection, day: NaiveDate, supervisor: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn reopen(
+    conn: &Connection,
+    day: NaiveDate,
+    supervisor: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     if supervisor.trim().is_empty() || reason.trim().is_empty() {
         return Err(StoreError::invalid(
             "Mở lại ngày cần tên người phụ trách và lý do.",
@@ -47,7 +66,10 @@ pub fn reopen(conn: &Connection, day: NaiveDate, supervisor: &str, reason: &str,
         ));
     }
     if !is_closed(conn, day)? {
-        return Err(StoreError::invalid(format!("Ngày {day} chưa được chốt."), format!("The day {day} is not closed.")));
+        return Err(StoreError::invalid(
+            format!("Ngày {day} chưa được chốt."),
+            format!("The day {day} is not closed."),
+        ));
     }
     let day_text = crate::card::date::iso(day);
     conn.execute(
@@ -55,6 +77,20 @@ pub fn reopen(conn: &Connection, day: NaiveDate, supervisor: &str, reason: &str,
         params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), supervisor.trim(), reason.trim()],
     )
     .doing("reopening the day")?;
-    audit::append(conn, now, supervisor.trim(), "reopen-day", Some(&day_text), &json!({"day": day_text, "reason": reason.trim()}))?;
+    audit::append(
+        conn,
+        now,
+        supervisor.trim(),
+        "reopen-day",
+        Some(&day_text),
+        &json!({"day": day_text, "reason": reason.trim()}),
+    )?;
     Ok(())
+}
+
+/// The manifest hash sealed when `day` was last closed, if it was.
+pub fn sealed_manifest(conn: &Connection, day: &str) -> Result<Option<String>, StoreError> {
+    conn.query_row("SELECT manifest_hash FROM day_closures WHERE day = ?1", [day], |r| r.get(0))
+        .optional()
+        .doing("reading the day's seal")
 }

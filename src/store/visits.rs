@@ -349,6 +349,12 @@ pub fn void(
     }
     store.write(|tx| {
         let day_text = date::iso(day);
+        if closure::is_closed(tx, day)? {
+            return Err(StoreError::invalid(
+                format!("Ngày {day_text} đã chốt sổ; cần mở lại (reopen-day) trước khi hủy lượt khám."),
+                format!("The day {day_text} is closed; reopen it (reopen-day) before voiding a visit."),
+            ));
+        }
         let found: Option<(i64, Option<String>)> = tx
             .query_row(
                 "SELECT id, voided_at FROM visits WHERE ticket = ?1 AND day = ?2 ORDER BY id LIMIT 1",
