@@ -99,7 +99,8 @@ fn s(v: &Value) -> &str {
 struct Files {
     csv: Vec<u8>,
     xml: String,
-    inner: String,
+    /// The check-in table of every HOSO, decoded.
+    inners: Vec<String>,
     summary: Value,
     png: Vec<u8>,
 }
@@ -112,11 +113,19 @@ fn export(db: &Db, sub: &str, day: &str, extra: &[&str]) -> Files {
     let read = |suffix: &str| std::fs::read(dir.join(format!("tiepdon-{compact}-{suffix}"))).expect(suffix);
     let xml = String::from_utf8(read("checkin-xml130.xml")).expect("the XML is UTF-8");
     let root = parse_xml(&xml);
-    let b64 = root.at("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO/NOIDUNGFILE").text.trim().to_string();
-    let inner = base64::engine::general_purpose::STANDARD.decode(b64).expect("NOIDUNGFILE is Base64");
+    let inners = root
+        .at("THONGTINHOSO/DANHSACHHOSO")
+        .all("HOSO")
+        .iter()
+        .map(|h| {
+            let b64 = h.at("FILEHOSO/NOIDUNGFILE").text.trim().to_string();
+            let inner = base64::engine::general_purpose::STANDARD.decode(b64).expect("NOIDUNGFILE is Base64");
+            String::from_utf8(inner).expect("the check-in table is UTF-8")
+        })
+        .collect();
     Files {
         csv: read("visits.csv"),
-        inner: String::from_utf8(inner).expect("the check-in table is UTF-8"),
+        inners,
         xml,
         summary: serde_json::from_slice(&read("summary.json")).expect("the summary is JSON"),
         png: read("visits-per-hour.png"),
@@ -185,6 +194,11 @@ fn parse_xml(text: &str) -> Node {
     let mut top = stack.pop().unwrap().kids;
     assert_eq!(top.len(), 1, "one root element");
     top.remove(0)
+}
+
+/// Every CHI_TIET row of every HOSO, in order.
+fn rows_of(f: &Files) -> Vec<BTreeMap<String, String>> {
+    f.inners.iter().flat_map(|inner| chi_tiet(inner)).collect()
 }
 
 /// The inner table's CHI_TIET rows as field → value (trimmed), checking the 26 fields in order.
@@ -307,9 +321,11 @@ fn xml130_parses_back_with_each_visits_values() {
     assert_eq!(root.at("THONGTINHOSO/SOLUONGHOSO").text, "6", "the non-voided visits");
     assert_eq!(root.at("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO/LOAIHOSO").text, "XML0");
 
-    assert!(f.inner.contains("&amp;") && f.inner.contains("&lt;"), "the name is escaped in the raw XML");
-    assert!(!f.inner.contains(ODD_NAME), "never written unescaped");
-    let rows = chi_tiet(&f.inner);
+    let all = f.inners.concat();
+    assert!(all.contains("&amp;") && all.contains("&lt;"), "the name is escaped in the raw XML");
+    assert!(!all.contains(ODD_NAME), "never written unescaped");
+    assert_eq!(f.inners.len(), 6, "one HOSO per non-voided visit");
+    let rows = rows_of(&f);
     assert_eq!(rows.len(), 6, "one CHI_TIET per non-voided visit");
     let db_visits: Vec<Value> = visits(&db, DAY).into_iter().filter(|v| v["voided"] == false).collect();
     for (i, ((row, line), v)) in rows.iter().zip(expected_rows()).zip(&db_visits).enumerate() {
@@ -339,8 +355,8 @@ fn xml130_unfilled_fields_are_truly_empty() {
     let db = build_day("xml-empty");
     let f = export(&db, "out", DAY, &[]);
     assert_eq!(parse_xml(&f.xml).at("CHUKYDONVI").text, "", "CHUKYDONVI");
-    let table = parse_xml(&f.inner);
-    for row in table.all("CHI_TIET") {
+    for table in f.inners.iter().map(|inner| parse_xml(inner)) {
+        let row = table.at("CHI_TIET");
         for field in NOT_FILLABLE.split_whitespace() {
             assert_eq!(row.at(field).text, "", "{field} must be empty, not whitespace");
         }
@@ -361,7 +377,7 @@ fn mask_ids_leaves_only_the_last_four_characters_everywhere() {
         .collect();
     assert!(ids.len() >= 12, "{ids:?}");
     let texts = |f: &Files| {
-        [String::from_utf8(f.csv.clone()).unwrap(), f.xml.clone(), f.inner.clone(), f.summary.to_string()]
+        [String::from_utf8(f.csv.clone()).unwrap(), f.xml.clone(), f.inners.concat(), f.summary.to_string()]
     };
     let plain = export(&db, "plain", DAY, &[]);
     assert!(
@@ -381,7 +397,7 @@ fn mask_ids_leaves_only_the_last_four_characters_everywhere() {
         }
     }
     let kept: Vec<&Value> = db_visits.iter().filter(|v| v["voided"] == false).collect();
-    for (row, v) in chi_tiet(&f.inner).iter().zip(&kept) {
+    for (row, v) in rows_of(&f).iter().zip(&kept) {
         let bn = if v["bhxh_number"].is_null() { s(&v["citizen_id"]) } else { s(&v["bhxh_number"]) };
         assert_eq!(row["MA_BN"], mask(bn));
         assert_eq!(row["SO_CCCD"], mask(s(&v["citizen_id"])));
@@ -516,9 +532,8 @@ fn empty_day_exports_header_only_no_chi_tiet_and_zero_counts() {
     assert!(csv_rows(&f.csv).is_empty());
     let root = parse_xml(&f.xml);
     assert_eq!(root.at("THONGTINHOSO/SOLUONGHOSO").text, "0");
-    assert_eq!(root.at("THONGTINHOSO/NGAYLAP").text, "20261124");
-    let table = parse_xml(&f.inner);
-    assert_eq!((table.name.as_str(), table.kids.len()), ("CHECKIN", 0), "no CHI_TIET");
+    assert_eq!(root.at("THONGTINHOSO/NGAYLAP").text, "20261123", "the day the file was made");
+    assert!(f.inners.is_empty(), "no HOSO, so no CHI_TIET");
     let zero = json!({"visits": 0, "voided": 0, "repeats": 0, "per_status": {}, "per_code": {},
         "per_operator": {}, "per_hour": vec![0; 24], "recheck": [], "need_card_code": []});
     for (key, want) in zero.as_object().unwrap() {
@@ -554,4 +569,40 @@ fn a_closed_day_refuses_voids_and_a_rewritten_manifest_is_caught() {
     assert_eq!(verify.code, 1, "{:?}", verify.out);
     assert_eq!(verify.out[0]["manifest_matches_seal"], false);
     assert_eq!(verify.out[0]["changed"], serde_json::json!([]), "the files match the forged manifest");
+}
+
+#[test]
+fn seals_are_kept_per_close_and_folders_are_never_reused() {
+    let db = build_day("seal-history");
+    let (first, second) = (db.dir.join("first"), db.dir.join("second"));
+    let close = |dir: &Path| run(&db, &["close-day", "--date", DAY, "--out", dir.to_str().unwrap()]);
+    close(&first).only(0);
+    let verify = |dir: &Path| run(&db, &["verify-export", dir.to_str().unwrap()]);
+    assert_eq!(verify(&first).only(0)["seal"], "sealed");
+    // Neither a sealed folder nor any non-empty one can be written into again.
+    let export_again = run(&db, &["export", "--date", DAY, "--out", first.to_str().unwrap()]);
+    assert_eq!(export_again.code, 2, "{}", export_again.err);
+    run(&db, &["reopen-day", "--date", DAY, "--supervisor", "Hà", "--reason", "sửa tên"]).only(0);
+    assert_eq!(close(&first).code, 2, "a non-empty folder is refused");
+    let reopened = verify(&first);
+    assert_eq!((reopened.code, &reopened.out[0]["seal"]), (1, &Value::from("reopened after this seal")));
+    close(&second).only(0);
+    assert_eq!(verify(&second).only(0)["ok"], true, "the new seal stands");
+
+    // A folder that claims another day than it was sealed for is not a seal of this database.
+    let manifest = second.join("MANIFEST.json");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(DAY, "2026-11-22");
+    std::fs::write(&manifest, text).unwrap();
+    let forged = verify(&second);
+    assert_eq!((forged.code, &forged.out[0]["seal"]), (1, &Value::from("not sealed by this database")));
+}
+
+#[test]
+fn a_name_that_looks_like_a_formula_is_defused_in_the_csv() {
+    let db = build_day("formula");
+    run(&db, &["checkin", &legacy_qr("DN4790567891234", "=HYPERLINK(\"x\")", "79 - 034")]).only(0);
+    let f = export(&db, "out", DAY, &[]);
+    let rows = csv_rows(&f.csv);
+    let row = rows.iter().find(|r| r["card_number"] == "DN4790567891234").expect("the visit is exported");
+    assert_eq!(row["full_name"], "'=HYPERLINK(\"x\")");
 }

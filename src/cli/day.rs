@@ -39,6 +39,13 @@ pub fn export(db: Option<&Path>, args: &ExportArgs) -> CommandResult {
     let mut store = open_store(db)?;
     let day = day_or_today(args.date);
     let formats = if args.format.is_empty() { ALL_FORMATS.to_vec() } else { args.format.clone() };
+    if args.out.join(seal::MANIFEST).exists() {
+        return Err(Outcome::Failed(format!(
+            "{} là thư mục đã chốt sổ; chọn thư mục khác / {} holds a sealed close; choose another folder",
+            args.out.display(),
+            args.out.display()
+        )));
+    }
     let data = Day::load(store.conn(), day, args.mask_ids)?;
     let files = export::export(&data, &formats, &args.out)?;
     let now = clock::now_utc();
@@ -71,22 +78,38 @@ pub fn close_day(db: Option<&Path>, args: &CloseArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut store = open_store(db)?;
     let day = day_or_today(args.date);
-    if closure::is_closed(store.conn(), day)? {
-        return Err(Outcome::Failed(format!("ngày {day} đã chốt / the day {day} is already closed")));
+    let occupied = std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some());
+    if occupied {
+        return Err(Outcome::Failed(format!(
+            "thư mục {} không trống; chốt sổ cần một thư mục mới / {} is not empty; a sealed close needs a new folder",
+            args.out.display(),
+            args.out.display()
+        )));
     }
-    let data = Day::load(store.conn(), day, args.mask_ids)?;
-    let files = export::export(&data, &ALL_FORMATS, &args.out)?;
     let now = clock::now_utc();
-    let header = (
-        crate::card::date::iso(day),
-        data.clinic.facility_code.clone(),
-        now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        operator.clone(),
-        data.visits.len(),
-    );
-    let manifest_hash = seal::write_manifest(&args.out, &files, header)?;
-    store.write(|tx| closure::close(tx, day, &operator, &manifest_hash, now))?;
-    print_json(&json!({"day": crate::card::date::iso(day), "closed": true, "visits": data.visits.len(),
+    // One write transaction from reading the visits to recording the close: no check-in or void can
+    // slip in between the export and the seal. If anything fails, nothing is closed.
+    let (visits, files, manifest_hash) = store.write(|tx| {
+        if closure::is_closed(tx, day)? {
+            return Err(crate::store::StoreError::invalid(
+                format!("Ngày {day} đã chốt."),
+                format!("The day {day} is already closed."),
+            ));
+        }
+        let data = Day::load(tx, day, args.mask_ids)?;
+        let files = export::export(&data, &ALL_FORMATS, &args.out)?;
+        let header = (
+            crate::card::date::iso(day),
+            data.clinic.facility_code.clone(),
+            now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            operator.clone(),
+            data.visits.len(),
+        );
+        let manifest_hash = seal::write_manifest(&args.out, &files, header)?;
+        closure::close(tx, day, &operator, &manifest_hash, now)?;
+        Ok((data.visits.len(), files, manifest_hash))
+    })?;
+    print_json(&json!({"day": crate::card::date::iso(day), "closed": true, "visits": visits,
                        "manifest": args.out.join(seal::MANIFEST).display().to_string(),
                        "manifest_sha256": manifest_hash, "files": file_names(&files)}));
     Ok(Outcome::Done)
@@ -126,14 +149,17 @@ pub fn verify_export(db: Option<&Path>, args: &VerifyExportArgs) -> CommandResul
     let default_exists = crate::store::Store::default_path().is_some_and(|p| p.exists());
     if db.is_some() || default_exists {
         let store = open_store(db)?;
-        let sealed = closure::sealed_manifest(store.conn(), &v.day)?;
-        seal::check_seal(&mut v, sealed);
+        let found = closure::seal(store.conn(), &v.day, &v.manifest_sha256)?;
+        seal::check_seal(&mut v, found);
     }
     if !v.ok {
         eprintln!(
-            "tiepdon: tệp đã bị thay đổi / files changed since the day was closed: changed {:?}, missing {:?}, \
-             added {:?}, manifest as sealed: {:?}",
-            v.changed, v.missing, v.extra, v.manifest_matches_seal
+            "tiepdon: bản chốt không còn nguyên vẹn / the sealed export does not verify: changed {:?}, missing {:?}, \
+             added {:?}, seal: {}",
+            v.changed,
+            v.missing,
+            v.extra,
+            v.seal.unwrap_or("not checked (no database)")
         );
     }
     print_json(&v);

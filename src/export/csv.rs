@@ -28,6 +28,13 @@ pub const HEADER: [&str; 21] = [
     "void_reason",
 ];
 
+/// Free text from a scan or a person, made safe for spreadsheets: a leading `=`, `+`, `-` or `@` would
+/// be run as a formula by Excel, so it gets a leading apostrophe.
+fn cell(s: &Option<String>) -> String {
+    let s = s.clone().unwrap_or_default();
+    if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s }
+}
+
 fn text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -44,7 +51,7 @@ pub fn render(day: &Day) -> Vec<u8> {
         let row = [
             v.ticket.clone(),
             v.checked_in_at.clone(),
-            o(&v.full_name),
+            cell(&v.full_name),
             o(&v.birth_date),
             o(&v.sex),
             day.id(v.card_number.as_deref()),
@@ -62,7 +69,7 @@ pub fn render(day: &Day) -> Vec<u8> {
             v.repeat.to_string(),
             o(&v.repeat_of),
             v.voided.to_string(),
-            o(&v.void_reason),
+            cell(&v.void_reason),
         ];
         let _ = w.write_record(row);
     }

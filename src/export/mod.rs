@@ -33,12 +33,15 @@ pub struct Day {
     pub visits: Vec<Visit>,
     /// Replace all but the last 4 characters of every id.
     pub mask_ids: bool,
+    /// The local date the files are made (XML `NGAYLAP`).
+    pub made_on: NaiveDate,
 }
 
 impl Day {
     pub fn load(conn: &Connection, day: NaiveDate, mask_ids: bool) -> Result<Day, StoreError> {
         let clinic = crate::store::settings::load(conn)?.clinic;
-        Ok(Day { day, clinic, visits: visits::list(conn, day)?, mask_ids })
+        let made_on = crate::clock::vietnam_now().date();
+        Ok(Day { day, clinic, visits: visits::list(conn, day)?, mask_ids, made_on })
     }
 
     /// An id as it may be written: masked when asked.

@@ -55,6 +55,8 @@ pub struct Verification {
     /// Whether the manifest is the one sealed in the database at close (`None`: no database record to
     /// compare with). A manifest rewritten to match edited files fails here.
     pub manifest_matches_seal: Option<bool>,
+    /// The seal's state in the database, when one was at hand.
+    pub seal: Option<&'static str>,
     pub checked: usize,
     pub changed: Vec<String>,
     pub missing: Vec<String>,
@@ -73,6 +75,7 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
         ok: true,
         manifest_sha256: sha256_hex(&text),
         manifest_matches_seal: None,
+        seal: None,
         day: manifest.day.clone(),
         checked: 0,
         changed: Vec::new(),
@@ -80,6 +83,11 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
         extra: Vec::new(),
     };
     for e in &manifest.files {
+        // A manifest names files of its own folder, nothing else.
+        if e.file.contains(['/', '\\']) || e.file.starts_with('.') {
+            v.changed.push(e.file.clone());
+            continue;
+        }
         let file = dir.join(&e.file);
         match std::fs::read(&file) {
             Ok(bytes) if sha256_hex(&bytes) == e.sha256 => v.checked += 1,
@@ -90,7 +98,7 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
     let listed: Vec<&str> = manifest.files.iter().map(|e| e.file.as_str()).collect();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for name in entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()) {
-            if name != MANIFEST && !name.starts_with('.') && !listed.contains(&name.as_str()) {
+            if name != MANIFEST && !listed.contains(&name.as_str()) {
                 v.extra.push(name);
             }
         }
@@ -100,10 +108,16 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
     Ok(v)
 }
 
-/// Compares the manifest's hash with the one sealed in the database for its day.
-pub fn check_seal(v: &mut Verification, sealed: Option<String>) {
-    v.manifest_matches_seal = sealed.map(|h| h == v.manifest_sha256);
-    if v.manifest_matches_seal == Some(false) {
+/// Records what the database says of this manifest: anything but a standing seal fails.
+pub fn check_seal(v: &mut Verification, seal: crate::store::closure::Seal) {
+    use crate::store::closure::Seal;
+    v.manifest_matches_seal = Some(seal == Seal::Standing);
+    v.seal = Some(match seal {
+        Seal::Standing => "sealed",
+        Seal::Reopened => "reopened after this seal",
+        Seal::Unknown => "not sealed by this database",
+    });
+    if seal != Seal::Standing {
         v.ok = false;
     }
 }

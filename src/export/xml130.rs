@@ -1,5 +1,5 @@
 //! The check-in table of Decision 130/QĐ-BYT (as amended by 4750) for the day, in the GIAMDINHHS
-//! envelope with each file Base64-encoded (spec formats.md §8). Only what a reception desk can honestly
+//! envelope: one HOSO per visit, its check-in table Base64-encoded (spec formats.md §8). Only what a reception desk can honestly
 //! fill is filled; every other field is present and empty, never invented. Voided visits are left out.
 //! This is a hand-over file for the clinic's HIS / claims software, not a signed submission
 //! (`CHUKYDONVI` is empty).
@@ -121,30 +121,28 @@ pub fn row(day: &Day, stt: usize, v: &Visit) -> Vec<String> {
     values
 }
 
-/// The inner check-in table: `<CHECKIN>` with one `<CHI_TIET>` per visit.
-fn table(day: &Day) -> std::io::Result<Vec<u8>> {
+/// One visit's check-in table: `<CHECKIN>` with its `<CHI_TIET>` row.
+fn table(day: &Day, stt: usize, v: &Visit) -> std::io::Result<Vec<u8>> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
     open(&mut w, "CHECKIN")?;
-    let kept = day.visits.iter().filter(|v| !v.voided);
-    for (i, v) in kept.enumerate() {
-        open(&mut w, "CHI_TIET")?;
-        for (name, value) in FIELDS.iter().zip(row(day, i + 1, v)) {
-            element(&mut w, name, &value)?;
-        }
-        close(&mut w, "CHI_TIET")?;
+    open(&mut w, "CHI_TIET")?;
+    for (name, value) in FIELDS.iter().zip(row(day, stt, v)) {
+        element(&mut w, name, &value)?;
     }
+    close(&mut w, "CHI_TIET")?;
     close(&mut w, "CHECKIN")?;
     Ok(w.into_inner())
 }
 
-/// The envelope with the check-in table inside, Base64-encoded.
+/// The envelope: one `HOSO` per visit (per MA_LK), each holding its check-in table Base64-encoded.
 pub fn render(day: &Day) -> Result<Vec<u8>, StoreError> {
     let fail = |e: std::io::Error| {
         StoreError::invalid(format!("Không tạo được XML: {e}"), format!("Cannot build the XML: {e}"))
     };
-    let inner = table(day).map_err(fail)?;
-    let count = day.visits.iter().filter(|v| !v.voided).count();
+    let kept = day.visits.iter().filter(|v| !v.voided);
+    let tables =
+        kept.enumerate().map(|(i, v)| table(day, i + 1, v)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let built = (|| -> std::io::Result<()> {
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
@@ -153,15 +151,17 @@ pub fn render(day: &Day) -> Result<Vec<u8>, StoreError> {
         element(&mut w, "MACSKCB", day.clinic.facility_code.as_deref().unwrap_or_default())?;
         close(&mut w, "THONGTINDONVI")?;
         open(&mut w, "THONGTINHOSO")?;
-        element(&mut w, "NGAYLAP", &day.compact())?;
-        element(&mut w, "SOLUONGHOSO", &count.to_string())?;
+        element(&mut w, "NGAYLAP", &day.made_on.format("%Y%m%d").to_string())?;
+        element(&mut w, "SOLUONGHOSO", &tables.len().to_string())?;
         open(&mut w, "DANHSACHHOSO")?;
-        open(&mut w, "HOSO")?;
-        open(&mut w, "FILEHOSO")?;
-        element(&mut w, "LOAIHOSO", FILE_TYPE)?;
-        element(&mut w, "NOIDUNGFILE", &base64::engine::general_purpose::STANDARD.encode(&inner))?;
-        close(&mut w, "FILEHOSO")?;
-        close(&mut w, "HOSO")?;
+        for inner in &tables {
+            open(&mut w, "HOSO")?;
+            open(&mut w, "FILEHOSO")?;
+            element(&mut w, "LOAIHOSO", FILE_TYPE)?;
+            element(&mut w, "NOIDUNGFILE", &base64::engine::general_purpose::STANDARD.encode(inner))?;
+            close(&mut w, "FILEHOSO")?;
+            close(&mut w, "HOSO")?;
+        }
         close(&mut w, "DANHSACHHOSO")?;
         close(&mut w, "THONGTINHOSO")?;
         element(&mut w, "CHUKYDONVI", "")?;

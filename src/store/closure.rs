@@ -34,9 +34,7 @@ pub fn close(
     }
     let day_text = crate::card::date::iso(day);
     conn.execute(
-        "INSERT INTO day_closures(day, closed_at, closed_by, manifest_hash) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(day) DO UPDATE SET closed_at = ?2, closed_by = ?3, manifest_hash = ?4,
-             reopened_at = NULL, reopened_by = NULL, reopen_reason = NULL",
+        "INSERT INTO day_closures(day, closed_at, closed_by, manifest_hash) VALUES (?1, ?2, ?3, ?4)",
         params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), operator, manifest_hash],
     )
     .doing("closing the day")?;
@@ -73,7 +71,8 @@ pub fn reopen(
     }
     let day_text = crate::card::date::iso(day);
     conn.execute(
-        "UPDATE day_closures SET reopened_at = ?2, reopened_by = ?3, reopen_reason = ?4 WHERE day = ?1",
+        "UPDATE day_closures SET reopened_at = ?2, reopened_by = ?3, reopen_reason = ?4
+         WHERE day = ?1 AND reopened_at IS NULL",
         params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), supervisor.trim(), reason.trim()],
     )
     .doing("reopening the day")?;
@@ -88,9 +87,30 @@ pub fn reopen(
     Ok(())
 }
 
-/// The manifest hash sealed when `day` was last closed, if it was.
-pub fn sealed_manifest(conn: &Connection, day: &str) -> Result<Option<String>, StoreError> {
-    conn.query_row("SELECT manifest_hash FROM day_closures WHERE day = ?1", [day], |r| r.get(0))
+/// What the database says of a sealed manifest (by its SHA-256).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seal {
+    /// The manifest of a close that still stands.
+    Standing,
+    /// The manifest of a close that was later reopened: the day may have changed since.
+    Reopened,
+    /// No close of this database sealed this manifest.
+    Unknown,
+}
+
+/// Looks a manifest up among the seals of `day`.
+pub fn seal(conn: &Connection, day: &str, manifest_hash: &str) -> Result<Seal, StoreError> {
+    let found: Option<Option<String>> = conn
+        .query_row(
+            "SELECT reopened_at FROM day_closures WHERE day = ?1 AND manifest_hash = ?2 ORDER BY id DESC LIMIT 1",
+            params![day, manifest_hash],
+            |r| r.get(0),
+        )
         .optional()
-        .doing("reading the day's seal")
+        .doing("reading the day's seal")?;
+    Ok(match found {
+        None => Seal::Unknown,
+        Some(None) => Seal::Standing,
+        Some(Some(_)) => Seal::Reopened,
+    })
 }

@@ -99,8 +99,10 @@ CREATE INDEX coverage_unlinked_birth ON coverage(birth_date) WHERE citizen_id IS
 
 /// Migration 3: closed days. A closed day refuses check-ins until a supervisor reopens it.
 const V3: &str = r#"
+-- One row per close; a reopen marks the row, and a later close adds a new one (every seal is kept).
 CREATE TABLE day_closures (
-    day           TEXT PRIMARY KEY,
+    id            INTEGER PRIMARY KEY,
+    day           TEXT NOT NULL,
     closed_at     TEXT NOT NULL,
     closed_by     TEXT NOT NULL,
     manifest_hash TEXT NOT NULL,
@@ -108,6 +110,7 @@ CREATE TABLE day_closures (
     reopened_by   TEXT,
     reopen_reason TEXT
 ) STRICT;
+CREATE INDEX day_closures_day ON day_closures(day);
 "#;
 
 /// Every migration, oldest first.
