@@ -99,7 +99,9 @@ pub fn scan(args: &ScanArgs) -> CommandResult {
 pub fn cameras() -> CommandResult {
     let list = camera::list().map_err(|e| Outcome::Failed(e.to_string()))?;
     if list.is_empty() {
-        eprintln!("tiepdon: không có camera / no camera found (the demo source still works: --source demo)");
+        eprintln!(
+            "tiepdon: không có camera / no camera found (the demo frames in assets/demo/ still work: `tiepdon scan assets/demo`)"
+        );
     }
     list.iter().for_each(print_json);
     Ok(Outcome::Done)
