@@ -170,6 +170,9 @@ pub fn fill(store: &mut Store, n: u64, seed: u64, now: DateTime<Utc>) -> Result<
         for i in 0..n {
             import::upsert(tx, &person(i, seed, today))?;
         }
+        for row in demo_frame_people(today) {
+            import::upsert(tx, &row)?;
+        }
         settings::set(tx, "demo", "true")?;
         if settings::load(tx)?.clinic.facility_code.is_none() {
             settings::set(tx, "facility_code", DEMO_FACILITY)?;
@@ -179,6 +182,56 @@ pub fn fill(store: &mut Store, n: u64, seed: u64, now: DateTime<Utc>) -> Result<
         audit::append(tx, now, "demo", "demo-data", None, &detail)?;
         Ok(())
     })
+}
+
+/// Roster rows for the people on the demo camera frames (`assets/demo/manifest.jsonl`), so the demo
+/// source meets covered patients: a BHYT card as its QR prints it, a citizen-id holder with an invented
+/// active card. Empty when the file is absent.
+pub fn demo_frame_people(today: NaiveDate) -> Vec<RosterRow> {
+    let path = crate::scan::source::demo_dir().join("manifest.jsonl");
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let as_of = iso(today - Duration::days(2));
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|entry| match crate::card::detect(entry["payload"].as_str()?).result.ok()? {
+            crate::card::Card::Bhyt(b) => Some(RosterRow {
+                card_number: b.card_code.as_ref().map(|c| c.as_str().to_string()),
+                bhxh_number: Some(b.bhxh_number.clone()),
+                citizen_id: None,
+                full_name: b.full_name.clone(),
+                birth_date: b.birth_date.map(|d| d.to_string()),
+                sex: b.sex.map(crate::store::roster::sex_text),
+                address: b.address.clone(),
+                facility_code: b.facility_code.clone(),
+                valid_from: b.valid_from.map(iso),
+                valid_to: b.valid_to.map(iso),
+                five_year_date: b.five_year_date.map(iso),
+                status: "active",
+                replaced_by: None,
+                as_of: as_of.clone(),
+            }),
+            crate::card::Card::Cccd(c) => {
+                let bhxh = format!("79{}", &c.citizen_id[4..12]);
+                Some(RosterRow {
+                    card_number: Some(format!("GD479{bhxh}")),
+                    bhxh_number: Some(bhxh),
+                    citizen_id: Some(c.citizen_id.clone()),
+                    full_name: Some(c.full_name.clone()),
+                    birth_date: Some(iso(c.birth_date)),
+                    sex: c.sex.map(crate::store::roster::sex_text),
+                    address: c.address.clone(),
+                    facility_code: Some(DEMO_FACILITY.to_string()),
+                    valid_from: Some(iso(today - Duration::days(200))),
+                    valid_to: Some(iso(NaiveDate::from_ymd_opt(today.year() + 1, 12, 31).unwrap_or(today))),
+                    five_year_date: None,
+                    status: "active",
+                    replaced_by: None,
+                    as_of: as_of.clone(),
+                })
+            }
+            crate::card::Card::Number(_) => None,
+        })
+        .collect()
 }
 
 /// The facility code a demo database gets.
@@ -217,6 +270,22 @@ mod tests {
     use crate::card::CardCode;
     use crate::card::text::is_plausible_name;
     use crate::store::roster_csv::{Header, parse_row};
+
+    #[test]
+    fn the_people_on_the_demo_frames_are_in_the_demo_roster() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let rows = demo_frame_people(today);
+        assert_eq!(rows.len(), 6, "one per demo frame");
+        let header = Header::parse(&COLUMNS).unwrap();
+        for row in &rows {
+            let line = csv_line(row);
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+            let rec = reader.records().next().unwrap().unwrap();
+            let fields: Vec<&str> = rec.iter().collect();
+            assert_eq!(parse_row(&header, &fields, None).as_ref(), Ok(row), "a valid roster row: {line}");
+        }
+        assert_eq!(rows.iter().filter(|r| r.citizen_id.is_some()).count(), 2, "the two citizen-id holders");
+    }
 
     #[test]
     fn demo_rows_are_valid_roster_rows() {

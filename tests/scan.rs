@@ -424,3 +424,24 @@ fn cli_scan_json_reports_every_image_of_a_folder() {
     assert_eq!(broken["codes"], Value::Array(vec![]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demo_frames_scan_into_check_ins_of_demo_patients() {
+    let dir = std::env::temp_dir().join(format!("tiepdon-scan-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("demo.db");
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let scanned = tiepdon(&["scan", "--payloads", demo.to_str().unwrap()], "");
+    assert!(scanned.status.success());
+    let payloads = String::from_utf8(scanned.stdout).unwrap();
+    assert_eq!(payloads.lines().count(), 6, "every demo frame reads");
+    let db_arg = db.to_str().unwrap();
+    assert!(tiepdon(&["--db", db_arg, "demo-data", "--cards", "20"], "").status.success());
+    let out = tiepdon(&["--db", db_arg, "checkin", "--stdin", "--operator", "t", "--force"], &payloads);
+    let visits = json_lines(&out);
+    assert_eq!(visits.len(), 6, "{}", String::from_utf8_lossy(&out.stderr));
+    for v in &visits {
+        assert_eq!(v["verdict"]["source"], "roster", "every demo patient is in the demo roster: {v}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,8 +17,11 @@ pub struct ScanArgs {
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// One JSON object per image (the default prints one short line per image).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "payloads")]
     pub json: bool,
+    /// Only the exact payload of each code read, one per line (to pipe into `checkin --stdin`).
+    #[arg(long)]
+    pub payloads: bool,
 }
 
 #[derive(Serialize)]
@@ -76,7 +79,12 @@ pub fn scan(args: &ScanArgs) -> CommandResult {
             }
         }
         all_read &= report.image_error.is_none() && !report.codes.is_empty();
-        if args.json {
+        if args.payloads {
+            let mut out = std::io::stdout().lock();
+            for c in &report.codes {
+                let _ = writeln!(out, "{}", c.text);
+            }
+        } else if args.json {
             print_json(&report);
         } else {
             let what = match report.codes.first() {
