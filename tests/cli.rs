@@ -153,7 +153,7 @@ fn rejections_exit_1_with_a_reason_in_both_languages() {
         ("12345", "number", "L04"),
         ("a|b|c", "unknown", "L04"),
         ("", "unknown", "L04"),
-        ("DN4010123456789|416e|31/02/1990|1|-|01 - 065|09/01/2018|-|10/01/2018|$", "bhyt", "L04"),
+        ("DN4010123456789|416e|31/01/1990|1|-|01 - 065|31/02/2018|-|10/01/2018|$", "bhyt", "L04"),
     ] {
         let out = tiepdon(&["parse", text], "");
         assert_eq!(out.status.code(), Some(1), "{text}");

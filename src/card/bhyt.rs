@@ -85,7 +85,7 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
     let first = fields.first().copied().unwrap_or_default();
     let (card_code, bhxh_number, layout) = if is_digits(first, 10) {
         (None, first.to_string(), Layout::BhytNew)
-    } else if first.len() == 15 {
+    } else if first.chars().count() == 15 {
         let code = CardCode::parse(first)?;
         let bhxh = code.bhxh_number().to_string();
         let layout =
@@ -115,19 +115,30 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
         ));
     }
 
-    let birth_date = match get(field::BIRTH) {
-        None => None,
-        Some(raw) => {
-            Some(BirthDate::parse_bhyt(raw).ok_or_else(|| bad_date("ngày sinh", "birth date", raw))?)
+    let birth_date = get(field::BIRTH).and_then(|raw| {
+        let parsed = BirthDate::parse_bhyt(raw);
+        if parsed.is_none() {
+            warnings.push(Warning::new(
+                "birth_date",
+                format!("Ngày sinh {} không hợp lệ, đã bỏ qua; hãy xem giấy tờ.", quote(raw)),
+                format!("Ignored the invalid birth date {}; check an ID document.", quote(raw)),
+            ));
         }
+        parsed
+    });
+    // A truncated card may end before its validity: the verdict then says it cannot confirm.
+    let valid_from = match get(field::VALID_FROM) {
+        None => None,
+        Some(raw) => Some(
+            parse_dmy_slash(raw).ok_or_else(|| bad_date("ngày bắt đầu hạn thẻ", "valid-from date", raw))?,
+        ),
     };
-    let valid_from = required_date(get(field::VALID_FROM), "hạn thẻ từ", "valid-from date")?;
     let valid_to = match get(field::VALID_TO) {
         None => None,
         Some(raw) => Some(parse_dmy_slash(raw).ok_or_else(|| bad_date("hạn thẻ đến", "valid-to date", raw))?),
     };
-    if let Some(to) = valid_to
-        && to < valid_from
+    if let (Some(from), Some(to)) = (valid_from, valid_to)
+        && to < from
     {
         return Err(Rejection::unreadable(
             "Hạn thẻ đến trước ngày bắt đầu: mã QR không hợp lệ.",
@@ -143,7 +154,7 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
         sex: sex(get(field::SEX), &mut warnings),
         address: hex_text(get(field::ADDRESS), "address", &mut warnings),
         facility_code: facility(get(field::FACILITY), &mut warnings),
-        valid_from: Some(valid_from),
+        valid_from,
         valid_to,
         issued_on: soft_date(get(field::ISSUED), "issued_on", &mut warnings),
         management_code: get(field::MANAGEMENT).map(str::to_string),
@@ -181,16 +192,6 @@ fn bad_date(vi: &str, en: &str, raw: &str) -> Rejection {
     )
 }
 
-fn required_date(raw: Option<&str>, vi: &str, en: &str) -> Result<NaiveDate, Rejection> {
-    match raw {
-        Some(raw) => parse_dmy_slash(raw).ok_or_else(|| bad_date(vi, en, raw)),
-        None => Err(Rejection::unreadable(
-            format!("Mã QR BHYT thiếu {vi}; hãy quét lại hoặc nhập mã thẻ."),
-            format!("The BHYT QR has no {en}; scan again or type the card number."),
-        )),
-    }
-}
-
 /// A date whose loss does not change the verdict: a bad one becomes a warning.
 fn soft_date(raw: Option<&str>, key: &'static str, warnings: &mut Vec<Warning>) -> Option<NaiveDate> {
     let raw = raw?;
@@ -206,8 +207,21 @@ fn soft_date(raw: Option<&str>, key: &'static str, warnings: &mut Vec<Warning>) 
 }
 
 /// Decodes a hex UTF-8 field by position. Plain text is kept as it is; undecodable hex is dropped.
+/// The Vietnamese and English names of a hex field, for messages.
+fn field_names(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "full_name" => ("Họ tên", "The name"),
+        "address" => ("Địa chỉ", "The address"),
+        "parent_name" => ("Tên cha mẹ", "The parent's name"),
+        _ => ("Nơi cấp", "The issuing area"),
+    }
+}
+
+/// Decodes a hex UTF-8 field by position (spec §2.4.4). What cannot be decoded is kept as written and
+/// flagged, never dropped.
 fn hex_text(raw: Option<&str>, key: &'static str, warnings: &mut Vec<Warning>) -> Option<String> {
     let raw = raw?;
+    let (vi, en) = field_names(key);
     match decode_hex_utf8(raw) {
         Ok(text) if !text.chars().any(char::is_control) => {
             Some(text.trim().to_string()).filter(|t| !t.is_empty())
@@ -215,16 +229,16 @@ fn hex_text(raw: Option<&str>, key: &'static str, warnings: &mut Vec<Warning>) -
         Ok(_) | Err(HexError::OddLength | HexError::NotUtf8) => {
             warnings.push(Warning::new(
                 key,
-                "Không giải mã được trường này (mã hex hỏng).",
-                "This field could not be decoded (broken hex).",
+                format!("{vi}: mã hex hỏng, không giải mã được; giữ nguyên văn bản."),
+                format!("{en}: broken hex that cannot be decoded; kept as written."),
             ));
-            None
+            Some(raw.to_string())
         }
         Err(HexError::NotHex) => {
             warnings.push(Warning::new(
                 key,
-                "Trường này không mã hóa hex như thường lệ; giữ nguyên văn bản.",
-                "This field is not hex-encoded as usual; kept as written.",
+                format!("{vi}: không mã hóa hex như thường lệ; giữ nguyên văn bản."),
+                format!("{en}: not hex-encoded as usual; kept as written."),
             ));
             Some(raw.to_string())
         }
@@ -269,7 +283,7 @@ fn cross_check(card: &BhytCard, warnings: &mut Vec<Warning>) {
         warnings.push(Warning::new(
             "benefit_level",
             format!(
-                "Mức hưởng {} khác thường lệ của nhóm {}; mức hưởng lấy theo thẻ.",
+                "Mã quyền lợi {} không thường gặp ở nhóm {}; mức hưởng lấy theo thẻ.",
                 code.benefit(),
                 code.group()
             ),

@@ -24,9 +24,10 @@ pub struct CccdCard {
     pub warnings: Vec<Warning>,
 }
 
-/// True when the fields have the shape of a citizen-id QR: 12 digits first, then at least 5 fields.
+/// True when the fields have the shape of a citizen-id QR (spec §4.3): 12 digits first, and 6, 7 or at
+/// least 11 fields.
 pub fn looks_like(fields: &[&str]) -> bool {
-    fields.len() >= 6 && fields.first().is_some_and(|f| is_digits(f, 12))
+    (matches!(fields.len(), 6 | 7) || fields.len() >= 11) && fields.first().is_some_and(|f| is_digits(f, 12))
 }
 
 /// Parses the fields of a citizen-id QR (split on `|`, trimmed). The birth date is found at position 3

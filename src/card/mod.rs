@@ -190,6 +190,10 @@ pub fn detect(input: &str) -> Detection {
         && BirthDate::parse_bhyt(fields[2]).is_some()
         && matches!(fields[3], "1" | "2");
     if bhyt_shaped {
+        // A scanner that swallowed the `$` may leave the `|` before it: that empty field is no field.
+        if fields.last() == Some(&"") {
+            fields.pop();
+        }
         return from_result(Kind::Bhyt, bhyt::parse(&fields, false).map(Card::Bhyt));
     }
     Detection::rejected(

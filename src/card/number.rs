@@ -26,8 +26,11 @@ impl CardCode {
         for (i, c) in s.chars().enumerate() {
             let ok = if i < 2 { c.is_ascii_uppercase() } else { c.is_ascii_digit() };
             if !ok {
-                let (kind_vi, kind_en) =
-                    if i < 2 { ("chữ cái", "a letter") } else { ("chữ số", "a digit") };
+                let (kind_vi, kind_en) = if i < 2 {
+                    ("chữ in hoa không dấu (A–Z)", "a capital letter A–Z")
+                } else {
+                    ("chữ số", "a digit")
+                };
                 return Err(Rejection::new(
                     RejectCode::CardCode,
                     format!("Ký tự thứ {} của mã thẻ phải là {kind_vi}, đang là “{c}”.", i + 1),

@@ -32,12 +32,8 @@ pub struct CheckArgs {
 }
 
 fn parse_facility(s: &str) -> Result<String, String> {
-    let code = s.trim().to_ascii_uppercase();
-    if code.len() == 5 && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        Ok(code)
-    } else {
-        Err(format!("mã cơ sở phải có 5 ký tự / a facility code has 5 characters: {s}"))
-    }
+    card::number::normalise_facility(s)
+        .ok_or_else(|| format!("mã cơ sở phải có 5 ký tự / a facility code has 5 characters: {s}"))
 }
 
 /// The texts to work on: the argument, or each non-empty line of stdin.

@@ -231,10 +231,11 @@ fn validity_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Re
             if n <= clinic.expiry_warning_days {
                 let reason = Reason::new(Code::ExpiringSoon, &Args { n: Some(n), ..Args::default() });
                 out.push(if n == 0 {
-                    reason.with_detail(
-                        "Hôm nay là ngày cuối cùng thẻ còn giá trị.",
-                        "Today is the card's last valid day.",
-                    )
+                    Reason {
+                        message_vi: "Thẻ hết hạn sau hôm nay (hôm nay là ngày cuối cùng).".into(),
+                        message_en: "The card expires after today (today is its last valid day).".into(),
+                        ..reason
+                    }
                 } else {
                     reason
                 });

@@ -349,7 +349,11 @@ impl Reason {
             if let Some(d) = &args.date {
                 s = s.replace("{date}", d);
             }
-            s.replace("{code}", args.code.as_deref().unwrap_or("?"))
+            // An unknown code (e.g. the replacement card's) is left out, not shown as a placeholder.
+            match &args.code {
+                Some(code) => s.replace("{code}", code),
+                None => s.replace(" ({code})", "").replace("{code}", ""),
+            }
         };
         Reason {
             code,
