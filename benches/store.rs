@@ -31,7 +31,7 @@ fn args() -> Args {
             "--rows" => a.rows[0] = value(i).unwrap_or(a.rows[0]),
             "--big-rows" => a.rows.extend(value(i)),
             "--repeat" => a.repeat = value(i).unwrap_or(3) as usize,
-            "--dir" => a.dir = PathBuf::from(&argv[i + 1]),
+            "--dir" => a.dir = argv.get(i + 1).map_or(a.dir.clone(), PathBuf::from),
             _ => {} // `cargo bench` adds `--bench`
         }
     }

@@ -19,6 +19,11 @@ pub fn now_utc() -> DateTime<Utc> {
         .trunc_subsecs(0)
 }
 
+/// A UTC instant as stored: RFC 3339 to the second, `Z` suffix.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Local (Vietnam) date and time of a UTC instant.
 pub fn to_vietnam(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc() + Duration::hours(VIETNAM_UTC_OFFSET_HOURS)

@@ -90,6 +90,21 @@ pub enum Sex {
     Female,
 }
 
+impl Sex {
+    /// The stored and printed form: `male` / `female` (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        }
+    }
+
+    /// The inverse of [`Sex::as_str`].
+    pub fn from_str_exact(s: &str) -> Option<Sex> {
+        [Sex::Male, Sex::Female].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// A card or number the desk can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Card {

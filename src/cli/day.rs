@@ -4,7 +4,7 @@ use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print
 use crate::clock;
 use crate::export::{self, ALL_FORMATS, Day, Format, seal};
 use crate::store::closure;
-use chrono::{NaiveDate, SecondsFormat};
+use chrono::NaiveDate;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -101,7 +101,7 @@ pub fn close_day(db: Option<&Path>, args: &CloseArgs) -> CommandResult {
         let header = (
             crate::card::date::iso(day),
             data.clinic.facility_code.clone(),
-            now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            clock::rfc3339(now),
             operator.clone(),
             data.visits.len(),
         );

@@ -3,7 +3,7 @@
 //! reordered row breaks the chain at a row `verify` can name.
 
 use super::{Context, StoreError};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -58,7 +58,7 @@ pub fn append(
     let (prev_id, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
     let entry = AuditEntry {
         id: prev_id + 1,
-        at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        at: crate::clock::rfc3339(at),
         operator: operator.to_string(),
         action: action.to_string(),
         subject: subject.map(str::to_string),

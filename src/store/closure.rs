@@ -2,7 +2,7 @@
 //! supervisor reopens it with a reason. Both are audited.
 
 use super::{Context, StoreError, audit};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
@@ -35,7 +35,7 @@ pub fn close(
     let day_text = crate::card::date::iso(day);
     conn.execute(
         "INSERT INTO day_closures(day, closed_at, closed_by, manifest_hash) VALUES (?1, ?2, ?3, ?4)",
-        params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), operator, manifest_hash],
+        params![day_text, crate::clock::rfc3339(now), operator, manifest_hash],
     )
     .doing("closing the day")?;
     audit::append(
@@ -73,7 +73,7 @@ pub fn reopen(
     conn.execute(
         "UPDATE day_closures SET reopened_at = ?2, reopened_by = ?3, reopen_reason = ?4
          WHERE day = ?1 AND reopened_at IS NULL",
-        params![day_text, now.to_rfc3339_opts(SecondsFormat::Secs, true), supervisor.trim(), reason.trim()],
+        params![day_text, crate::clock::rfc3339(now), supervisor.trim(), reason.trim()],
     )
     .doing("reopening the day")?;
     audit::append(

@@ -55,21 +55,6 @@ pub fn parse_status(s: &str) -> Option<RecordStatus> {
     .find(|st| status_text(*st) == s)
 }
 
-pub fn sex_text(s: Sex) -> &'static str {
-    match s {
-        Sex::Male => "male",
-        Sex::Female => "female",
-    }
-}
-
-fn parse_sex(s: &str) -> Option<Sex> {
-    match s {
-        "male" => Some(Sex::Male),
-        "female" => Some(Sex::Female),
-        _ => None,
-    }
-}
-
 const COLUMNS: &str = "id, card_number, bhxh_number, citizen_id, full_name, birth_date, sex, address, \
     facility_code, valid_from, valid_to, five_year_date, status, replaced_by, as_of, source";
 
@@ -96,7 +81,7 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredRecord> {
     Ok(StoredRecord {
         id: r.get(0)?,
         record: rec,
-        sex: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_sex),
+        sex: r.get::<_, Option<String>>(6)?.as_deref().and_then(Sex::from_str_exact),
         address: r.get(7)?,
         source,
     })
@@ -214,7 +199,7 @@ pub fn learn_from_qr(conn: &Connection, card: &BhytCard, scanned_on: NaiveDate) 
         card.bhxh_number,
         card.full_name,
         card.birth_date.map(|d| d.to_string()),
-        card.sex.map(sex_text),
+        card.sex.map(Sex::as_str),
         card.address,
         card.facility_code,
         card.valid_from.map(date::iso),

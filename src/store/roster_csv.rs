@@ -1,7 +1,7 @@
 //! One roster CSV row → a validated, normalised row ready to store, or the reason it is bad. Pure: the
 //! header decides which column is which; unknown columns are reported once and ignored.
 
-use super::roster::{parse_status, sex_text, status_text};
+use super::roster::{parse_status, status_text};
 use crate::card::number::{is_digits, normalise_facility};
 use crate::card::{BirthDate, CardCode, Sex, date, text};
 use crate::coverage::RecordStatus;
@@ -179,8 +179,8 @@ pub fn parse_row(
     };
     let sex = match get(5).map(str::to_lowercase).as_deref() {
         None => None,
-        Some("male" | "nam" | "1" | "m") => Some(sex_text(Sex::Male)),
-        Some("female" | "nữ" | "nu" | "2" | "f") => Some(sex_text(Sex::Female)),
+        Some("male" | "nam" | "1" | "m") => Some(Sex::Male.as_str()),
+        Some("female" | "nữ" | "nu" | "2" | "f") => Some(Sex::Female.as_str()),
         Some(_) => {
             return Err(err("sex", "cần male/female hoặc Nam/Nữ", "expected male/female or Nam/Nữ"));
         }

@@ -1,12 +1,12 @@
 //! Visits: check-in (lookup → verdict → ticket → visit row → audit, in one transaction), voiding, and the
 //! day's list. A visit is never deleted; a second visit of the same patient on the same day needs `force`.
 
-use super::roster::{self, StoredRecord, sex_text};
+use super::roster::{self, StoredRecord};
 use super::{Context, Store, StoreError, audit, closure, settings};
 use crate::card::{Card, Detection, Kind, Sex, TypedNumber, date};
 use crate::clock;
 use crate::coverage::{self, Status, Verdict};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -277,7 +277,7 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         if let Some((citizen_id, bhxh)) = &link {
             roster::link_citizen(tx, citizen_id, bhxh)?;
         }
-        let now_text = req.now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let now_text = clock::rfc3339(req.now);
         tx.execute("INSERT OR IGNORE INTO operators(name, first_seen) VALUES (?1, ?2)", params![req.operator, now_text])
             .doing("recording the operator")?;
         let seq: i64 = tx
@@ -308,7 +308,7 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
                 now_text,
                 patient.full_name,
                 patient.birth_date,
-                patient.sex.map(sex_text),
+                patient.sex.map(Sex::as_str),
                 patient.card_number,
                 patient.bhxh_number,
                 patient.citizen_id,
@@ -375,7 +375,7 @@ pub fn void(
                 format!("Visit {ticket} was already voided."),
             ));
         }
-        let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let now_text = clock::rfc3339(now);
         tx.execute(
             "UPDATE visits SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
             params![now_text, operator, reason, id],
