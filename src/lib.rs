@@ -3,7 +3,7 @@
 //!
 //! Layers, inner to outer: [`card`] (text → typed card) and [`coverage`] (card + local data + clinic +
 //! time → verdict) are the pure domain core: no I/O, no SQLite, no camera, no UI. [`clock`] reads the
-//! time; [`cli`] is the command-line adapter.
+//! time; [`cli`] is the command-line adapter and [`ui`] the desk window.
 
 pub mod card;
 pub mod cli;
@@ -13,3 +13,4 @@ pub mod demo;
 pub mod export;
 pub mod scan;
 pub mod store;
+pub mod ui;

@@ -2,7 +2,8 @@
 
 use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
 use crate::clock;
-use crate::export::{self, ALL_FORMATS, Day, Format, seal};
+use crate::card::date::iso;
+use crate::export::{ALL_FORMATS, Format, day_end, seal};
 use crate::store::closure;
 use chrono::NaiveDate;
 use serde_json::json;
@@ -37,27 +38,17 @@ fn file_names(files: &[PathBuf]) -> Vec<String> {
 pub fn export(db: Option<&Path>, args: &ExportArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut store = open_store(db)?;
-    let day = day_or_today(args.date);
     let formats = if args.format.is_empty() { ALL_FORMATS.to_vec() } else { args.format.clone() };
-    if args.out.join(seal::MANIFEST).exists() {
-        return Err(Outcome::Failed(format!(
-            "{} là thư mục đã chốt sổ; chọn thư mục khác / {} holds a sealed close; choose another folder",
-            args.out.display(),
-            args.out.display()
-        )));
-    }
-    let data = Day::load(store.conn(), day, args.mask_ids)?;
-    let files = export::export(&data, &formats, &args.out)?;
-    let now = clock::now_utc();
-    store.write(|tx| {
-        let detail = json!({"day": crate::card::date::iso(day), "visits": data.visits.len(), "masked": args.mask_ids,
-                            "files": files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy()).collect::<Vec<_>>()});
-        crate::store::audit::append(tx, now, &operator, "export", Some(&crate::card::date::iso(day)), &detail)?;
-        Ok(())
-    })?;
-    print_json(
-        &json!({"day": crate::card::date::iso(day), "visits": data.visits.len(), "files": file_names(&files)}),
-    );
+    let done = day_end::export_day(
+        &mut store,
+        day_or_today(args.date),
+        &formats,
+        &args.out,
+        args.mask_ids,
+        &operator,
+        clock::now_utc(),
+    )?;
+    print_json(&json!({"day": iso(done.day), "visits": done.visits, "files": file_names(&done.files)}));
     Ok(Outcome::Done)
 }
 
@@ -78,40 +69,10 @@ pub fn close_day(db: Option<&Path>, args: &CloseArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut store = open_store(db)?;
     let day = day_or_today(args.date);
-    let occupied = std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some());
-    if occupied {
-        return Err(Outcome::Failed(format!(
-            "thư mục {} không trống; chốt sổ cần một thư mục mới / {} is not empty; a sealed close needs a new folder",
-            args.out.display(),
-            args.out.display()
-        )));
-    }
-    let now = clock::now_utc();
-    // One write transaction from reading the visits to recording the close: no check-in or void can
-    // slip in between the export and the seal. If anything fails, nothing is closed.
-    let (visits, files, manifest_hash) = store.write(|tx| {
-        if closure::is_closed(tx, day)? {
-            return Err(crate::store::StoreError::invalid(
-                format!("Ngày {day} đã chốt."),
-                format!("The day {day} is already closed."),
-            ));
-        }
-        let data = Day::load(tx, day, args.mask_ids)?;
-        let files = export::export(&data, &ALL_FORMATS, &args.out)?;
-        let header = (
-            crate::card::date::iso(day),
-            data.clinic.facility_code.clone(),
-            clock::rfc3339(now),
-            operator.clone(),
-            data.visits.len(),
-        );
-        let manifest_hash = seal::write_manifest(&args.out, &files, header)?;
-        closure::close(tx, day, &operator, &manifest_hash, now)?;
-        Ok((data.visits.len(), files, manifest_hash))
-    })?;
-    print_json(&json!({"day": crate::card::date::iso(day), "closed": true, "visits": visits,
-                       "manifest": args.out.join(seal::MANIFEST).display().to_string(),
-                       "manifest_sha256": manifest_hash, "files": file_names(&files)}));
+    let done = day_end::close_day(&mut store, day, &args.out, args.mask_ids, &operator, clock::now_utc())?;
+    print_json(&json!({"day": iso(done.day), "closed": true, "visits": done.visits,
+                       "manifest": done.manifest.display().to_string(),
+                       "manifest_sha256": done.manifest_sha256, "files": file_names(&done.files)}));
     Ok(Outcome::Done)
 }
 

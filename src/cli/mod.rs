@@ -7,6 +7,7 @@ mod day;
 mod desk;
 mod inspect;
 mod scan;
+mod window;
 
 use crate::store::{Store, StoreError};
 use clap::{Parser, Subcommand};
@@ -27,6 +28,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the desk window (what `tiepdon` alone does).
+    Window(window::WindowArgs),
     /// Tell what a payload or number is and print its fields as JSON.
     Parse(inspect::InputArgs),
     /// Parse a payload or number and decide coverage from the card alone (no database).
@@ -75,12 +78,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let db = cli.db.as_deref();
     let outcome = match &cli.command {
-        None => {
-            // The window arrives in a later issue; until then, say what can be done.
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let _ = cmd.print_help();
-            Ok(Outcome::Done)
-        }
+        None => window::window(db, &window::WindowArgs::default()),
+        Some(Command::Window(args)) => window::window(db, args),
         Some(Command::Parse(args)) => inspect::parse(args),
         Some(Command::Check(args)) => inspect::check(args),
         Some(Command::ImportRoster(args)) => data::import_roster(db, args),

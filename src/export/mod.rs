@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod csv;
+pub mod day_end;
 pub mod files;
 pub mod seal;
 pub mod summary;

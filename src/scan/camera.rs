@@ -1,6 +1,6 @@
 //! The webcam through nokhwa 0.10: a plain `Camera` owned by the capture thread (not `CallbackCamera`,
-//! whose stop deadlocks), asking for the format closest to 1280×720 MJPEG at 30 fps and taking what the
-//! device offers. Raw frames (MJPEG, YUYV, NV12, grey) become luminance here.
+//! whose stop deadlocks), asking for the format closest to the wanted size (1280×720 by default) in
+//! MJPEG at 30 fps and taking what the device offers. Raw frames (MJPEG, YUYV, NV12, grey) become luminance here.
 
 use super::frame::{Frame, FrameError};
 use super::source::FrameSource;
@@ -53,9 +53,9 @@ pub struct CameraSource {
 
 impl CameraSource {
     /// Opens the camera and starts its stream.
-    pub fn open(which: &str) -> Result<CameraSource, FrameError> {
+    pub fn open(which: &str, size: (u32, u32)) -> Result<CameraSource, FrameError> {
         let index = resolve(which)?;
-        let wanted = CameraFormat::new(Resolution::new(1280, 720), FrameFormat::MJPEG, 30);
+        let wanted = CameraFormat::new(Resolution::new(size.0, size.1), FrameFormat::MJPEG, 30);
         let requested = RequestedFormat::new::<LumaFormat>(RequestedFormatType::Closest(wanted));
         let mut camera = Camera::new(index, requested)
             .map_err(|e| FrameError(format!("cannot open camera {which}: {e}")))?;

@@ -25,6 +25,25 @@ impl StoreError {
         StoreError::Io { path: path.to_path_buf(), source }
     }
 
+    /// The message in Vietnamese and in English, apart (the window shows the one of its language).
+    pub fn messages(&self) -> (String, String) {
+        match self {
+            StoreError::Sqlite { what, source } => {
+                let (vi, en) = Self::sqlite_hint(source);
+                (format!("{vi} ({what}: {source})"), format!("{en} ({what}: {source})"))
+            }
+            StoreError::Io { path, source } => (
+                format!("Không mở hoặc tạo được {}: {source}", path.display()),
+                format!("Cannot open or create {}: {source}", path.display()),
+            ),
+            StoreError::Migration(e) => (
+                format!("Không nâng cấp được cơ sở dữ liệu: {e}"),
+                format!("Cannot upgrade the database: {e}"),
+            ),
+            StoreError::Invalid { vi, en } => (vi.clone(), en.clone()),
+        }
+    }
+
     /// A short English/Vietnamese hint for what the SQLite error means at the desk.
     fn sqlite_hint(e: &rusqlite::Error) -> (&'static str, &'static str) {
         use rusqlite::ErrorCode::*;

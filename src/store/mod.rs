@@ -3,6 +3,7 @@
 //! immediate transaction so two desks (or two processes) never hand out the same ticket.
 
 pub mod audit;
+pub mod backup;
 pub mod closure;
 mod error;
 pub mod import;

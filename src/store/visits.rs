@@ -127,14 +127,17 @@ fn by_id(conn: &Connection, id: i64) -> Result<Visit, StoreError> {
         .doing("reading a visit")
 }
 
-/// Who the patient is, from what was presented and the record found.
-struct Patient {
-    full_name: Option<String>,
-    birth_date: Option<String>,
-    sex: Option<Sex>,
-    card_number: Option<String>,
-    bhxh_number: Option<String>,
-    citizen_id: Option<String>,
+/// Who the patient is, from what was presented and the record found (what the presented card prints
+/// wins over the record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patient {
+    pub full_name: Option<String>,
+    /// ISO date, or the year alone.
+    pub birth_date: Option<String>,
+    pub sex: Option<Sex>,
+    pub card_number: Option<String>,
+    pub bhxh_number: Option<String>,
+    pub citizen_id: Option<String>,
 }
 
 impl Patient {
@@ -203,6 +206,69 @@ fn refusal(
     }))
 }
 
+/// What the desk knows about a presentation before anything is recorded: the verdict, the local record
+/// behind it, who the patient is and their earlier visit today. The window shows it; `check_in` decides
+/// from the same look inside its transaction.
+#[derive(Debug, Clone)]
+pub struct Look {
+    pub verdict: Verdict,
+    pub patient: Patient,
+    /// The local record used (roster import or an earlier scan), if any.
+    pub record: Option<StoredRecord>,
+    /// A citizen id seen for the first time, matched to a card-holder: (citizen id, BHXH number).
+    pub link: Option<(String, String)>,
+    /// The patient's first visit today that was not voided.
+    pub earlier: Option<Visit>,
+    /// The day is closed (sealed): check-ins are refused.
+    pub closed: bool,
+    pub day: NaiveDate,
+}
+
+impl Look {
+    fn closed_refusal(&self) -> Refusal {
+        let d = date::iso(self.day);
+        Refusal {
+            refused: "closed_day",
+            message_vi: format!("Ngày {d} đã chốt sổ; người phụ trách cần mở lại (reopen-day) để tiếp đón."),
+            message_en: format!("The day {d} is closed; a supervisor must reopen it (reopen-day) to check in."),
+            earlier: None,
+            verdict: None,
+        }
+    }
+
+    fn repeat_refusal(&self, e: &Visit) -> Refusal {
+        Refusal {
+            refused: "repeat",
+            message_vi: format!("Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.", e.ticket, e.checked_in_at),
+            message_en: format!("Already checked in today: ticket {} at {}.", e.ticket, e.checked_in_at),
+            earlier: Some(Box::new(e.clone())),
+            verdict: Some(self.verdict.clone()),
+        }
+    }
+}
+
+/// Looks a presented card up without recording anything (see [`Look`]).
+pub fn look(conn: &Connection, card: &Card, detection: &Detection, now: DateTime<Utc>) -> Result<Look, StoreError> {
+    let settings = settings::load(conn)?;
+    let at = clock::to_vietnam(now);
+    let day = at.date();
+    let mut record = roster::find_for(conn, card)?;
+    // A citizen id seen for the first time: the card-holder with the same name and birth date.
+    let mut link = None;
+    if record.is_none()
+        && let Card::Cccd(c) = card
+        && let Some(bhxh) = roster::citizen_holder(conn, c)?
+    {
+        record = roster::find(conn, roster::Key::Bhxh(&bhxh))?;
+        link = Some((c.citizen_id.clone(), bhxh));
+    }
+    let verdict = coverage::assess(detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
+    let patient = Patient::new(card, record.as_ref(), &verdict);
+    let earlier = earlier_today(conn, &date::iso(day), &patient)?;
+    let closed = closure::is_closed(conn, day)?;
+    Ok(Look { verdict, patient, record, link, earlier, closed, day })
+}
+
 /// Checks a patient in: looks up local data, decides the verdict, and records the visit with the next
 /// ticket of this desk and day — all in one transaction, so the visit exists once this returns.
 pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError> {
@@ -219,43 +285,20 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         }
     };
     store.write(|tx| {
-        let settings = settings::load(tx)?;
-        let at = clock::to_vietnam(req.now);
-        let day = at.date();
-        let day_text = date::iso(day);
-        if closure::is_closed(tx, day)? {
-            return Ok(refusal(
-                "closed_day",
-                format!("Ngày {day_text} đã chốt sổ; người phụ trách cần mở lại (reopen-day) để tiếp đón."),
-                format!("The day {day_text} is closed; a supervisor must reopen it (reopen-day) to check in."),
-                None,
-                None,
-            ));
+        let look = look(tx, card, req.detection, req.now)?;
+        if look.closed {
+            return Ok(Outcome::Refused(Box::new(look.closed_refusal())));
         }
-        let mut record = roster::find_for(tx, card)?;
-        // A citizen id seen for the first time: the card-holder with the same name and birth date.
-        let mut link = None;
-        if record.is_none()
-            && let Card::Cccd(c) = card
-            && let Some(bhxh) = roster::citizen_holder(tx, c)?
+        if let Some(e) = &look.earlier
+            && !req.force
         {
-            record = roster::find(tx, roster::Key::Bhxh(&bhxh))?;
-            link = Some((c.citizen_id.as_str(), bhxh));
+            return Ok(Outcome::Refused(Box::new(look.repeat_refusal(e))));
         }
-        let verdict = coverage::assess(req.detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
-        let patient = Patient::new(card, record.as_ref(), &verdict);
+        let Look { verdict, patient, earlier, link, day, .. } = look;
+        let day_text = date::iso(day);
+        let settings = settings::load(tx)?;
         let mut overrides = Vec::new();
-        let earlier = earlier_today(tx, &day_text, &patient)?;
-        if let Some(e) = &earlier {
-            if !req.force {
-                return Ok(refusal(
-                    "repeat",
-                    format!("Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.", e.ticket, e.checked_in_at),
-                    format!("Already checked in today: ticket {} at {}.", e.ticket, e.checked_in_at),
-                    earlier,
-                    Some(verdict),
-                ));
-            }
+        if earlier.is_some() {
             overrides.push("repeat");
         }
         if verdict.status == Status::NotEligible {
@@ -331,6 +374,17 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
                             "overrides": overrides, "visit_digest": recorded_digest(&visit)});
         audit::append(tx, req.now, req.operator, action, Some(&ticket), &detail)?;
         Ok(Outcome::Recorded(Box::new(visit)))
+    })
+}
+
+/// Records that a visit's ticket was shown or printed again (a repeat scan answered with "reprint").
+/// Nothing about the visit changes; the audit trail says who reprinted it and when.
+pub fn reprint(store: &mut Store, visit_id: i64, operator: &str, now: DateTime<Utc>) -> Result<Visit, StoreError> {
+    store.write(|tx| {
+        let visit = by_id(tx, visit_id)?;
+        let detail = json!({"visit_id": visit.id, "day": date::iso(visit.day)});
+        audit::append(tx, now, operator, "reprint", Some(&visit.ticket), &detail)?;
+        Ok(visit)
     })
 }
 

@@ -1,0 +1,52 @@
+//! `tiepdon` / `tiepdon window`: opens the desk window.
+
+use super::{CommandResult, Outcome};
+use crate::scan::source::{DemoPace, SourceSpec};
+use crate::ui::{self, Launch, RunPlan};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, Default, clap::Args)]
+pub struct WindowArgs {
+    /// Frame source: demo, camera, camera:N, camera:N@WxH, an image file or a folder (default: the
+    /// first webcam, or the demo frames when there is none).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Demo mode: the demo database (invented people) and, unless --source says otherwise, demo frames.
+    #[arg(long)]
+    pub demo: bool,
+    /// The operator of this shift (otherwise asked in the window).
+    #[arg(long, env = "TIEPDON_OPERATOR")]
+    pub operator: Option<String>,
+    /// Benchmark: read this many presentations from the demo frames at full pace, then close and
+    /// write the figures to --metrics.
+    #[arg(long, requires = "metrics")]
+    pub bench_scans: Option<u64>,
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    /// Check three demo patients in, save checkin.png and today.png into this folder, then close.
+    #[arg(long)]
+    pub screenshots: Option<PathBuf>,
+}
+
+pub fn window(db: Option<&Path>, args: &WindowArgs) -> CommandResult {
+    let started = Instant::now();
+    let mut source = args.source.as_deref().map(SourceSpec::parse).transpose().map_err(Outcome::Failed)?;
+    if args.bench_scans.is_some() && source.is_none() {
+        source = Some(SourceSpec::Demo(DemoPace::BENCH));
+    }
+    let mut launch = Launch::decide(db.map(PathBuf::from), source, args.demo).map_err(Outcome::Failed)?;
+    launch.started = started;
+    launch.operator = args.operator.clone().filter(|o| !o.trim().is_empty());
+    launch.plan = match (&args.bench_scans, &args.metrics, &args.screenshots) {
+        (Some(n), Some(out), _) => RunPlan::Bench { scans: *n, out: out.clone() },
+        (_, _, Some(dir)) => RunPlan::Screenshots { dir: dir.clone() },
+        _ => RunPlan::Desk,
+    };
+    if launch.plan != RunPlan::Desk && launch.operator.is_none() {
+        launch.operator = Some("demo".into());
+    }
+    launch.prepare().map_err(Outcome::Failed)?;
+    ui::run(launch).map_err(Outcome::Failed)?;
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,168 @@
+//! The check-in screen: camera preview and the scanner field on the left, the verdict card (or the
+//! ticket just given) on the right. Enter in an empty field checks the patient on screen in; a USB 2D
+//! scanner types its payload and Enter into the field, which keeps the keyboard focus.
+
+use super::desk::Origin;
+use super::lang::Lang;
+use super::preview::Preview;
+use super::state::DeskState;
+use super::{Action, fonts, verdict_card};
+use crate::store::visits::Visit;
+use egui::{Color32, Id, Key, RichText, TextEdit, Ui, Vec2};
+use std::path::PathBuf;
+
+/// The scanner field's id (kept focused while this screen shows).
+pub const SCANNER_ID: &str = "scanner-field";
+
+/// Input state of the check-in screen.
+#[derive(Default)]
+pub struct CheckinScreen {
+    /// What the scanner or the keyboard typed, before Enter.
+    pub field: String,
+}
+
+impl CheckinScreen {
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState, preview: &Preview) -> Option<Action> {
+        let mut action = None;
+        let avail = ui.available_size();
+        let left = (avail.x * 0.46).max(320.0);
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(left);
+                preview.draw(ui, Vec2::new(left, avail.y * 0.55), lang, &state.source_line(lang));
+                ui.add_space(8.0);
+                action = self.scanner(ui, lang, state).or(action.take());
+            });
+            ui.separator();
+            ui.vertical(|ui| {
+                egui::ScrollArea::vertical().id_salt("verdict").show(ui, |ui| {
+                    if let Some(looked) = &state.current {
+                        let a = verdict_card::show(ui, lang, looked, state.refusal.as_deref(), state.busy);
+                        action = a.or(action.take());
+                    } else if let Some(visit) = &state.ticket {
+                        ticket(ui, lang, visit);
+                    } else {
+                        ui.add_space(40.0);
+                        ui.label(RichText::new(lang.tr("Sẵn sàng", "Ready")).font(fonts::bold(30.0)));
+                        ui.label(RichText::new(lang.tr(
+                            "Đưa mã QR (VssID, VNeID, CCCD) trước camera, quét bằng máy quét, hoặc nhập số thẻ.",
+                            "Show the QR (VssID, VNeID, CCCD) to the camera, use the scanner, or type the number.",
+                        ))
+                        .size(17.0));
+                    }
+                });
+            });
+        });
+        action
+    }
+
+    fn scanner(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState) -> Option<Action> {
+        let label = ui.label(lang.tr(
+            "Máy quét / nhập số thẻ (15 ký tự), mã BHXH (10 số) hoặc CCCD (12 số):",
+            "Scanner / type a card code (15 characters), BHXH number (10 digits) or citizen id (12 digits):",
+        ));
+        let id = Id::unique(SCANNER_ID);
+        let response = ui
+            .add(
+                TextEdit::singleline(&mut self.field)
+                    .id(id)
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(f32::INFINITY)
+                    .hint_text(lang.tr("quét hoặc gõ rồi nhấn Enter", "scan or type, then Enter")),
+            )
+            .labelled_by(label.id);
+        let modal_open = state.operator.is_none() || egui::Popup::is_any_open(ui.ctx());
+        if ui.memory(|m| m.focused().is_none()) && !modal_open {
+            response.request_focus();
+        }
+        let enter_in_field = response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        let mut action = None;
+        if enter_in_field {
+            let text = std::mem::take(&mut self.field);
+            action = submit(text.trim(), state);
+            response.request_focus();
+        } else if !response.has_focus() && ui.input(|i| i.key_pressed(Key::Enter)) && ui.memory(|m| m.focused().is_none()) {
+            action = submit("", state);
+        }
+        if ui.input(|i| i.key_pressed(Key::Escape)) {
+            self.field.clear();
+            action = Some(Action::Clear);
+        }
+        if let Some(hint) = typing_hint(self.field.trim(), lang) {
+            ui.label(RichText::new(hint).weak());
+        }
+        if let Some(err) = &state.typed_error {
+            ui.label(RichText::new(err.get(lang)).color(Color32::from_rgb(0xd0, 0x30, 0x30)).size(16.0));
+        }
+        ui.label(
+            RichText::new(lang.tr(
+                "Có thể kéo thả ảnh chụp thẻ (VssID) vào cửa sổ.",
+                "You can drop a screenshot of the card (VssID) on the window.",
+            ))
+            .weak()
+            .small(),
+        );
+        action
+    }
+}
+
+/// What Enter does: a typed text is looked up (or an image path opened); an empty field checks in the
+/// patient on screen — or reprints the earlier ticket of a repeat.
+fn submit(text: &str, state: &DeskState) -> Option<Action> {
+    if !text.is_empty() {
+        let path = PathBuf::from(text.strip_prefix("file://").unwrap_or(text));
+        if path.is_absolute() && path.is_file() {
+            return Some(Action::OpenImage(path));
+        }
+        return Some(Action::Look { text: text.to_string(), origin: Origin::Typed });
+    }
+    let look = state.current.as_ref()?.look.as_ref()?;
+    if state.busy || look.closed {
+        return None;
+    }
+    if look.earlier.is_some() {
+        return Some(Action::Reprint);
+    }
+    if look.verdict.status == crate::coverage::Status::NotEligible {
+        return None; // only the explicit button confirms
+    }
+    Some(Action::CheckIn { force: false })
+}
+
+/// A live hint while a number is typed by hand (the exact check happens on Enter).
+fn typing_hint(t: &str, lang: Lang) -> Option<String> {
+    if t.is_empty() || t.len() > 20 || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let n = t.chars().count();
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        return Some(match n {
+            10 => lang.tr("Mã số BHXH (10 số).", "A BHXH number (10 digits).").into(),
+            12 => lang.tr("Số CCCD (12 số).", "A citizen id (12 digits).").into(),
+            9 => lang.tr("Số CMND cũ (9 số).", "An old 9-digit id.").into(),
+            _ => format!("{} {n}", lang.tr("Mã BHXH cần 10 số, CCCD 12 số; đã nhập", "BHXH needs 10 digits, CCCD 12; typed")),
+        });
+    }
+    Some(if n == 15 {
+        lang.tr("Số thẻ BHYT 15 ký tự.", "A 15-character BHYT card code.").into()
+    } else {
+        format!("{} {n}/15", lang.tr("Số thẻ BHYT cần 15 ký tự; đã nhập", "A BHYT card code has 15 characters; typed"))
+    })
+}
+
+/// The ticket just given, big enough to read across the desk.
+fn ticket(ui: &mut Ui, lang: Lang, visit: &Visit) {
+    ui.add_space(10.0);
+    ui.label(RichText::new(lang.tr("SỐ THỨ TỰ", "TICKET")).font(fonts::bold(22.0)));
+    ui.label(RichText::new(&visit.ticket).font(fonts::bold(110.0)).color(Color32::from_rgb(0x1b, 0x7f, 0x3b)));
+    if let Some(name) = &visit.full_name {
+        ui.label(RichText::new(name).size(26.0));
+    }
+    let at = visit.checked_in_at.get(11..16).unwrap_or(&visit.checked_in_at);
+    ui.label(RichText::new(format!("{} {at} · {}", lang.tr("Lúc", "At"), visit.status)).size(16.0));
+    if !visit.overrides.is_empty() {
+        ui.label(RichText::new(lang.tr("Tiếp đón có xác nhận (đã ghi nhật ký).", "Checked in with a confirmation (audited).")));
+    }
+    ui.add_space(16.0);
+    ui.label(RichText::new(lang.tr("Sẵn sàng cho người tiếp theo.", "Ready for the next patient.")).size(18.0));
+}

@@ -1,0 +1,201 @@
+//! The desk worker: one thread owns the database. The window sends it [`Job`]s and folds its
+//! [`Reply`]s into state; nothing on the UI thread waits for SQLite. Each reply wakes the window.
+
+use super::lang::Message;
+use crate::card::{self, Detection};
+use crate::export::{ALL_FORMATS, day_end};
+use crate::store::settings::{self, Settings};
+use crate::store::visits::{self, CheckIn, Look, Outcome, Visit};
+use crate::store::{Store, StoreError, backup};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+/// The clock the desk reads (tests pin it).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+/// Called after each reply (the window's repaint).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// Where a presentation came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// The camera, with the code's corners in frame pixels.
+    Camera { corners: Vec<(f32, f32)>, frame_size: (u32, u32) },
+    /// The scanner/keyboard field (a USB 2D scanner types into it).
+    Typed,
+    /// An image file opened or dropped on the window.
+    File(String),
+}
+
+/// What the window asks of the database.
+#[derive(Debug)]
+pub enum Job {
+    /// Decide a verdict for a payload or number, recording nothing.
+    Look { text: String, origin: Origin, seen_at: Instant },
+    /// Record the visit of a presentation; `force` confirms a repeat or a NOT_ELIGIBLE verdict.
+    CheckIn { text: String, force: bool, operator: String },
+    /// Show an earlier visit's ticket again (audited).
+    Reprint { visit_id: i64, operator: String },
+    Void { ticket: String, day: NaiveDate, reason: String, operator: String },
+    /// Today's visits.
+    LoadDay,
+    /// Settings and roster size again (after an import on another connection).
+    Refresh,
+    SetSetting { key: String, value: String },
+    Backup,
+    Export { out: PathBuf, mask_ids: bool, operator: String },
+    CloseDay { out: PathBuf, mask_ids: bool, operator: String },
+}
+
+/// A presentation with its verdict.
+#[derive(Debug, Clone)]
+pub struct Looked {
+    pub text: String,
+    pub origin: Origin,
+    pub detection: Detection,
+    /// None when the input was rejected (see `detection.result`).
+    pub look: Option<Look>,
+    /// When the frame or keystroke arrived.
+    pub seen_at: Instant,
+}
+
+/// What the database answers.
+#[derive(Debug)]
+pub enum Reply {
+    Opened { path: PathBuf, settings: Settings, roster_size: i64 },
+    Looked(Box<Looked>),
+    CheckedIn(Result<Outcome, Message>),
+    Reprinted(Result<Visit, Message>),
+    Voided(Result<Visit, Message>),
+    Day(Result<(NaiveDate, Vec<Visit>), Message>),
+    Settings(Result<Settings, Message>),
+    BackedUp(Result<PathBuf, Message>),
+    DayEnd(Result<Message, Message>),
+    /// The database could not be opened or a job failed outside any of the above.
+    Failed(Message),
+}
+
+/// The worker's handle; dropping it ends the thread once its queue is done.
+pub struct DeskWorker {
+    jobs: Option<Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DeskWorker {
+    /// Opens the database at `path` on a new thread.
+    pub fn start(path: PathBuf, clock: Clock, replies: Sender<Reply>, wake: Wake) -> DeskWorker {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("tiepdon-desk".into())
+            .spawn(move || run(path, clock, rx, replies, wake))
+            .ok();
+        DeskWorker { jobs: Some(tx), thread }
+    }
+
+    pub fn send(&self, job: Job) {
+        if let Some(tx) = &self.jobs {
+            let _ = tx.send(job);
+        }
+    }
+}
+
+impl Drop for DeskWorker {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(path: PathBuf, clock: Clock, jobs: Receiver<Job>, replies: Sender<Reply>, wake: Wake) {
+    let reply = |r: Reply| {
+        let _ = replies.send(r);
+        wake();
+    };
+    let mut store = match Store::open(&path) {
+        Ok(s) => s,
+        Err(e) => return reply(Reply::Failed(e.into())),
+    };
+    match opened(&store) {
+        Ok(r) => reply(r),
+        Err(e) => return reply(Reply::Failed(e.into())),
+    }
+    for job in jobs {
+        let r = handle(&mut store, job, &clock);
+        reply(r);
+    }
+}
+
+fn opened(store: &Store) -> Result<Reply, StoreError> {
+    let settings = settings::load(store.conn())?;
+    let roster_size = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM coverage", [], |r| r.get(0))
+        .map_err(|source| StoreError::Sqlite { what: "counting the roster", source })?;
+    Ok(Reply::Opened { path: store.path().to_path_buf(), settings, roster_size })
+}
+
+fn today(clock: &Clock) -> NaiveDate {
+    crate::clock::to_vietnam(clock()).date()
+}
+
+fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
+    let now = clock();
+    match job {
+        Job::Look { text, origin, seen_at } => {
+            let detection = card::detect(&text);
+            let look = match &detection.result {
+                Ok(card) => match visits::look(store.conn(), card, &detection, now) {
+                    Ok(look) => Some(look),
+                    Err(e) => return Reply::Failed(e.into()),
+                },
+                Err(_) => None,
+            };
+            Reply::Looked(Box::new(Looked { text, origin, detection, look, seen_at }))
+        }
+        Job::CheckIn { text, force, operator } => {
+            let detection = card::detect(&text);
+            let req = CheckIn { detection: &detection, operator: &operator, visit_type: "outpatient", force, now };
+            Reply::CheckedIn(visits::check_in(store, &req).map_err(Message::from))
+        }
+        Job::Reprint { visit_id, operator } => {
+            Reply::Reprinted(visits::reprint(store, visit_id, &operator, now).map_err(Message::from))
+        }
+        Job::Void { ticket, day, reason, operator } => {
+            Reply::Voided(visits::void(store, &ticket, day, &reason, &operator, now).map_err(Message::from))
+        }
+        Job::LoadDay => {
+            let day = today(clock);
+            Reply::Day(visits::list(store.conn(), day).map(|v| (day, v)).map_err(Message::from))
+        }
+        Job::Refresh => opened(store).unwrap_or_else(|e| Reply::Failed(e.into())),
+        Job::SetSetting { key, value } => Reply::Settings(
+            settings::set(store.conn(), &key, &value)
+                .and_then(|_| settings::load(store.conn()))
+                .map_err(Message::from),
+        ),
+        Job::Backup => Reply::BackedUp(backup::backup_now(store, now).map_err(Message::from)),
+        Job::Export { out, mask_ids, operator } => {
+            let done = day_end::export_day(store, today(clock), &ALL_FORMATS, &out, mask_ids, &operator, now);
+            Reply::DayEnd(done.map_err(Message::from).map(|d| {
+                Message::new(
+                    format!("Đã xuất {} lượt khám vào {}.", d.visits, out.display()),
+                    format!("Exported {} visits into {}.", d.visits, out.display()),
+                )
+            }))
+        }
+        Job::CloseDay { out, mask_ids, operator } => {
+            let done = day_end::close_day(store, today(clock), &out, mask_ids, &operator, now);
+            Reply::DayEnd(done.map_err(Message::from).map(|d| {
+                Message::new(
+                    format!("Đã chốt sổ ngày {} ({} lượt khám); tệp niêm phong: {}.", d.day, d.visits, d.manifest.display()),
+                    format!("Closed {} ({} visits); seal: {}.", d.day, d.visits, d.manifest.display()),
+                )
+            }))
+        }
+    }
+}

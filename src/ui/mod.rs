@@ -1,0 +1,71 @@
+//! The desk window (eframe/egui). [`App`] drains the workers' channels in `logic` and folds what they
+//! say into [`state::DeskState`]; `ui` draws one screen, and each screen returns the [`Action`] the
+//! receptionist chose, which `App` hands to a worker. The camera, the decoder and SQLite never run on
+//! the UI thread.
+
+mod app;
+pub mod checkin;
+pub mod day_end;
+pub mod desk;
+pub mod fonts;
+pub mod lang;
+pub mod launch;
+pub mod logfile;
+pub mod metrics;
+pub mod preview;
+pub mod settings;
+pub mod state;
+pub mod today;
+pub mod verdict_card;
+
+pub use app::{App, Prefs, Screen};
+pub use launch::{Launch, RunPlan};
+
+use crate::scan::source::SourceSpec;
+use desk::Origin;
+use lang::Lang;
+use std::path::PathBuf;
+
+/// What a screen asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Look up a payload or number (nothing recorded yet).
+    Look { text: String, origin: Origin },
+    /// Record the visit of the presentation on screen.
+    CheckIn { force: bool },
+    /// Show the earlier ticket of a repeat again.
+    Reprint,
+    /// Dismiss the presentation on screen.
+    Clear,
+    Void { ticket: String, reason: String },
+    ReloadDay,
+    SetSetting { key: String, value: String },
+    Backup,
+    Export { out: PathBuf, mask_ids: bool },
+    CloseDay { out: PathBuf, mask_ids: bool },
+    Import { path: PathBuf, replace: bool },
+    /// Read the QR of an image file (opened or dropped).
+    OpenImage(PathBuf),
+    UseSource(SourceSpec),
+    SetLang(Lang),
+    AskOperator,
+}
+
+/// The window's title.
+pub const TITLE: &str = "tiepdon — Tiếp đón người bệnh BHYT";
+
+/// Opens the window and runs it until closed.
+pub fn run(launch: Launch) -> Result<(), String> {
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).ok();
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(TITLE)
+        .with_app_id("tiepdon")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([900.0, 600.0]);
+    if let Some(icon) = icon {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions { viewport, persist_window: true, ..Default::default() };
+    eframe::run_native("tiepdon", options, Box::new(move |cc| Ok(Box::new(App::new(cc, launch)))))
+        .map_err(|e| format!("cannot open the window: {e}"))
+}

@@ -1,0 +1,71 @@
+//! The camera preview: the latest frame as a texture (replaced in place, never queued), with the outline
+//! of the last QR code read drawn over it for a moment.
+
+use super::lang::Lang;
+use crate::scan::frame::Frame;
+use egui::{Color32, ColorImage, Pos2, Stroke, TextureHandle, TextureOptions, Ui, Vec2};
+use std::time::{Duration, Instant};
+
+/// How long a code's outline stays on the preview.
+const OUTLINE_FOR: Duration = Duration::from_millis(1500);
+
+/// The preview's state.
+#[derive(Default)]
+pub struct Preview {
+    texture: Option<TextureHandle>,
+    size: (u32, u32),
+    outline: Option<(Vec<(f32, f32)>, (u32, u32), Instant)>,
+    /// Frames shown since start.
+    pub frames: u64,
+    /// When the first frame was uploaded.
+    pub first_frame_at: Option<Instant>,
+}
+
+impl Preview {
+    /// Uploads a frame (on the UI thread, in `logic`; the frame is dropped right after, which lets the
+    /// worker send the next one).
+    pub fn show_frame(&mut self, ctx: &egui::Context, frame: &Frame) {
+        let size = [frame.width as usize, frame.height as usize];
+        let image = ColorImage::from_gray(size, &frame.luma);
+        match &mut self.texture {
+            Some(t) => t.set(image, TextureOptions::LINEAR),
+            None => self.texture = Some(ctx.load_texture("camera", image, TextureOptions::LINEAR)),
+        }
+        self.size = (frame.width, frame.height);
+        self.frames += 1;
+        self.first_frame_at.get_or_insert_with(Instant::now);
+    }
+
+    /// Marks where a code was read.
+    pub fn mark(&mut self, corners: Vec<(f32, f32)>, frame_size: (u32, u32)) {
+        self.outline = Some((corners, frame_size, Instant::now()));
+    }
+
+    /// Draws the preview into `max` (keeping its aspect), or a placeholder.
+    pub fn draw(&self, ui: &mut Ui, max: Vec2, lang: Lang, status: &str) {
+        let Some(texture) = &self.texture else {
+            let (rect, _) = ui.allocate_exact_size(Vec2::new(max.x, max.x * 9.0 / 16.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 6.0, Color32::from_gray(40));
+            let text = format!("{}\n{status}", lang.tr("Đang chờ camera…", "Waiting for the camera…"));
+            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(18.0), Color32::WHITE);
+            return;
+        };
+        let (w, h) = (self.size.0.max(1) as f32, self.size.1.max(1) as f32);
+        let scale = (max.x / w).min(max.y / h);
+        let response = ui.add(egui::Image::new((texture.id(), Vec2::new(w * scale, h * scale))).corner_radius(6.0));
+        let rect = response.rect;
+        if let Some((corners, (fw, fh), at)) = &self.outline
+            && at.elapsed() < OUTLINE_FOR
+            && corners.len() >= 3
+        {
+            let to_screen = |(x, y): (f32, f32)| {
+                Pos2::new(rect.min.x + x / *fw as f32 * rect.width(), rect.min.y + y / *fh as f32 * rect.height())
+            };
+            let mut points: Vec<Pos2> = corners.iter().copied().map(to_screen).collect();
+            points.push(points[0]);
+            ui.painter().add(egui::Shape::line(points, Stroke::new(4.0, Color32::from_rgb(0x22, 0xdd, 0x66))));
+            ui.ctx().request_repaint_after(OUTLINE_FOR);
+        }
+        ui.label(egui::RichText::new(status).weak());
+    }
+}

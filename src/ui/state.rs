@@ -1,0 +1,208 @@
+//! The desk's plain state, folded from the workers' replies and events in `App::logic`. Drawing reads
+//! it; nothing here touches SQLite, the camera or egui.
+
+use super::desk::{Looked, Origin, Reply};
+use super::lang::{Lang, Message};
+use crate::scan::worker::ScanEvent;
+use crate::store::settings::Settings;
+use crate::store::visits::{Outcome, Refusal, Visit};
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+/// A note at the bottom of the window (the last outcome or error).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub message: Message,
+    pub error: bool,
+}
+
+/// How the frame source is doing.
+#[derive(Debug, Clone, Default)]
+pub struct SourceStatus {
+    pub description: Option<String>,
+    pub error: Option<String>,
+    pub ended: bool,
+    pub decoder_panics: u64,
+}
+
+/// A roster import running on its own thread.
+#[derive(Debug, Clone, Default)]
+pub struct ImportProgress {
+    pub file: String,
+    pub done: u64,
+    pub total: u64,
+    /// The outcome, once finished.
+    pub result: Option<Result<Message, Message>>,
+}
+
+/// Everything the window shows.
+#[derive(Debug, Default)]
+pub struct DeskState {
+    pub db_path: Option<PathBuf>,
+    pub settings: Option<Settings>,
+    pub roster_size: i64,
+    /// Demo mode: demo database and/or demo frames — the header says so.
+    pub demo: bool,
+    /// The operator of this shift (None until given).
+    pub operator: Option<String>,
+    pub source: SourceStatus,
+    /// The presentation on screen, with its verdict.
+    pub current: Option<Looked>,
+    /// A new `current` not yet drawn (for the scan-to-verdict measurement).
+    pub current_fresh: bool,
+    /// Why the last check-in of `current` was refused.
+    pub refusal: Option<Box<Refusal>>,
+    /// The ticket just given (shown big until the next patient).
+    pub ticket: Option<Visit>,
+    /// The scanner field's inline error (a typed number or payload that cannot be used).
+    pub typed_error: Option<Message>,
+    /// Today's visits.
+    pub day: Option<(NaiveDate, Vec<Visit>)>,
+    pub notice: Option<Notice>,
+    /// The database could not be opened: nothing can be recorded.
+    pub fatal: Option<Message>,
+    /// A check-in, reprint or void is on its way to the database.
+    pub busy: bool,
+    /// Scans looked up since start.
+    pub scans: u64,
+    pub import: Option<ImportProgress>,
+}
+
+impl DeskState {
+    fn note(&mut self, message: Message, error: bool) {
+        self.notice = Some(Notice { message, error });
+    }
+
+    /// Folds a reply of the desk worker. Returns true when today's list should be reloaded.
+    pub fn apply(&mut self, reply: Reply) -> bool {
+        match reply {
+            Reply::Opened { path, settings, roster_size } => {
+                self.demo |= settings.demo;
+                self.db_path = Some(path);
+                self.settings = Some(settings);
+                self.roster_size = roster_size;
+                return true;
+            }
+            Reply::Looked(looked) => {
+                self.scans += 1;
+                let rejected = looked.detection.result.is_err();
+                if rejected && looked.origin == Origin::Typed {
+                    if let Err(why) = &looked.detection.result {
+                        self.typed_error = Some(Message::new(&why.detail_vi, &why.detail_en));
+                    }
+                    return false;
+                }
+                self.typed_error = None;
+                self.refusal = None;
+                self.ticket = None;
+                self.current = Some(*looked);
+                self.current_fresh = true;
+            }
+            Reply::CheckedIn(result) => {
+                self.busy = false;
+                match result {
+                    Ok(Outcome::Recorded(visit)) => {
+                        self.note(
+                            Message::new(
+                                format!("Đã tiếp đón: số {}.", visit.ticket),
+                                format!("Checked in: ticket {}.", visit.ticket),
+                            ),
+                            false,
+                        );
+                        self.ticket = Some(*visit);
+                        self.current = None;
+                        self.refusal = None;
+                        return true;
+                    }
+                    Ok(Outcome::Refused(r)) => {
+                        if let (Some(e), Some(cur)) = (&r.earlier, self.current.as_mut())
+                            && let Some(look) = cur.look.as_mut()
+                        {
+                            look.earlier = Some((**e).clone());
+                        }
+                        if r.refused == "closed_day"
+                            && let Some(look) = self.current.as_mut().and_then(|c| c.look.as_mut())
+                        {
+                            look.closed = true;
+                        }
+                        self.refusal = Some(r);
+                    }
+                    Err(e) => self.note(e, true),
+                }
+            }
+            Reply::Reprinted(result) => {
+                self.busy = false;
+                match result {
+                    Ok(visit) => {
+                        self.ticket = Some(visit);
+                        self.current = None;
+                        self.refusal = None;
+                    }
+                    Err(e) => self.note(e, true),
+                }
+            }
+            Reply::Voided(result) => {
+                self.busy = false;
+                match result {
+                    Ok(v) => {
+                        self.note(Message::new(format!("Đã hủy lượt {}.", v.ticket), format!("Voided {}.", v.ticket)), false);
+                        return true;
+                    }
+                    Err(e) => self.note(e, true),
+                }
+            }
+            Reply::Day(Ok(day)) => self.day = Some(day),
+            Reply::Day(Err(e)) => self.note(e, true),
+            Reply::Settings(Ok(s)) => {
+                self.demo |= s.demo;
+                self.settings = Some(s);
+                self.note(Message::new("Đã lưu cài đặt.", "Settings saved."), false);
+            }
+            Reply::Settings(Err(e)) => self.note(e, true),
+            Reply::BackedUp(Ok(path)) => self.note(
+                Message::new(format!("Đã sao lưu: {}", path.display()), format!("Backed up: {}", path.display())),
+                false,
+            ),
+            Reply::BackedUp(Err(e)) => self.note(e, true),
+            Reply::DayEnd(Ok(m)) => {
+                self.note(m, false);
+                return true;
+            }
+            Reply::DayEnd(Err(e)) => self.note(e, true),
+            Reply::Failed(e) => {
+                self.busy = false;
+                if self.settings.is_none() {
+                    self.fatal = Some(e.clone());
+                }
+                self.note(e, true);
+            }
+        }
+        false
+    }
+
+    /// Folds a scan event that is not a frame or a code (those go to the preview and the desk).
+    pub fn apply_scan(&mut self, event: &ScanEvent) {
+        match event {
+            ScanEvent::SourceReady(d) => {
+                self.source.description = Some(d.clone());
+                self.source.error = None;
+                self.source.ended = false;
+            }
+            ScanEvent::SourceError(e) => self.source.error = Some(e.clone()),
+            ScanEvent::DecoderPanic(_) => self.source.decoder_panics += 1,
+            ScanEvent::Ended => self.source.ended = true,
+            ScanEvent::Frame(_) | ScanEvent::Code(_) => {}
+        }
+    }
+
+    /// The line under the preview.
+    pub fn source_line(&self, lang: Lang) -> String {
+        let s = &self.source;
+        match (&s.error, &s.description) {
+            (Some(e), _) => format!("{} {e}", lang.tr("Lỗi camera (đang thử lại):", "Camera error (retrying):")),
+            (None, Some(d)) if s.ended => format!("{d} — {}", lang.tr("đã hết ảnh", "no more frames")),
+            (None, Some(d)) => d.clone(),
+            (None, None) => lang.tr("Đang mở nguồn ảnh…", "Opening the frame source…").into(),
+        }
+    }
+}

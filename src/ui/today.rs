@@ -1,0 +1,120 @@
+//! The Today screen: the day's visits (ticket, time, name, verdict, operator), search by name or
+//! number, counts per verdict, and voiding a visit with a reason.
+
+use super::Action;
+use super::lang::Lang;
+use super::state::DeskState;
+use super::verdict_card::status_look;
+use crate::coverage::Status;
+use crate::store::visits::Visit;
+use egui::{RichText, Ui};
+
+/// Input state of the Today screen.
+#[derive(Default)]
+pub struct TodayScreen {
+    pub search: String,
+    /// The ticket being voided, and the reason typed.
+    pub voiding: Option<String>,
+    pub reason: String,
+}
+
+fn status_of(v: &Visit) -> Option<Status> {
+    [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
+        .into_iter()
+        .find(|s| s.as_str() == v.status)
+}
+
+fn matches(v: &Visit, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let n = needle.to_lowercase();
+    [&v.full_name, &v.card_number, &v.bhxh_number, &v.citizen_id, &Some(v.ticket.clone())]
+        .into_iter()
+        .flatten()
+        .any(|f| f.to_lowercase().contains(&n))
+}
+
+impl TodayScreen {
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState) -> Option<Action> {
+        let mut action = None;
+        let Some((day, visits)) = &state.day else {
+            ui.label(lang.tr("Đang tải…", "Loading…"));
+            return None;
+        };
+        ui.horizontal(|ui| {
+            ui.heading(format!("{} {}", lang.tr("Lượt khám ngày", "Visits of"), day.format("%d/%m/%Y")));
+            if ui.button(lang.tr("Tải lại", "Reload")).clicked() {
+                action = Some(Action::ReloadDay);
+            }
+        });
+        let live: Vec<&Visit> = visits.iter().filter(|v| !v.voided).collect();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("{}: {}", lang.tr("Tổng", "Total"), live.len()));
+            for s in [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible] {
+                let n = live.iter().filter(|v| status_of(v) == Some(s)).count();
+                let (colour, words) = status_look(Some(s), lang);
+                ui.label(RichText::new(format!("{words}: {n}")).color(colour).strong());
+            }
+            let voided = visits.len() - live.len();
+            ui.label(format!("{}: {voided}", lang.tr("Đã hủy", "Voided")));
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.tr("Tìm (tên, số thẻ, CCCD, số thứ tự):", "Search (name, card, id, ticket):"));
+            ui.text_edit_singleline(&mut self.search).labelled_by(label.id);
+        });
+        if let Some(ticket) = self.voiding.clone() {
+            ui.group(|ui| {
+                ui.horizontal(|ui| {
+                    let label = ui.label(format!("{} {ticket} — {}", lang.tr("Hủy lượt", "Void"), lang.tr("lý do:", "reason:")));
+                    ui.text_edit_singleline(&mut self.reason).labelled_by(label.id);
+                    let ok = !self.reason.trim().is_empty() && !state.busy;
+                    if ui.add_enabled(ok, egui::Button::new(lang.tr("Xác nhận hủy", "Confirm void"))).clicked() {
+                        action = Some(Action::Void { ticket: ticket.clone(), reason: self.reason.trim().to_string() });
+                        self.voiding = None;
+                        self.reason.clear();
+                    }
+                    if ui.button(lang.tr("Thôi", "Cancel")).clicked() {
+                        self.voiding = None;
+                    }
+                });
+            });
+        }
+        let needle = self.search.trim().to_string();
+        egui::ScrollArea::vertical().id_salt("today").show(ui, |ui| {
+            egui::Grid::new("visits").striped(true).num_columns(7).spacing([14.0, 6.0]).show(ui, |ui| {
+                for h in [
+                    lang.tr("Số", "Ticket"),
+                    lang.tr("Giờ", "Time"),
+                    lang.tr("Họ và tên", "Name"),
+                    lang.tr("Số thẻ / CCCD", "Card / id"),
+                    lang.tr("Kết quả", "Verdict"),
+                    lang.tr("Người tiếp đón", "Operator"),
+                    "",
+                ] {
+                    ui.label(RichText::new(h).strong());
+                }
+                ui.end_row();
+                for v in visits.iter().filter(|v| matches(v, &needle)) {
+                    let text = |t: &str| if v.voided { RichText::new(t).strikethrough().weak() } else { RichText::new(t) };
+                    ui.label(text(&v.ticket).monospace());
+                    ui.label(text(v.checked_in_at.get(11..16).unwrap_or("")));
+                    ui.label(text(v.full_name.as_deref().unwrap_or("—")));
+                    let id = v.card_number.as_deref().or(v.citizen_id.as_deref()).or(v.bhxh_number.as_deref());
+                    ui.label(text(id.unwrap_or("—")).monospace());
+                    let (colour, words) = status_look(status_of(v), lang);
+                    ui.label(RichText::new(words).color(colour));
+                    ui.label(text(&v.operator));
+                    if v.voided {
+                        ui.label(format!("{}: {}", lang.tr("đã hủy", "voided"), v.void_reason.as_deref().unwrap_or("")));
+                    } else if ui.button(format!("{} {}", lang.tr("Hủy", "Void"), v.ticket)).clicked() {
+                        self.voiding = Some(v.ticket.clone());
+                        self.reason.clear();
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+        action
+    }
+}

@@ -1,0 +1,234 @@
+//! The verdict card: the status in large words on its colour (never colour alone), who the patient is,
+//! the coverage facts behind the verdict, and the one action that fits (check in, confirm anyway,
+//! reprint the earlier ticket).
+
+use super::Action;
+use super::desk::Looked;
+use super::fonts;
+use super::lang::Lang;
+use crate::card::{Card, Sex};
+use crate::coverage::{Route, Source, Status, Verdict};
+use crate::store::visits::Refusal;
+use chrono::NaiveDate;
+use egui::{Color32, RichText, Ui};
+
+/// The colour and the words of a status.
+pub fn status_look(status: Option<Status>, lang: Lang) -> (Color32, &'static str) {
+    match status {
+        Some(Status::Eligible) => (Color32::from_rgb(0x1b, 0x7f, 0x3b), lang.tr("ĐỦ ĐIỀU KIỆN BHYT", "ELIGIBLE")),
+        Some(Status::EligibleWithWarning) => (
+            Color32::from_rgb(0xa8, 0x62, 0x00),
+            lang.tr("ĐỦ ĐIỀU KIỆN — CÓ LƯU Ý", "ELIGIBLE — WITH WARNING"),
+        ),
+        Some(Status::NotEligible) => {
+            (Color32::from_rgb(0xb0, 0x1e, 0x1e), lang.tr("KHÔNG ĐỦ ĐIỀU KIỆN BHYT", "NOT ELIGIBLE"))
+        }
+        Some(Status::CannotVerify) => {
+            (Color32::from_rgb(0x5f, 0x63, 0x68), lang.tr("CHƯA XÁC MINH ĐƯỢC", "CANNOT VERIFY"))
+        }
+        None => (Color32::from_rgb(0x5f, 0x63, 0x68), lang.tr("KHÔNG DÙNG ĐƯỢC", "NOT USABLE")),
+    }
+}
+
+/// `dd/mm/yyyy`.
+pub fn dmy(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// An ISO date (or a year alone) as `dd/mm/yyyy`.
+pub fn dmy_text(iso: &str) -> String {
+    crate::card::date::parse_iso(iso).map(dmy).unwrap_or_else(|| iso.to_string())
+}
+
+fn sex_text(s: Option<Sex>, lang: Lang) -> String {
+    match s {
+        Some(Sex::Male) => lang.tr("Nam", "Male").into(),
+        Some(Sex::Female) => lang.tr("Nữ", "Female").into(),
+        None => "—".into(),
+    }
+}
+
+fn opt(s: Option<&str>) -> String {
+    s.filter(|s| !s.is_empty()).unwrap_or("—").to_string()
+}
+
+/// Draws the card for a presentation; returns what the receptionist chose.
+pub fn show(ui: &mut Ui, lang: Lang, looked: &Looked, refusal: Option<&Refusal>, busy: bool) -> Option<Action> {
+    let verdict = looked.look.as_ref().map(|l| &l.verdict);
+    let (colour, words) = status_look(verdict.map(|v| v.status), lang);
+    egui::Frame::new().fill(colour).corner_radius(8.0).inner_margin(14.0).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new(words).font(fonts::bold(34.0)).color(Color32::WHITE));
+        let line = match (verdict, &looked.detection.result) {
+            (Some(v), _) => format!("{} · {}", v.status.as_str(), v.code.as_str()),
+            (None, Err(why)) => why.code.as_str().to_string(),
+            (None, Ok(_)) => String::new(),
+        };
+        ui.label(RichText::new(line).color(Color32::WHITE).monospace());
+        let message = match (verdict, &looked.detection.result) {
+            (Some(v), _) => lang.tr(&v.message_vi, &v.message_en).to_string(),
+            (None, Err(why)) => lang.tr(&why.detail_vi, &why.detail_en).to_string(),
+            (None, Ok(_)) => String::new(),
+        };
+        ui.label(RichText::new(message).size(19.0).color(Color32::WHITE));
+        if let Some(v) = verdict {
+            ui.label(RichText::new(lang.tr(&v.next_step_vi, &v.next_step_en)).size(15.0).color(Color32::WHITE));
+        }
+    });
+    let (Some(look), Ok(card)) = (looked.look.as_ref(), looked.detection.result.as_ref()) else {
+        return None;
+    };
+    ui.add_space(8.0);
+    let v = &look.verdict;
+    let p = &look.patient;
+    egui::Grid::new("patient").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        let mut row = |k: &str, value: String| {
+            ui.label(RichText::new(k).weak());
+            ui.label(RichText::new(value).size(17.0));
+            ui.end_row();
+        };
+        row(lang.tr("Họ và tên", "Name"), opt(p.full_name.as_deref()));
+        row(lang.tr("Ngày sinh", "Birth date"), p.birth_date.as_deref().map(dmy_text).unwrap_or("—".into()));
+        row(lang.tr("Giới tính", "Sex"), sex_text(p.sex, lang));
+        row(lang.tr("Số thẻ BHYT", "BHYT card"), opt(v.card_number.as_deref().or(p.card_number.as_deref())));
+        row(lang.tr("Mã số BHXH", "BHXH number"), opt(p.bhxh_number.as_deref()));
+        row(lang.tr("Số CCCD", "Citizen id"), opt(p.citizen_id.as_deref()));
+        row(lang.tr("Mức hưởng", "Benefit"), benefit(v));
+        row(lang.tr("Hạn thẻ", "Valid"), validity(v, lang));
+        row(lang.tr("Nơi ĐKKCB ban đầu", "Registered at"), facility(v, lang));
+        row(lang.tr("Đủ 5 năm liên tục", "Five years from"), v.five_year_date.map(dmy).unwrap_or("—".into()));
+        row(lang.tr("Nguồn dữ liệu", "Data from"), source(v, lang));
+    });
+    if let (Card::Cccd(c), Some(rec)) = (card, look.record.as_ref()) {
+        ui.add_space(6.0);
+        ui.label(RichText::new(lang.tr("Hai giấy tờ của cùng người bệnh", "Both identities")).strong());
+        egui::Grid::new("identities").num_columns(3).spacing([16.0, 4.0]).show(ui, |ui| {
+            ui.label("");
+            ui.label(RichText::new(lang.tr("CCCD", "Citizen card")).weak());
+            ui.label(RichText::new(lang.tr("Thẻ BHYT (dữ liệu)", "BHYT record")).weak());
+            ui.end_row();
+            ui.label(lang.tr("Họ và tên", "Name"));
+            ui.label(&c.full_name);
+            ui.label(opt(rec.record.full_name.as_deref()));
+            ui.end_row();
+            ui.label(lang.tr("Ngày sinh", "Birth date"));
+            ui.label(dmy(c.birth_date));
+            ui.label(rec.record.birth_date.map(|b| dmy_text(&b.to_string())).unwrap_or("—".into()));
+            ui.end_row();
+        });
+    }
+    // Every reason beyond the deciding one (mismatches 060/061/070 among them).
+    for r in v.reasons.iter().skip(1) {
+        let (c, _) = status_look(r.status, lang);
+        let c = if r.status.is_none() { ui.visuals().weak_text_color() } else { c };
+        ui.label(RichText::new(format!("• {} ({})", lang.tr(&r.message_vi, &r.message_en), r.code.as_str())).color(c));
+    }
+    ui.add_space(10.0);
+    actions(ui, lang, look, refusal, busy)
+}
+
+fn actions(
+    ui: &mut Ui,
+    lang: Lang,
+    look: &crate::store::visits::Look,
+    refusal: Option<&Refusal>,
+    busy: bool,
+) -> Option<Action> {
+    if let Some(r) = refusal {
+        ui.label(RichText::new(lang.tr(&r.message_vi, &r.message_en)).size(17.0).strong());
+    }
+    if look.closed {
+        ui.label(RichText::new(lang.tr(
+            "Ngày hôm nay đã chốt sổ: không tiếp đón được nữa (người phụ trách mở lại ở màn hình Cuối ngày).",
+            "Today is closed: no more check-ins (a supervisor reopens it from End of day).",
+        )));
+        return None;
+    }
+    let mut action = None;
+    ui.add_enabled_ui(!busy, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            if let Some(e) = &look.earlier {
+                ui.label(
+                    RichText::new(format!(
+                        "{} {} {} {}",
+                        lang.tr("Đã tiếp đón hôm nay: số", "Already checked in today: ticket"),
+                        e.ticket,
+                        lang.tr("lúc", "at"),
+                        e.checked_in_at.get(11..16).unwrap_or(&e.checked_in_at)
+                    ))
+                    .size(18.0)
+                    .strong(),
+                );
+                ui.end_row();
+                if ui.button(big(lang.tr("In lại số (Enter)", "Reprint ticket (Enter)"))).clicked() {
+                    action = Some(Action::Reprint);
+                }
+                if ui.button(big(lang.tr("Khám thêm lượt mới", "Another visit today"))).clicked() {
+                    action = Some(Action::CheckIn { force: true });
+                }
+            } else if look.verdict.status == Status::NotEligible {
+                ui.label(lang.tr(
+                    "Không đủ điều kiện BHYT: Enter không ghi nhận. Chỉ tiếp đón khi người bệnh đồng ý tự chi trả.",
+                    "Not eligible: Enter records nothing. Check in only if the patient agrees to pay.",
+                ));
+                ui.end_row();
+                if ui.button(big(lang.tr("Vẫn tiếp đón (không BHYT)", "Check in anyway (no BHYT)"))).clicked() {
+                    action = Some(Action::CheckIn { force: true });
+                }
+            } else if ui.button(big(lang.tr("Tiếp đón (Enter)", "Check in (Enter)"))).clicked() {
+                action = Some(Action::CheckIn { force: false });
+            }
+            if ui.button(big(lang.tr("Bỏ qua (Esc)", "Dismiss (Esc)"))).clicked() {
+                action = Some(Action::Clear);
+            }
+        });
+    });
+    action
+}
+
+fn big(text: &str) -> RichText {
+    RichText::new(text).size(20.0)
+}
+
+fn benefit(v: &Verdict) -> String {
+    match (v.benefit_level, v.benefit_percent) {
+        (Some(l), Some(p)) => format!("{l} — {p}%"),
+        (Some(l), None) => l.to_string(),
+        _ => "—".into(),
+    }
+}
+
+fn validity(v: &Verdict, lang: Lang) -> String {
+    let from = v.valid_from.map(dmy).unwrap_or("…".into());
+    let to = v.valid_to.map(dmy).unwrap_or(lang.tr("không thời hạn", "open-ended").into());
+    let left = match v.days_left {
+        Some(n) if n >= 0 => format!(" ({} {n} {})", lang.tr("còn", ""), lang.tr("ngày", "days left")),
+        Some(n) => format!(" ({} {} {})", lang.tr("hết hạn", "expired"), -n, lang.tr("ngày trước", "days ago")),
+        None => String::new(),
+    };
+    if v.valid_from.is_none() && v.valid_to.is_none() { "—".into() } else { format!("{from} – {to}{left}") }
+}
+
+fn facility(v: &Verdict, lang: Lang) -> String {
+    let Some(code) = &v.registered_facility else { return "—".into() };
+    let route = match v.route {
+        Some(Route::SameFacility) => lang.tr("cơ sở này, tuyến 1.1", "this clinic, route 1.1"),
+        Some(Route::SameProvince) => lang.tr("cùng tỉnh, tuyến 1.2", "same province, route 1.2"),
+        Some(Route::SelfReferred) => lang.tr("cơ sở khác, trái tuyến 3.x", "elsewhere, self-referred 3.x"),
+        None => lang.tr("chưa cài mã cơ sở này", "this clinic's code is not set"),
+    };
+    let here = v.clinic_facility.as_deref().unwrap_or("?");
+    format!("{code} ({route}; {} {here})", lang.tr("nơi này", "here"))
+}
+
+fn source(v: &Verdict, lang: Lang) -> String {
+    let age = |d: Option<NaiveDate>| match (d, v.data_age_days) {
+        (Some(d), Some(n)) => format!(", {} {} ({n} {})", lang.tr("ngày", "as of"), dmy(d), lang.tr("ngày trước", "days ago")),
+        _ => String::new(),
+    };
+    match v.source {
+        Source::Roster => format!("{}{}", lang.tr("Danh sách BHXH", "BHXH roster"), age(v.data_as_of)),
+        Source::Qr => lang.tr("Chỉ theo mã QR trên thẻ", "Only the card's own QR").into(),
+        Source::None => lang.tr("Không có dữ liệu đối chiếu", "No local data").into(),
+    }
+}
