@@ -1,13 +1,37 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build needs when they are missing (sourced by run.sh and test.sh):
-# libclang-dev for nokhwa's V4L2 (webcam) bindings.
-need=()
-for pkg in libclang-dev; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-if [ "${#need[@]}" -gt 0 ]; then
-    echo "Installing ${need[*]} (needed to build tiepdon)…" >&2
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+# Installs the Debian packages tiepdon needs when they are missing (sourced by run.sh, test.sh and
+# screenshot.sh). `deps_need GROUP…` with the groups:
+#   build       libclang-dev (nokhwa's V4L2 webcam bindings)
+#   test        Mesa's software Vulkan driver, for the window tests that render pixels on the CPU
+#   window      the X11/Wayland client libraries and a GPU-or-CPU renderer the window opens with
+#   virtual     Xvfb, for a machine with no display (screenshots, benchmarks, headless runs)
+deps_need() {
+    local pkgs=()
+    for group in "$@"; do
+        case "$group" in
+            build) pkgs+=(libclang-dev) ;;
+            test) pkgs+=(mesa-vulkan-drivers libvulkan1) ;;
+            window) pkgs+=(mesa-vulkan-drivers libvulkan1 libegl1 libgl1-mesa-dri libx11-6 libx11-xcb1
+                           libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 libwayland-client0) ;;
+            virtual) pkgs+=(xvfb xauth) ;;
+        esac
+    done
+    local need=()
+    for pkg in "${pkgs[@]}"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+    done
+    if [ "${#need[@]}" -gt 0 ]; then
+        echo "Installing ${need[*]} (needed by tiepdon)…" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    fi
+}
+
+# A private runtime folder (eframe and Mesa warn without one).
+if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then
+    export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/tiepdon-runtime-$(id -u)"
+    mkdir -p "$XDG_RUNTIME_DIR"
+    chmod 700 "$XDG_RUNTIME_DIR"
 fi

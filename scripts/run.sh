@@ -1,23 +1,21 @@
 #!/usr/bin/env bash
-# Runs tiepdon's main job. Until the desk window lands, that is the command-line desk: a demo database
-# (invented people, labelled demo) is created when none exists, the QR codes of the demo camera frames
-# are read and checked in, then the sample typed cards, and the day's visits are listed. Arguments, if
-# any, are passed to `tiepdon` instead.
+# Opens the tiepdon desk window (release build). With no webcam, or on a first run with no database,
+# it opens in demo mode: a demo database of invented people and the demo camera frames, and the header
+# says so. Arguments, if any, are passed to `tiepdon` instead (e.g. `scripts/run.sh visits`).
+# On a machine with no display, the window runs on a virtual display (Xvfb); see scripts/screenshot.sh
+# to look at it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-cargo build --release --quiet
+deps_need build window
+cargo build --release --locked --quiet
 bin=target/release/tiepdon
 if [ "$#" -gt 0 ]; then
     exec "$bin" "$@"
 fi
-db="${TIEPDON_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/tiepdon/demo.db}"
-if [ ! -e "$db" ]; then
-    "$bin" --db "$db" demo-data --cards 500 >/dev/null
-    echo "Demo database (dữ liệu demo, not real patients): $db" >&2
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    deps_need virtual
+    echo "No display: the window opens on a virtual display (Xvfb). Close with Ctrl+C." >&2
+    exec xvfb-run -a -s "-screen 0 1400x900x24" "$bin"
 fi
-# The demo camera frames: read each QR, check the patient in (a second run shows the repeat guard).
-"$bin" scan --payloads assets/demo | "$bin" --db "$db" checkin --stdin --operator demo || true
-# Typed and pasted inputs: an expired card, a VssID card, a typo…
-"$bin" --db "$db" checkin --stdin --operator demo < assets/samples/payloads.txt || true
-"$bin" --db "$db" visits
+exec "$bin"

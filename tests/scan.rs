@@ -240,7 +240,9 @@ fn demo_source_shows_sample_cards_from_the_manifest() {
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["payload"].as_str().unwrap().to_string())
         .collect();
-    let mut source = SourceSpec::Demo(tiepdon::scan::source::DemoPace::DESK).open().unwrap_or_else(|e| panic!("demo opens: {e}"));
+    let mut source = SourceSpec::Demo(tiepdon::scan::source::DemoPace::DESK)
+        .open()
+        .unwrap_or_else(|e| panic!("demo opens: {e}"));
     let decoder = Decoder::standard();
     // Each card is held 45 frames, then 20 blank ones: the second card shows from frame 65 on. A
     // frame equal to the previous one is not decoded again.

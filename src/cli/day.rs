@@ -1,8 +1,8 @@
 //! End-of-day commands: `export`, `close-day`, `reopen-day`, `verify-export`.
 
 use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
-use crate::clock;
 use crate::card::date::iso;
+use crate::clock;
 use crate::export::{ALL_FORMATS, Format, day_end, seal};
 use crate::store::closure;
 use chrono::NaiveDate;

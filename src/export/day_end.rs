@@ -48,7 +48,8 @@ pub fn export_day(
     store.write(|tx| {
         let names: Vec<_> =
             files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-        let detail = json!({"day": iso(day), "visits": data.visits.len(), "masked": mask_ids, "files": names});
+        let detail =
+            json!({"day": iso(day), "visits": data.visits.len(), "masked": mask_ids, "files": names});
         audit::append(tx, now, operator, "export", Some(&iso(day)), &detail)?;
         Ok(())
     })?;
@@ -81,10 +82,21 @@ pub fn close_day(
         }
         let data = Day::load(tx, day, mask_ids)?;
         let files = super::export(&data, &ALL_FORMATS, out)?;
-        let header =
-            (iso(day), data.clinic.facility_code.clone(), clock::rfc3339(now), operator.to_string(), data.visits.len());
+        let header = (
+            iso(day),
+            data.clinic.facility_code.clone(),
+            clock::rfc3339(now),
+            operator.to_string(),
+            data.visits.len(),
+        );
         let manifest_sha256 = seal::write_manifest(out, &files, header)?;
         closure::close(tx, day, operator, &manifest_sha256, now)?;
-        Ok(Closed { day, visits: data.visits.len(), files, manifest: out.join(seal::MANIFEST), manifest_sha256 })
+        Ok(Closed {
+            day,
+            visits: data.visits.len(),
+            files,
+            manifest: out.join(seal::MANIFEST),
+            manifest_sha256,
+        })
     })
 }

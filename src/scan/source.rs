@@ -52,7 +52,9 @@ impl SourceSpec {
             SourceSpec::Folder { path, fps, looping } => {
                 Box::new(FolderSource::new(image_files(path)?, *fps, *looping, 1, 0)?)
             }
-            SourceSpec::Demo(p) => Box::new(FolderSource::new(image_files(&demo_dir())?, p.fps, true, p.hold, p.gap)?),
+            SourceSpec::Demo(p) => {
+                Box::new(FolderSource::new(image_files(&demo_dir())?, p.fps, true, p.hold, p.gap)?)
+            }
         })
     }
 }
@@ -87,7 +89,8 @@ impl SourceSpec {
             let rest = rest.strip_prefix(':').unwrap_or(rest);
             let (which, size) = match rest.split_once('@') {
                 Some((w, size)) => {
-                    let (x, y) = size.split_once('x').ok_or_else(|| format!("bad resolution {size}: use WxH"))?;
+                    let (x, y) =
+                        size.split_once('x').ok_or_else(|| format!("bad resolution {size}: use WxH"))?;
                     let px = |v: &str| v.parse::<u32>().ok().filter(|n| (16..=8192).contains(n));
                     (w, (px(x).ok_or("bad width")?, px(y).ok_or("bad height")?))
                 }

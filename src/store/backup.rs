@@ -42,7 +42,8 @@ pub fn backup_now(store: &Store, now: DateTime<Utc>) -> Result<PathBuf, StoreErr
 
 /// Runs `integrity_check` on a database file without changing it.
 pub fn check(path: &Path) -> Result<(), StoreError> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).doing("opening the backup")?;
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).doing("opening the backup")?;
     let result: String =
         conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).doing("checking the backup")?;
     if result == "ok" {

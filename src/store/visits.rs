@@ -230,7 +230,9 @@ impl Look {
         Refusal {
             refused: "closed_day",
             message_vi: format!("Ngày {d} đã chốt sổ; người phụ trách cần mở lại (reopen-day) để tiếp đón."),
-            message_en: format!("The day {d} is closed; a supervisor must reopen it (reopen-day) to check in."),
+            message_en: format!(
+                "The day {d} is closed; a supervisor must reopen it (reopen-day) to check in."
+            ),
             earlier: None,
             verdict: None,
         }
@@ -239,7 +241,10 @@ impl Look {
     fn repeat_refusal(&self, e: &Visit) -> Refusal {
         Refusal {
             refused: "repeat",
-            message_vi: format!("Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.", e.ticket, e.checked_in_at),
+            message_vi: format!(
+                "Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.",
+                e.ticket, e.checked_in_at
+            ),
             message_en: format!("Already checked in today: ticket {} at {}.", e.ticket, e.checked_in_at),
             earlier: Some(Box::new(e.clone())),
             verdict: Some(self.verdict.clone()),
@@ -248,7 +253,12 @@ impl Look {
 }
 
 /// Looks a presented card up without recording anything (see [`Look`]).
-pub fn look(conn: &Connection, card: &Card, detection: &Detection, now: DateTime<Utc>) -> Result<Look, StoreError> {
+pub fn look(
+    conn: &Connection,
+    card: &Card,
+    detection: &Detection,
+    now: DateTime<Utc>,
+) -> Result<Look, StoreError> {
     let settings = settings::load(conn)?;
     let at = clock::to_vietnam(now);
     let day = at.date();
@@ -379,7 +389,12 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
 
 /// Records that a visit's ticket was shown or printed again (a repeat scan answered with "reprint").
 /// Nothing about the visit changes; the audit trail says who reprinted it and when.
-pub fn reprint(store: &mut Store, visit_id: i64, operator: &str, now: DateTime<Utc>) -> Result<Visit, StoreError> {
+pub fn reprint(
+    store: &mut Store,
+    visit_id: i64,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<Visit, StoreError> {
     store.write(|tx| {
         let visit = by_id(tx, visit_id)?;
         let detail = json!({"visit_id": visit.id, "day": date::iso(visit.day)});

@@ -73,6 +73,7 @@ pub struct App {
     scans: Receiver<ScanEvent>,
     preview: Preview,
     import: Option<ImportTask>,
+    cameras: Option<Receiver<Result<Vec<(String, String)>, String>>>,
     operator_field: String,
     /// Repaints the window (called by the workers after each event).
     wake: Arc<dyn Fn() + Send + Sync>,
@@ -107,13 +108,24 @@ impl App {
             logfile::install(dir);
         }
         let prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+        let mut launch = launch;
+        if launch.camera_is_default
+            && let Some(which) = &prefs.camera
+        {
+            let size = prefs.resolution.unwrap_or(crate::scan::source::CAMERA_SIZE);
+            launch.source = SourceSpec::Camera { which: which.clone(), size };
+        }
         let ctx = cc.egui_ctx.clone();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
         let (reply_tx, replies) = channel();
         let desk = DeskWorker::start(launch.db.clone(), launch.clock.clone(), reply_tx, wake.clone());
         let (scan_tx, scans) = channel();
-        let scanner =
-            Some(ScanWorker::start(launch.source.clone(), Decoder::standard(), scan_tx.clone(), wake.clone()));
+        let scanner = Some(ScanWorker::start(
+            launch.source.clone(),
+            Decoder::standard(),
+            scan_tx.clone(),
+            wake.clone(),
+        ));
         let mut state = DeskState { demo: launch.demo_db || launch.demo_source(), ..DeskState::default() };
         state.operator = launch.operator.clone();
         let mut settings = SettingsScreen::default();
@@ -140,6 +152,7 @@ impl App {
             scans,
             preview: Preview::default(),
             import: None,
+            cameras: None,
             metrics: Metrics::default(),
             screenshots: Screenshots::default(),
         }
@@ -169,7 +182,12 @@ impl App {
                 }
             }
             Action::Reprint => {
-                let earlier = self.state.current.as_ref().and_then(|c| c.look.as_ref()).and_then(|l| l.earlier.as_ref());
+                let earlier = self
+                    .state
+                    .current
+                    .as_ref()
+                    .and_then(|c| c.look.as_ref())
+                    .and_then(|l| l.earlier.as_ref());
                 if let Some(e) = earlier
                     && !self.state.busy
                 {
@@ -196,6 +214,18 @@ impl App {
             Action::Import { path, replace } => self.start_import(path, replace),
             Action::OpenImage(path) => self.open_image(path),
             Action::UseSource(spec) => self.use_source(spec),
+            Action::ListCameras => {
+                let (tx, rx) = channel();
+                let wake = self.wake.clone();
+                std::thread::spawn(move || {
+                    let found = crate::scan::camera::list()
+                        .map(|l| l.into_iter().map(|c| (c.index, c.name)).collect())
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(found);
+                    wake();
+                });
+                self.cameras = Some(rx);
+            }
             Action::SetLang(l) => self.prefs.lang = l,
             Action::AskOperator => self.state.operator = None,
         }
@@ -203,7 +233,8 @@ impl App {
 
     fn use_source(&mut self, spec: SourceSpec) {
         if let Some(old) = self.scanner.take() {
-            old.stop();
+            // Stopping waits for the capture thread (up to 2 s): not on the UI thread.
+            std::thread::spawn(move || old.stop());
         }
         if let SourceSpec::Camera { which, size } = &spec {
             self.prefs.camera = Some(which.clone());
@@ -278,6 +309,19 @@ impl App {
     fn drain(&mut self, ctx: &egui::Context) {
         let mut reload = false;
         while let Ok(reply) = self.replies.try_recv() {
+            // Events only: never a name, a number or a payload.
+            match &reply {
+                Reply::CheckedIn(Ok(crate::store::visits::Outcome::Recorded(v))) => {
+                    log::info!(target: "tiepdon", "visit {} recorded ({})", v.ticket, v.status);
+                }
+                Reply::CheckedIn(Ok(crate::store::visits::Outcome::Refused(r))) => {
+                    log::info!(target: "tiepdon", "check-in refused: {}", r.refused);
+                }
+                Reply::Failed(_) | Reply::CheckedIn(Err(_)) => {
+                    log::warn!(target: "tiepdon", "a database job failed")
+                }
+                _ => {}
+            }
             reload |= self.state.apply(reply);
         }
         while let Ok(event) = self.scans.try_recv() {
@@ -299,6 +343,10 @@ impl App {
         if reload {
             self.desk.send(Job::LoadDay);
         }
+        if let Some(found) = self.cameras.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.state.cameras = Some(found);
+            self.cameras = None;
+        }
         if let Some(task) = &self.import {
             let progress = self.state.import.get_or_insert_with(Default::default);
             progress.done = task.done.load(Ordering::Relaxed);
@@ -307,8 +355,14 @@ impl App {
                 Ok(r) => {
                     progress.result = Some(match r {
                         Ok(s) => Ok(Message::new(
-                            format!("Đã nhập {}: {} thẻ mới, {} cập nhật, {} dòng lỗi.", s.file, s.inserted, s.updated, s.rejected),
-                            format!("Imported {}: {} new, {} updated, {} bad rows.", s.file, s.inserted, s.updated, s.rejected),
+                            format!(
+                                "Đã nhập {}: {} thẻ mới, {} cập nhật, {} dòng lỗi.",
+                                s.file, s.inserted, s.updated, s.rejected
+                            ),
+                            format!(
+                                "Imported {}: {} new, {} updated, {} bad rows.",
+                                s.file, s.inserted, s.updated, s.rejected
+                            ),
                         )),
                         Err(e) => Err(Message::from(e)),
                     });
@@ -348,7 +402,10 @@ impl App {
                     ui.label(format!("{} {op}", lang.tr("Người tiếp đón:", "Operator:")));
                 }
                 if let Some(s) = &self.state.settings {
-                    ui.label(RichText::new(format!("{} · {} {}", s.clinic.name, lang.tr("Bàn", "Desk"), s.desk)).weak());
+                    ui.label(
+                        RichText::new(format!("{} · {} {}", s.clinic.name, lang.tr("Bàn", "Desk"), s.desk))
+                            .weak(),
+                    );
                 }
             });
         });
@@ -366,7 +423,10 @@ impl App {
             });
         }
         if let Some(f) = &self.state.fatal {
-            ui.colored_label(Color32::from_rgb(0xd0, 0x30, 0x30), RichText::new(f.get(lang)).size(18.0).strong());
+            ui.colored_label(
+                Color32::from_rgb(0xd0, 0x30, 0x30),
+                RichText::new(f.get(lang)).size(18.0).strong(),
+            );
         }
         action
     }
@@ -386,10 +446,13 @@ impl App {
             ui.heading(lang.tr("Bắt đầu ca làm việc", "Start of shift"));
             let label = ui.label(lang.tr("Tên người tiếp đón:", "Operator name:"));
             let r = ui.text_edit_singleline(&mut self.operator_field).labelled_by(label.id);
-            r.request_focus();
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            if !enter {
+                r.request_focus();
+            }
             let ok = !self.operator_field.trim().is_empty();
-            if (ui.add_enabled(ok, egui::Button::new(lang.tr("Bắt đầu", "Start"))).clicked() || enter) && ok {
+            if (ui.add_enabled(ok, egui::Button::new(lang.tr("Bắt đầu", "Start"))).clicked() || enter) && ok
+            {
                 let name = self.operator_field.trim().to_string();
                 self.prefs.operator = name.clone();
                 self.state.operator = Some(name);
@@ -400,9 +463,12 @@ impl App {
 
     fn keys(&mut self, ctx: &egui::Context) {
         let pressed = |k| ctx.input(|i| i.key_pressed(k));
-        for (key, screen) in
-            [(Key::F1, Screen::CheckIn), (Key::F2, Screen::Today), (Key::F3, Screen::DayEnd), (Key::F4, Screen::Settings)]
-        {
+        for (key, screen) in [
+            (Key::F1, Screen::CheckIn),
+            (Key::F2, Screen::Today),
+            (Key::F3, Screen::DayEnd),
+            (Key::F4, Screen::Settings),
+        ] {
             if pressed(key) {
                 self.go(screen);
             }
@@ -410,7 +476,8 @@ impl App {
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<_> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        let dropped: Vec<_> =
+            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
         for path in dropped {
             let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
             if ext == "csv" {
@@ -433,11 +500,14 @@ impl App {
                     self.metrics.ui_frame_ms.push(f64::from(frame.info().cpu_usage.unwrap_or(0.0)) * 1000.0);
                 }
                 let n = self.metrics.scan_to_verdict_ms.len() as u64;
-                if n > 0 && (n % 100 == 0) && self.metrics.rss_kb.last().map(|r| r.0) != Some(n) {
+                if n > 0 && n.is_multiple_of(100) && self.metrics.rss_kb.last().map(|r| r.0) != Some(n) {
                     self.metrics.rss_kb.push((n, metrics::rss_kb()));
                 }
                 if n >= scans {
-                    let _ = std::fs::write(&out, serde_json::to_string_pretty(&self.metrics.report()).unwrap_or_default());
+                    let _ = std::fs::write(
+                        &out,
+                        serde_json::to_string_pretty(&self.metrics.report()).unwrap_or_default(),
+                    );
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             }
@@ -461,8 +531,11 @@ impl App {
                     return;
                 }
                 if shots.checked_in >= 3 {
-                    shots.step = Shot::Capture("checkin.png");
-                    shots.wait_frames = 10;
+                    // While the card is still in front of the camera, with its outline drawn.
+                    if self.preview.marked_recently() {
+                        shots.step = Shot::Capture("checkin.png");
+                        shots.wait_frames = 3;
+                    }
                 } else if look.verdict.status != crate::coverage::Status::NotEligible {
                     shots.checked_in += 1;
                     self.act(Action::CheckIn { force: false });
@@ -515,7 +588,13 @@ impl eframe::App for App {
                     ui.label(n.message.get(lang));
                 }
                 None => {
-                    ui.label(RichText::new(lang.tr("F1–F4: màn hình · Enter: tiếp đón · Esc: bỏ qua", "F1–F4: screens · Enter: check in · Esc: dismiss")).weak());
+                    ui.label(
+                        RichText::new(lang.tr(
+                            "F1–F4: màn hình · Enter: tiếp đón · Esc: bỏ qua",
+                            "F1–F4: screens · Enter: check in · Esc: dismiss",
+                        ))
+                        .weak(),
+                    );
                 }
             });
         });

@@ -71,18 +71,22 @@ impl CheckinScreen {
                     .hint_text(lang.tr("quét hoặc gõ rồi nhấn Enter", "scan or type, then Enter")),
             )
             .labelled_by(label.id);
-        let modal_open = state.operator.is_none() || egui::Popup::is_any_open(ui.ctx());
-        if ui.memory(|m| m.focused().is_none()) && !modal_open {
-            response.request_focus();
-        }
-        let enter_in_field = response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        // Read Enter before taking the focus back: the field gives it up on Enter.
+        let enter = ui.input(|i| i.key_pressed(Key::Enter));
+        let enter_in_field = response.lost_focus() && enter;
+        let nothing_focused = ui.memory(|m| m.focused().is_none());
         let mut action = None;
         if enter_in_field {
             let text = std::mem::take(&mut self.field);
             action = submit(text.trim(), state);
-            response.request_focus();
-        } else if !response.has_focus() && ui.input(|i| i.key_pressed(Key::Enter)) && ui.memory(|m| m.focused().is_none()) {
+        } else if enter && nothing_focused {
             action = submit("", state);
+        }
+        // Keep the keyboard here (a USB scanner types without anyone clicking first), unless a dialog or
+        // another field has it.
+        let modal_open = state.operator.is_none() || egui::Popup::is_any_open(ui.ctx());
+        if (enter_in_field || nothing_focused) && !modal_open {
+            response.request_focus();
         }
         if ui.input(|i| i.key_pressed(Key::Escape)) {
             self.field.clear();
@@ -140,13 +144,19 @@ fn typing_hint(t: &str, lang: Lang) -> Option<String> {
             10 => lang.tr("Mã số BHXH (10 số).", "A BHXH number (10 digits).").into(),
             12 => lang.tr("Số CCCD (12 số).", "A citizen id (12 digits).").into(),
             9 => lang.tr("Số CMND cũ (9 số).", "An old 9-digit id.").into(),
-            _ => format!("{} {n}", lang.tr("Mã BHXH cần 10 số, CCCD 12 số; đã nhập", "BHXH needs 10 digits, CCCD 12; typed")),
+            _ => format!(
+                "{} {n}",
+                lang.tr("Mã BHXH cần 10 số, CCCD 12 số; đã nhập", "BHXH needs 10 digits, CCCD 12; typed")
+            ),
         });
     }
     Some(if n == 15 {
         lang.tr("Số thẻ BHYT 15 ký tự.", "A 15-character BHYT card code.").into()
     } else {
-        format!("{} {n}/15", lang.tr("Số thẻ BHYT cần 15 ký tự; đã nhập", "A BHYT card code has 15 characters; typed"))
+        format!(
+            "{} {n}/15",
+            lang.tr("Số thẻ BHYT cần 15 ký tự; đã nhập", "A BHYT card code has 15 characters; typed")
+        )
     })
 }
 
@@ -154,15 +164,21 @@ fn typing_hint(t: &str, lang: Lang) -> Option<String> {
 fn ticket(ui: &mut Ui, lang: Lang, visit: &Visit) {
     ui.add_space(10.0);
     ui.label(RichText::new(lang.tr("SỐ THỨ TỰ", "TICKET")).font(fonts::bold(22.0)));
-    ui.label(RichText::new(&visit.ticket).font(fonts::bold(110.0)).color(Color32::from_rgb(0x1b, 0x7f, 0x3b)));
+    ui.label(
+        RichText::new(&visit.ticket).font(fonts::bold(110.0)).color(Color32::from_rgb(0x1b, 0x7f, 0x3b)),
+    );
     if let Some(name) = &visit.full_name {
         ui.label(RichText::new(name).size(26.0));
     }
     let at = visit.checked_in_at.get(11..16).unwrap_or(&visit.checked_in_at);
     ui.label(RichText::new(format!("{} {at} · {}", lang.tr("Lúc", "At"), visit.status)).size(16.0));
     if !visit.overrides.is_empty() {
-        ui.label(RichText::new(lang.tr("Tiếp đón có xác nhận (đã ghi nhật ký).", "Checked in with a confirmation (audited).")));
+        ui.label(RichText::new(
+            lang.tr("Tiếp đón có xác nhận (đã ghi nhật ký).", "Checked in with a confirmation (audited)."),
+        ));
     }
     ui.add_space(16.0);
-    ui.label(RichText::new(lang.tr("Sẵn sàng cho người tiếp theo.", "Ready for the next patient.")).size(18.0));
+    ui.label(
+        RichText::new(lang.tr("Sẵn sàng cho người tiếp theo.", "Ready for the next patient.")).size(18.0),
+    );
 }

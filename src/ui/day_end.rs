@@ -30,15 +30,29 @@ impl DayEndScreen {
         }
         ui.heading(format!("{} {}", lang.tr("Cuối ngày", "End of day"), day.format("%d/%m/%Y")));
         let live = visits.iter().filter(|v| !v.voided).count();
-        ui.label(format!("{} {live} ({} {})", lang.tr("Lượt khám:", "Visits:"), visits.len() - live, lang.tr("đã hủy", "voided")));
+        ui.label(format!(
+            "{} {live} ({} {})",
+            lang.tr("Lượt khám:", "Visits:"),
+            visits.len() - live,
+            lang.tr("đã hủy", "voided")
+        ));
         ui.horizontal(|ui| {
             let l = ui.label(lang.tr("Thư mục xuất:", "Export folder:"));
             ui.add(egui::TextEdit::singleline(&mut self.folder).desired_width(420.0)).labelled_by(l.id);
         });
-        ui.checkbox(&mut self.mask_ids, lang.tr("Che số định danh (chỉ giữ 4 số cuối)", "Mask ids (keep the last 4)"));
+        ui.checkbox(
+            &mut self.mask_ids,
+            lang.tr("Che số định danh (chỉ giữ 4 số cuối)", "Mask ids (keep the last 4)"),
+        );
         let out = PathBuf::from(self.folder.trim());
         let ok = !self.folder.trim().is_empty() && !state.busy;
-        if ui.add_enabled(ok, egui::Button::new(lang.tr("Xuất CSV, XML 130, tổng hợp", "Export CSV, XML 130, summary"))).clicked() {
+        if ui
+            .add_enabled(
+                ok,
+                egui::Button::new(lang.tr("Xuất CSV, XML 130, tổng hợp", "Export CSV, XML 130, summary")),
+            )
+            .clicked()
+        {
             action = Some(Action::Export { out: out.clone(), mask_ids: self.mask_ids });
         }
         ui.separator();
@@ -46,9 +60,15 @@ impl DayEndScreen {
             "Chốt sổ: xuất tất cả vào một thư mục mới kèm MANIFEST.json (mã băm SHA-256); sau đó không tiếp đón được cho ngày này.",
             "Close the day: export everything into a new folder with MANIFEST.json (SHA-256 hashes); check-ins for the day are refused afterwards.",
         )));
-        ui.checkbox(&mut self.confirm_close, lang.tr("Tôi đã kiểm tra, chốt sổ ngày hôm nay", "I have checked: close today"));
+        ui.checkbox(
+            &mut self.confirm_close,
+            lang.tr("Tôi đã kiểm tra, chốt sổ ngày hôm nay", "I have checked: close today"),
+        );
         let sealed = out.join("sealed");
-        if ui.add_enabled(ok && self.confirm_close, egui::Button::new(lang.tr("Chốt sổ", "Close the day"))).clicked() {
+        if ui
+            .add_enabled(ok && self.confirm_close, egui::Button::new(lang.tr("Chốt sổ", "Close the day")))
+            .clicked()
+        {
             action = Some(Action::CloseDay { out: sealed, mask_ids: self.mask_ids });
             self.confirm_close = false;
         }

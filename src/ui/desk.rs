@@ -34,20 +34,47 @@ pub enum Origin {
 #[derive(Debug)]
 pub enum Job {
     /// Decide a verdict for a payload or number, recording nothing.
-    Look { text: String, origin: Origin, seen_at: Instant },
+    Look {
+        text: String,
+        origin: Origin,
+        seen_at: Instant,
+    },
     /// Record the visit of a presentation; `force` confirms a repeat or a NOT_ELIGIBLE verdict.
-    CheckIn { text: String, force: bool, operator: String },
+    CheckIn {
+        text: String,
+        force: bool,
+        operator: String,
+    },
     /// Show an earlier visit's ticket again (audited).
-    Reprint { visit_id: i64, operator: String },
-    Void { ticket: String, day: NaiveDate, reason: String, operator: String },
+    Reprint {
+        visit_id: i64,
+        operator: String,
+    },
+    Void {
+        ticket: String,
+        day: NaiveDate,
+        reason: String,
+        operator: String,
+    },
     /// Today's visits.
     LoadDay,
     /// Settings and roster size again (after an import on another connection).
     Refresh,
-    SetSetting { key: String, value: String },
+    SetSetting {
+        key: String,
+        value: String,
+    },
     Backup,
-    Export { out: PathBuf, mask_ids: bool, operator: String },
-    CloseDay { out: PathBuf, mask_ids: bool, operator: String },
+    Export {
+        out: PathBuf,
+        mask_ids: bool,
+        operator: String,
+    },
+    CloseDay {
+        out: PathBuf,
+        mask_ids: bool,
+        operator: String,
+    },
 }
 
 /// A presentation with its verdict.
@@ -65,7 +92,11 @@ pub struct Looked {
 /// What the database answers.
 #[derive(Debug)]
 pub enum Reply {
-    Opened { path: PathBuf, settings: Settings, roster_size: i64 },
+    Opened {
+        path: PathBuf,
+        settings: Settings,
+        roster_size: i64,
+    },
     Looked(Box<Looked>),
     CheckedIn(Result<Outcome, Message>),
     Reprinted(Result<Visit, Message>),
@@ -159,7 +190,8 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
         }
         Job::CheckIn { text, force, operator } => {
             let detection = card::detect(&text);
-            let req = CheckIn { detection: &detection, operator: &operator, visit_type: "outpatient", force, now };
+            let req =
+                CheckIn { detection: &detection, operator: &operator, visit_type: "outpatient", force, now };
             Reply::CheckedIn(visits::check_in(store, &req).map_err(Message::from))
         }
         Job::Reprint { visit_id, operator } => {
@@ -192,7 +224,12 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
             let done = day_end::close_day(store, today(clock), &out, mask_ids, &operator, now);
             Reply::DayEnd(done.map_err(Message::from).map(|d| {
                 Message::new(
-                    format!("Đã chốt sổ ngày {} ({} lượt khám); tệp niêm phong: {}.", d.day, d.visits, d.manifest.display()),
+                    format!(
+                        "Đã chốt sổ ngày {} ({} lượt khám); tệp niêm phong: {}.",
+                        d.day,
+                        d.visits,
+                        d.manifest.display()
+                    ),
                     format!("Closed {} ({} visits); seal: {}.", d.day, d.visits, d.manifest.display()),
                 )
             }))

@@ -44,6 +44,8 @@ pub struct Launch {
     pub log_dir: Option<PathBuf>,
     /// Why demo mode was chosen, when it was chosen automatically.
     pub demo_reason: Option<(String, String)>,
+    /// The webcam was chosen automatically: the camera remembered from the last run may replace it.
+    pub camera_is_default: bool,
 }
 
 impl Launch {
@@ -59,6 +61,7 @@ impl Launch {
             plan: RunPlan::Desk,
             log_dir: None,
             demo_reason: None,
+            camera_is_default: false,
         }
     }
 
@@ -88,13 +91,15 @@ impl Launch {
             }
             None => (default, false),
         };
+        let given = source.is_some();
         let source = match source {
             Some(s) => s,
             None if demo || demo_db => SourceSpec::Demo(DemoPace::DESK),
             None => match camera::list() {
-                Ok(list) if !list.is_empty() => {
-                    SourceSpec::Camera { which: list[0].index.clone(), size: crate::scan::source::CAMERA_SIZE }
-                }
+                Ok(list) if !list.is_empty() => SourceSpec::Camera {
+                    which: list[0].index.clone(),
+                    size: crate::scan::source::CAMERA_SIZE,
+                },
                 _ => {
                     reason.get_or_insert((
                         "Không thấy webcam: dùng ảnh demo.".to_string(),
@@ -108,6 +113,7 @@ impl Launch {
         launch.demo_db = demo_db;
         launch.demo_reason = reason;
         launch.log_dir = Some(data_dir);
+        launch.camera_is_default = !given && matches!(launch.source, SourceSpec::Camera { .. });
         Ok(launch)
     }
 

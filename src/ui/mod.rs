@@ -30,23 +30,45 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Look up a payload or number (nothing recorded yet).
-    Look { text: String, origin: Origin },
+    Look {
+        text: String,
+        origin: Origin,
+    },
     /// Record the visit of the presentation on screen.
-    CheckIn { force: bool },
+    CheckIn {
+        force: bool,
+    },
     /// Show the earlier ticket of a repeat again.
     Reprint,
     /// Dismiss the presentation on screen.
     Clear,
-    Void { ticket: String, reason: String },
+    Void {
+        ticket: String,
+        reason: String,
+    },
     ReloadDay,
-    SetSetting { key: String, value: String },
+    SetSetting {
+        key: String,
+        value: String,
+    },
     Backup,
-    Export { out: PathBuf, mask_ids: bool },
-    CloseDay { out: PathBuf, mask_ids: bool },
-    Import { path: PathBuf, replace: bool },
+    Export {
+        out: PathBuf,
+        mask_ids: bool,
+    },
+    CloseDay {
+        out: PathBuf,
+        mask_ids: bool,
+    },
+    Import {
+        path: PathBuf,
+        replace: bool,
+    },
     /// Read the QR of an image file (opened or dropped).
     OpenImage(PathBuf),
     UseSource(SourceSpec),
+    /// List the webcams (off the UI thread).
+    ListCameras,
     SetLang(Lang),
     AskOperator,
 }

@@ -9,12 +9,19 @@ use std::time::{Duration, Instant};
 /// How long a code's outline stays on the preview.
 const OUTLINE_FOR: Duration = Duration::from_millis(1500);
 
+/// Where a code was read: its corners, the frame's size, and when.
+struct Outline {
+    corners: Vec<(f32, f32)>,
+    frame_size: (u32, u32),
+    at: Instant,
+}
+
 /// The preview's state.
 #[derive(Default)]
 pub struct Preview {
     texture: Option<TextureHandle>,
     size: (u32, u32),
-    outline: Option<(Vec<(f32, f32)>, (u32, u32), Instant)>,
+    outline: Option<Outline>,
     /// Frames shown since start.
     pub frames: u64,
     /// When the first frame was uploaded.
@@ -38,32 +45,49 @@ impl Preview {
 
     /// Marks where a code was read.
     pub fn mark(&mut self, corners: Vec<(f32, f32)>, frame_size: (u32, u32)) {
-        self.outline = Some((corners, frame_size, Instant::now()));
+        self.outline = Some(Outline { corners, frame_size, at: Instant::now() });
+    }
+
+    /// Whether a code was read in the last moment (its outline is on screen).
+    pub fn marked_recently(&self) -> bool {
+        self.outline.as_ref().is_some_and(|o| o.at.elapsed() < OUTLINE_FOR / 2)
     }
 
     /// Draws the preview into `max` (keeping its aspect), or a placeholder.
     pub fn draw(&self, ui: &mut Ui, max: Vec2, lang: Lang, status: &str) {
         let Some(texture) = &self.texture else {
-            let (rect, _) = ui.allocate_exact_size(Vec2::new(max.x, max.x * 9.0 / 16.0), egui::Sense::hover());
+            let (rect, _) =
+                ui.allocate_exact_size(Vec2::new(max.x, max.x * 9.0 / 16.0), egui::Sense::hover());
             ui.painter().rect_filled(rect, 6.0, Color32::from_gray(40));
             let text = format!("{}\n{status}", lang.tr("Đang chờ camera…", "Waiting for the camera…"));
-            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(18.0), Color32::WHITE);
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                text,
+                egui::FontId::proportional(18.0),
+                Color32::WHITE,
+            );
             return;
         };
         let (w, h) = (self.size.0.max(1) as f32, self.size.1.max(1) as f32);
         let scale = (max.x / w).min(max.y / h);
-        let response = ui.add(egui::Image::new((texture.id(), Vec2::new(w * scale, h * scale))).corner_radius(6.0));
+        let response =
+            ui.add(egui::Image::new((texture.id(), Vec2::new(w * scale, h * scale))).corner_radius(6.0));
         let rect = response.rect;
-        if let Some((corners, (fw, fh), at)) = &self.outline
+        if let Some(Outline { corners, frame_size: (fw, fh), at }) = &self.outline
             && at.elapsed() < OUTLINE_FOR
             && corners.len() >= 3
         {
             let to_screen = |(x, y): (f32, f32)| {
-                Pos2::new(rect.min.x + x / *fw as f32 * rect.width(), rect.min.y + y / *fh as f32 * rect.height())
+                Pos2::new(
+                    rect.min.x + x / *fw as f32 * rect.width(),
+                    rect.min.y + y / *fh as f32 * rect.height(),
+                )
             };
             let mut points: Vec<Pos2> = corners.iter().copied().map(to_screen).collect();
             points.push(points[0]);
-            ui.painter().add(egui::Shape::line(points, Stroke::new(4.0, Color32::from_rgb(0x22, 0xdd, 0x66))));
+            ui.painter()
+                .add(egui::Shape::line(points, Stroke::new(4.0, Color32::from_rgb(0x22, 0xdd, 0x66))));
             ui.ctx().request_repaint_after(OUTLINE_FOR);
         }
         ui.label(egui::RichText::new(status).weak());

@@ -60,13 +60,21 @@ impl SettingsScreen {
         let save = lang.tr("Lưu", "Save");
         egui::ScrollArea::vertical().id_salt("settings").show(ui, |ui| {
             ui.heading(lang.tr("Cơ sở khám bệnh", "Clinic"));
-            if field(ui, lang.tr("Mã cơ sở (MA_CSKCB):", "Facility code (MA_CSKCB):"), &mut self.facility, save) {
-                action = Some(Action::SetSetting { key: "facility_code".into(), value: self.facility.clone() });
+            if field(
+                ui,
+                lang.tr("Mã cơ sở (MA_CSKCB):", "Facility code (MA_CSKCB):"),
+                &mut self.facility,
+                save,
+            ) {
+                action =
+                    Some(Action::SetSetting { key: "facility_code".into(), value: self.facility.clone() });
             }
             if field(ui, lang.tr("Tên cơ sở:", "Clinic name:"), &mut self.clinic_name, save) {
-                action = Some(Action::SetSetting { key: "clinic_name".into(), value: self.clinic_name.clone() });
+                action =
+                    Some(Action::SetSetting { key: "clinic_name".into(), value: self.clinic_name.clone() });
             }
-            if field(ui, lang.tr("Bàn tiếp đón (tiền tố số):", "Desk (ticket prefix):"), &mut self.desk, save) {
+            if field(ui, lang.tr("Bàn tiếp đón (tiền tố số):", "Desk (ticket prefix):"), &mut self.desk, save)
+            {
                 action = Some(Action::SetSetting { key: "desk".into(), value: self.desk.clone() });
             }
             ui.separator();
@@ -101,6 +109,33 @@ impl SettingsScreen {
                     action = Some(Action::UseSource(SourceSpec::Demo(DemoPace::DESK)));
                 }
             });
+            ui.horizontal_wrapped(|ui| {
+                if ui.button(lang.tr("Tìm camera", "Find cameras")).clicked() {
+                    action = Some(Action::ListCameras);
+                }
+                match &state.cameras {
+                    Some(Ok(list)) if list.is_empty() => {
+                        ui.label(lang.tr("Không thấy camera nào.", "No camera found."));
+                    }
+                    Some(Ok(list)) => {
+                        for (index, name) in list {
+                            if ui
+                                .selectable_label(self.camera == *index, format!("{index}: {name}"))
+                                .clicked()
+                            {
+                                self.camera = index.clone();
+                            }
+                        }
+                    }
+                    Some(Err(e)) => {
+                        ui.label(format!(
+                            "{} {e}",
+                            lang.tr("Không liệt kê được camera:", "Cannot list cameras:")
+                        ));
+                    }
+                    None => {}
+                }
+            });
             ui.label(RichText::new(state.source_line(lang)).weak());
             ui.separator();
             ui.heading(lang.tr("Ngôn ngữ", "Language"));
@@ -116,18 +151,24 @@ impl SettingsScreen {
             ui.label(format!("{} {}", lang.tr("Số bản ghi:", "Records:"), state.roster_size));
             ui.horizontal(|ui| {
                 let l = ui.label(lang.tr("Tệp CSV:", "CSV file:"));
-                ui.add(egui::TextEdit::singleline(&mut self.roster_path).desired_width(360.0)).labelled_by(l.id);
+                ui.add(egui::TextEdit::singleline(&mut self.roster_path).desired_width(360.0))
+                    .labelled_by(l.id);
                 ui.checkbox(&mut self.replace, lang.tr("Thay toàn bộ", "Replace all"));
                 let running = state.import.as_ref().is_some_and(|i| i.result.is_none());
                 let ok = !self.roster_path.trim().is_empty() && !running;
                 if ui.add_enabled(ok, egui::Button::new(lang.tr("Nhập", "Import"))).clicked() {
-                    action = Some(Action::Import { path: PathBuf::from(self.roster_path.trim()), replace: self.replace });
+                    action = Some(Action::Import {
+                        path: PathBuf::from(self.roster_path.trim()),
+                        replace: self.replace,
+                    });
                 }
             });
             ui.label(
-                RichText::new(lang.tr("Hoặc kéo thả tệp CSV vào cửa sổ.", "Or drop the CSV file on the window."))
-                    .weak()
-                    .small(),
+                RichText::new(
+                    lang.tr("Hoặc kéo thả tệp CSV vào cửa sổ.", "Or drop the CSV file on the window."),
+                )
+                .weak()
+                .small(),
             );
             if let Some(imp) = &state.import {
                 let fraction = if imp.total > 0 { imp.done as f32 / imp.total as f32 } else { 0.0 };
@@ -148,10 +189,13 @@ impl SettingsScreen {
             if let Some(p) = &state.db_path {
                 ui.label(format!("{} {}", lang.tr("Cơ sở dữ liệu:", "Database:"), p.display()));
             }
-            ui.label(RichText::new(lang.tr(
-                "Đổi vị trí: chạy tiepdon --db ĐƯỜNG_DẪN (hoặc biến TIEPDON_DB).",
-                "To move it: run tiepdon --db PATH (or set TIEPDON_DB).",
-            )).weak());
+            ui.label(
+                RichText::new(lang.tr(
+                    "Đổi vị trí: chạy tiepdon --db ĐƯỜNG_DẪN (hoặc biến TIEPDON_DB).",
+                    "To move it: run tiepdon --db PATH (or set TIEPDON_DB).",
+                ))
+                .weak(),
+            );
             if ui.button(lang.tr("Sao lưu ngay", "Back up now")).clicked() {
                 action = Some(Action::Backup);
             }

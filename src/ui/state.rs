@@ -66,6 +66,8 @@ pub struct DeskState {
     /// Scans looked up since start.
     pub scans: u64,
     pub import: Option<ImportProgress>,
+    /// The webcams found by the last search: (index, name), or why none could be listed.
+    pub cameras: Option<Result<Vec<(String, String)>, String>>,
 }
 
 impl DeskState {
@@ -145,7 +147,13 @@ impl DeskState {
                 self.busy = false;
                 match result {
                     Ok(v) => {
-                        self.note(Message::new(format!("Đã hủy lượt {}.", v.ticket), format!("Voided {}.", v.ticket)), false);
+                        self.note(
+                            Message::new(
+                                format!("Đã hủy lượt {}.", v.ticket),
+                                format!("Voided {}.", v.ticket),
+                            ),
+                            false,
+                        );
                         return true;
                     }
                     Err(e) => self.note(e, true),
@@ -160,7 +168,10 @@ impl DeskState {
             }
             Reply::Settings(Err(e)) => self.note(e, true),
             Reply::BackedUp(Ok(path)) => self.note(
-                Message::new(format!("Đã sao lưu: {}", path.display()), format!("Backed up: {}", path.display())),
+                Message::new(
+                    format!("Đã sao lưu: {}", path.display()),
+                    format!("Backed up: {}", path.display()),
+                ),
                 false,
             ),
             Reply::BackedUp(Err(e)) => self.note(e, true),
@@ -199,7 +210,9 @@ impl DeskState {
     pub fn source_line(&self, lang: Lang) -> String {
         let s = &self.source;
         match (&s.error, &s.description) {
-            (Some(e), _) => format!("{} {e}", lang.tr("Lỗi camera (đang thử lại):", "Camera error (retrying):")),
+            (Some(e), _) => {
+                format!("{} {e}", lang.tr("Lỗi camera (đang thử lại):", "Camera error (retrying):"))
+            }
             (None, Some(d)) if s.ended => format!("{d} — {}", lang.tr("đã hết ảnh", "no more frames")),
             (None, Some(d)) => d.clone(),
             (None, None) => lang.tr("Đang mở nguồn ảnh…", "Opening the frame source…").into(),

@@ -51,7 +51,9 @@ impl TodayScreen {
         let live: Vec<&Visit> = visits.iter().filter(|v| !v.voided).collect();
         ui.horizontal_wrapped(|ui| {
             ui.label(format!("{}: {}", lang.tr("Tổng", "Total"), live.len()));
-            for s in [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible] {
+            for s in
+                [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
+            {
                 let n = live.iter().filter(|v| status_of(v) == Some(s)).count();
                 let (colour, words) = status_look(Some(s), lang);
                 ui.label(RichText::new(format!("{words}: {n}")).color(colour).strong());
@@ -60,17 +62,28 @@ impl TodayScreen {
             ui.label(format!("{}: {voided}", lang.tr("Đã hủy", "Voided")));
         });
         ui.horizontal(|ui| {
-            let label = ui.label(lang.tr("Tìm (tên, số thẻ, CCCD, số thứ tự):", "Search (name, card, id, ticket):"));
+            let label =
+                ui.label(lang.tr("Tìm (tên, số thẻ, CCCD, số thứ tự):", "Search (name, card, id, ticket):"));
             ui.text_edit_singleline(&mut self.search).labelled_by(label.id);
         });
         if let Some(ticket) = self.voiding.clone() {
             ui.group(|ui| {
                 ui.horizontal(|ui| {
-                    let label = ui.label(format!("{} {ticket} — {}", lang.tr("Hủy lượt", "Void"), lang.tr("lý do:", "reason:")));
+                    let label = ui.label(format!(
+                        "{} {ticket} — {}",
+                        lang.tr("Hủy lượt", "Void"),
+                        lang.tr("lý do:", "reason:")
+                    ));
                     ui.text_edit_singleline(&mut self.reason).labelled_by(label.id);
                     let ok = !self.reason.trim().is_empty() && !state.busy;
-                    if ui.add_enabled(ok, egui::Button::new(lang.tr("Xác nhận hủy", "Confirm void"))).clicked() {
-                        action = Some(Action::Void { ticket: ticket.clone(), reason: self.reason.trim().to_string() });
+                    if ui
+                        .add_enabled(ok, egui::Button::new(lang.tr("Xác nhận hủy", "Confirm void")))
+                        .clicked()
+                    {
+                        action = Some(Action::Void {
+                            ticket: ticket.clone(),
+                            reason: self.reason.trim().to_string(),
+                        });
                         self.voiding = None;
                         self.reason.clear();
                     }
@@ -96,17 +109,24 @@ impl TodayScreen {
                 }
                 ui.end_row();
                 for v in visits.iter().filter(|v| matches(v, &needle)) {
-                    let text = |t: &str| if v.voided { RichText::new(t).strikethrough().weak() } else { RichText::new(t) };
+                    let text = |t: &str| {
+                        if v.voided { RichText::new(t).strikethrough().weak() } else { RichText::new(t) }
+                    };
                     ui.label(text(&v.ticket).monospace());
                     ui.label(text(v.checked_in_at.get(11..16).unwrap_or("")));
                     ui.label(text(v.full_name.as_deref().unwrap_or("—")));
-                    let id = v.card_number.as_deref().or(v.citizen_id.as_deref()).or(v.bhxh_number.as_deref());
+                    let id =
+                        v.card_number.as_deref().or(v.citizen_id.as_deref()).or(v.bhxh_number.as_deref());
                     ui.label(text(id.unwrap_or("—")).monospace());
                     let (colour, words) = status_look(status_of(v), lang);
                     ui.label(RichText::new(words).color(colour));
                     ui.label(text(&v.operator));
                     if v.voided {
-                        ui.label(format!("{}: {}", lang.tr("đã hủy", "voided"), v.void_reason.as_deref().unwrap_or("")));
+                        ui.label(format!(
+                            "{}: {}",
+                            lang.tr("đã hủy", "voided"),
+                            v.void_reason.as_deref().unwrap_or("")
+                        ));
                     } else if ui.button(format!("{} {}", lang.tr("Hủy", "Void"), v.ticket)).clicked() {
                         self.voiding = Some(v.ticket.clone());
                         self.reason.clear();

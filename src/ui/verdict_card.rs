@@ -15,7 +15,9 @@ use egui::{Color32, RichText, Ui};
 /// The colour and the words of a status.
 pub fn status_look(status: Option<Status>, lang: Lang) -> (Color32, &'static str) {
     match status {
-        Some(Status::Eligible) => (Color32::from_rgb(0x1b, 0x7f, 0x3b), lang.tr("ĐỦ ĐIỀU KIỆN BHYT", "ELIGIBLE")),
+        Some(Status::Eligible) => {
+            (Color32::from_rgb(0x1b, 0x7f, 0x3b), lang.tr("ĐỦ ĐIỀU KIỆN BHYT", "ELIGIBLE"))
+        }
         Some(Status::EligibleWithWarning) => (
             Color32::from_rgb(0xa8, 0x62, 0x00),
             lang.tr("ĐỦ ĐIỀU KIỆN — CÓ LƯU Ý", "ELIGIBLE — WITH WARNING"),
@@ -53,7 +55,13 @@ fn opt(s: Option<&str>) -> String {
 }
 
 /// Draws the card for a presentation; returns what the receptionist chose.
-pub fn show(ui: &mut Ui, lang: Lang, looked: &Looked, refusal: Option<&Refusal>, busy: bool) -> Option<Action> {
+pub fn show(
+    ui: &mut Ui,
+    lang: Lang,
+    looked: &Looked,
+    refusal: Option<&Refusal>,
+    busy: bool,
+) -> Option<Action> {
     let verdict = looked.look.as_ref().map(|l| &l.verdict);
     let (colour, words) = status_look(verdict.map(|v| v.status), lang);
     egui::Frame::new().fill(colour).corner_radius(8.0).inner_margin(14.0).show(ui, |ui| {
@@ -72,7 +80,9 @@ pub fn show(ui: &mut Ui, lang: Lang, looked: &Looked, refusal: Option<&Refusal>,
         };
         ui.label(RichText::new(message).size(19.0).color(Color32::WHITE));
         if let Some(v) = verdict {
-            ui.label(RichText::new(lang.tr(&v.next_step_vi, &v.next_step_en)).size(15.0).color(Color32::WHITE));
+            ui.label(
+                RichText::new(lang.tr(&v.next_step_vi, &v.next_step_en)).size(15.0).color(Color32::WHITE),
+            );
         }
     });
     let (Some(look), Ok(card)) = (looked.look.as_ref(), looked.detection.result.as_ref()) else {
@@ -121,7 +131,10 @@ pub fn show(ui: &mut Ui, lang: Lang, looked: &Looked, refusal: Option<&Refusal>,
     for r in v.reasons.iter().skip(1) {
         let (c, _) = status_look(r.status, lang);
         let c = if r.status.is_none() { ui.visuals().weak_text_color() } else { c };
-        ui.label(RichText::new(format!("• {} ({})", lang.tr(&r.message_vi, &r.message_en), r.code.as_str())).color(c));
+        ui.label(
+            RichText::new(format!("• {} ({})", lang.tr(&r.message_vi, &r.message_en), r.code.as_str()))
+                .color(c),
+        );
     }
     ui.add_space(10.0);
     actions(ui, lang, look, refusal, busy)
@@ -203,10 +216,16 @@ fn validity(v: &Verdict, lang: Lang) -> String {
     let to = v.valid_to.map(dmy).unwrap_or(lang.tr("không thời hạn", "open-ended").into());
     let left = match v.days_left {
         Some(n) if n >= 0 => format!(" ({} {n} {})", lang.tr("còn", ""), lang.tr("ngày", "days left")),
-        Some(n) => format!(" ({} {} {})", lang.tr("hết hạn", "expired"), -n, lang.tr("ngày trước", "days ago")),
+        Some(n) => {
+            format!(" ({} {} {})", lang.tr("hết hạn", "expired"), -n, lang.tr("ngày trước", "days ago"))
+        }
         None => String::new(),
     };
-    if v.valid_from.is_none() && v.valid_to.is_none() { "—".into() } else { format!("{from} – {to}{left}") }
+    if v.valid_from.is_none() && v.valid_to.is_none() {
+        "—".into()
+    } else {
+        format!("{from} – {to}{left}")
+    }
 }
 
 fn facility(v: &Verdict, lang: Lang) -> String {
@@ -223,7 +242,9 @@ fn facility(v: &Verdict, lang: Lang) -> String {
 
 fn source(v: &Verdict, lang: Lang) -> String {
     let age = |d: Option<NaiveDate>| match (d, v.data_age_days) {
-        (Some(d), Some(n)) => format!(", {} {} ({n} {})", lang.tr("ngày", "as of"), dmy(d), lang.tr("ngày trước", "days ago")),
+        (Some(d), Some(n)) => {
+            format!(", {} {} ({n} {})", lang.tr("ngày", "as of"), dmy(d), lang.tr("ngày trước", "days ago"))
+        }
         _ => String::new(),
     };
     match v.source {

@@ -1,0 +1,418 @@
+//! The desk window, driven headless through egui_kittest: the real `App` with a real frame source (the
+//! demo card photos), the real decoder, a temporary SQLite database. The harness panics on any glyph
+//! the embedded fonts lack, so every Vietnamese label drawn here is checked too.
+
+mod common;
+
+use common::desk::Db;
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tiepdon::coverage::Status;
+use tiepdon::scan::source::SourceSpec;
+use tiepdon::store::Store;
+use tiepdon::store::visits::{self, Visit};
+use tiepdon::ui::{App, Launch, Screen};
+
+fn demo_frame(name: &str) -> PathBuf {
+    tiepdon::scan::source::demo_dir().join(name)
+}
+
+/// The payload printed in a demo frame (from the frames' manifest).
+fn demo_payload(image: &str) -> String {
+    let manifest = std::fs::read_to_string(demo_frame("manifest.jsonl")).expect("the demo manifest");
+    manifest
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("manifest line is JSON"))
+        .find(|v| v["image"] == image)
+        .and_then(|v| v["payload"].as_str().map(String::from))
+        .unwrap_or_else(|| panic!("{image} is in the manifest"))
+}
+
+/// A database with a clinic and the demo roster (which holds the people on the demo frames).
+fn database(name: &str) -> Db {
+    let db = Db::new(name);
+    let mut store = Store::open(&db.path).expect("the database opens");
+    tiepdon::demo::fill(&mut store, 20, 1, tiepdon::clock::now_utc()).expect("the demo roster loads");
+    db
+}
+
+/// The window on `db`, reading `source`, with the operator already given unless `operator` is None.
+fn window(db: &Db, source: SourceSpec, operator: Option<&str>) -> Harness<'static, App> {
+    let mut launch = Launch::new(db.path.clone(), source);
+    launch.operator = operator.map(String::from);
+    Harness::builder().with_size(egui::Vec2::new(1280.0, 800.0)).build_eframe(move |cc| App::new(cc, launch))
+}
+
+/// A source that never shows a QR code: one blank image.
+fn blank_source(db: &Db) -> SourceSpec {
+    let path = db.dir.join("blank.png");
+    image::GrayImage::from_pixel(64, 48, image::Luma([200u8])).save(&path).expect("a blank image");
+    SourceSpec::File(path)
+}
+
+/// Steps the window until `done` holds (the workers run on their own threads).
+fn step_until(h: &mut Harness<'static, App>, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+fn visits_today(db: &Db) -> Vec<Visit> {
+    let store = Store::open(&db.path).expect("the database opens");
+    let today = tiepdon::clock::vietnam_now().date();
+    visits::list(store.conn(), today).expect("visits are listed")
+}
+
+fn current_status(app: &App) -> Option<Status> {
+    app.state.current.as_ref()?.look.as_ref().map(|l| l.verdict.status)
+}
+
+fn has_label(h: &Harness<'static, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Types into whatever has the keyboard focus, as a USB scanner does, then Enter.
+fn scanner_types(h: &mut Harness<'static, App>, text: &str) {
+    h.event(egui::Event::Text(text.to_string()));
+    h.step();
+    h.key_press(Key::Enter);
+    h.step();
+}
+
+#[test]
+fn a_scanned_bhyt_card_shows_eligible_and_enter_records_the_visit() {
+    let db = database("scan-eligible");
+    let mut h = window(&db, SourceSpec::File(demo_frame("02-bhyt-new.jpg")), Some("Lan"));
+    step_until(&mut h, "a verdict for the camera frame", |a| a.state.current.is_some());
+    let status = current_status(h.state()).expect("the card is looked up");
+    assert!(matches!(status, Status::Eligible | Status::EligibleWithWarning), "{status:?}");
+    let name = h
+        .state()
+        .state
+        .current
+        .as_ref()
+        .and_then(|c| c.look.as_ref())
+        .and_then(|l| l.patient.full_name.clone());
+    let name = name.expect("the card prints a name");
+    assert!(has_label(&h, &name), "the verdict card shows the name {name}");
+    assert!(has_label(&h, "ĐỦ ĐIỀU KIỆN"), "the status is written in words");
+    assert!(has_label(&h, status.as_str()), "and its code");
+
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+    assert!(has_label(&h, "A-001"), "the ticket is on screen");
+    assert!(has_label(&h, "Sẵn sàng cho người tiếp theo"));
+    let visits = visits_today(&db);
+    assert_eq!(visits.len(), 1, "one visit recorded");
+    assert_eq!(visits[0].ticket, "A-001");
+    assert_eq!(visits[0].full_name.as_deref(), Some(name.as_str()));
+    assert_eq!(visits[0].operator, "Lan");
+    assert_eq!(visits[0].input_kind, "bhyt");
+}
+
+#[test]
+fn an_expired_card_is_not_eligible_and_needs_a_confirmation() {
+    let db = database("scan-expired");
+    let mut h = window(&db, SourceSpec::File(demo_frame("05-bhyt-legacy.jpg")), Some("Lan"));
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    assert_eq!(current_status(h.state()), Some(Status::NotEligible));
+    assert!(has_label(&h, "KHÔNG ĐỦ ĐIỀU KIỆN BHYT"));
+
+    // Enter records nothing for a NOT_ELIGIBLE verdict.
+    h.key_press(Key::Enter);
+    for _ in 0..20 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(h.state().state.ticket.is_none());
+    assert!(visits_today(&db).is_empty(), "no visit without a confirmation");
+
+    h.get_by_label("Vẫn tiếp đón (không BHYT)").click();
+    step_until(&mut h, "the ticket after confirming", |a| a.state.ticket.is_some());
+    let visits = visits_today(&db);
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].status, "NOT_ELIGIBLE");
+    assert_eq!(visits[0].overrides, vec!["not_eligible".to_string()], "the override is recorded");
+}
+
+#[test]
+fn a_keyboard_wedge_scanner_types_into_the_window_without_a_click() {
+    let db = database("wedge");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    scanner_types(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
+    step_until(&mut h, "the verdict of the typed payload", |a| a.state.current.is_some());
+    assert!(has_label(&h, "Bùi Văn Minh Nghĩa"));
+    assert!(matches!(current_status(h.state()), Some(Status::Eligible | Status::EligibleWithWarning)));
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+    assert_eq!(visits_today(&db).len(), 1);
+}
+
+#[test]
+fn a_bad_typed_number_gives_an_inline_error_and_records_nothing() {
+    let db = database("bad-number");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    h.event(egui::Event::Text("HT37979171992".into()));
+    h.step();
+    assert!(has_label(&h, "13/15"), "the live hint counts the characters");
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the inline error", |a| a.state.typed_error.is_some());
+    let error = h.state().state.typed_error.clone().expect("an error");
+    assert!(has_label(&h, &error.vi), "the error is shown under the field: {}", error.vi);
+    assert!(h.state().state.current.is_none(), "no verdict for a bad number");
+    // A typo in the group code names the character.
+    scanner_types(&mut h, "XX3797917199208");
+    step_until(&mut h, "the second error", |a| a.state.typed_error.as_ref().is_some_and(|e| e != &error));
+    assert!(visits_today(&db).is_empty());
+    // A good number clears it.
+    scanner_types(&mut h, "7917199208");
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    assert!(h.state().state.typed_error.is_none());
+}
+
+#[test]
+fn the_language_switch_changes_the_labels() {
+    let db = database("language");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    assert!(has_label(&h, "Tiếp đón (F1)"));
+    h.get_by_label("English").click();
+    h.step();
+    h.step();
+    assert!(has_label(&h, "Check-in (F1)"));
+    assert!(!has_label(&h, "Tiếp đón (F1)"));
+    assert!(has_label(&h, "DEMO MODE"), "a demo database is flagged in either language");
+    h.get_by_label("Tiếng Việt").click();
+    h.step();
+    h.step();
+    assert!(has_label(&h, "Hôm nay (F2)"));
+}
+
+#[test]
+fn a_second_scan_of_the_same_patient_offers_a_reprint_not_a_new_visit() {
+    let db = database("repeat");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    let payload = demo_payload("01-bhyt-legacy.jpg");
+    scanner_types(&mut h, &payload);
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the first ticket", |a| a.state.ticket.is_some());
+
+    scanner_types(&mut h, &payload);
+    step_until(&mut h, "the repeat guard", |a| {
+        a.state.current.as_ref().and_then(|c| c.look.as_ref()).is_some_and(|l| l.earlier.is_some())
+    });
+    assert!(has_label(&h, "Đã tiếp đón hôm nay: số A-001"));
+    // Enter now reprints the earlier ticket.
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the reprinted ticket", |a| a.state.ticket.is_some());
+    assert!(has_label(&h, "A-001"));
+    assert_eq!(visits_today(&db).len(), 1, "a repeat scan adds no visit");
+    let store = Store::open(&db.path).expect("open");
+    let reprints: i64 = store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE action = 'reprint' AND subject = 'A-001' AND operator = 'Lan'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the audit trail");
+    assert_eq!(reprints, 1, "the reprint is audited");
+
+    // "Another visit" is a deliberate, audited repeat.
+    scanner_types(&mut h, &payload);
+    step_until(&mut h, "the repeat guard again", |a| a.state.current.is_some());
+    h.get_by_label("Khám thêm lượt mới").click();
+    step_until(&mut h, "the second ticket", |a| a.state.ticket.as_ref().is_some_and(|t| t.ticket == "A-002"));
+    let visits = visits_today(&db);
+    assert_eq!(visits.len(), 2);
+    assert_eq!(visits[1].repeat_of.as_deref(), Some("A-001"));
+}
+
+#[test]
+fn a_citizen_card_shows_both_identities() {
+    let db = database("cccd");
+    let mut h = window(&db, SourceSpec::File(demo_frame("03-cccd-7.jpg")), Some("Lan"));
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    let look = h.state().state.current.as_ref().and_then(|c| c.look.clone()).expect("looked up");
+    assert!(look.record.is_some(), "the citizen id is linked to a card-holder");
+    assert!(has_label(&h, "Hai giấy tờ của cùng người bệnh"));
+}
+
+#[test]
+fn today_lists_visits_and_voids_one_with_a_reason() {
+    let db = database("today");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    scanner_types(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+
+    h.key_press(Key::F2);
+    step_until(&mut h, "today's list", |a| {
+        a.screen == Screen::Today && a.state.day.as_ref().is_some_and(|d| d.1.len() == 1)
+    });
+    assert!(has_label(&h, "Bùi Văn Minh Nghĩa"));
+    h.get_by_label("Hủy A-001").click();
+    h.step();
+    h.step();
+    h.get_by_label("Hủy lượt A-001 — lý do:").focus();
+    h.step();
+    h.event(egui::Event::Text("nhầm người".into()));
+    h.step();
+    h.get_by_label("Xác nhận hủy").click();
+    step_until(&mut h, "the void", |a| {
+        a.state.day.as_ref().is_some_and(|d| d.1.first().is_some_and(|v| v.voided))
+    });
+    let visits = visits_today(&db);
+    assert!(visits[0].voided);
+    assert_eq!(visits[0].void_reason.as_deref(), Some("nhầm người"));
+    assert_eq!(visits[0].voided_by.as_deref(), Some("Lan"));
+}
+
+#[test]
+fn the_operator_is_asked_at_the_start_of_a_shift() {
+    let db = database("operator");
+    let mut h = window(&db, blank_source(&db), None);
+    h.step();
+    assert!(has_label(&h, "Bắt đầu ca làm việc"));
+    h.event(egui::Event::Text("Nguyễn Thị Hoa".into()));
+    h.step();
+    h.key_press(Key::Enter);
+    h.step();
+    h.step();
+    assert_eq!(h.state().state.operator.as_deref(), Some("Nguyễn Thị Hoa"));
+    assert!(has_label(&h, "Người tiếp đón: Nguyễn Thị Hoa"), "the header shows the operator");
+}
+
+#[test]
+fn the_embedded_font_covers_every_vietnamese_letter() {
+    let mut letters: String = ('\u{1EA0}'..='\u{1EF9}').collect();
+    letters.push_str("ăâđêôơưĂÂĐÊÔƠƯàáãèéêìíòóõùúýÀÁÃÈÉÌÍÒÓÕÙÚÝ");
+    let text = letters.clone();
+    let mut h = Harness::builder().with_size(egui::Vec2::new(1600.0, 300.0)).build_ui(move |ui| {
+        tiepdon::ui::fonts::install(ui.ctx());
+        ui.label(&text);
+        ui.label(egui::RichText::new(&text).font(tiepdon::ui::fonts::bold(14.0)));
+        ui.label(egui::RichText::new(&text).monospace());
+    });
+    // The harness panics on a missing glyph; reaching here means every letter has one in every face.
+    h.step();
+    assert_eq!(h.query_all_by_label(&letters).count(), 3);
+}
+
+#[test]
+fn the_check_in_screen_renders_the_verdict_colour_on_the_cpu() {
+    // wgpu on Mesa's software Vulkan driver (lavapipe): the pixels, not only the widget tree.
+    let db = database("render");
+    let mut h = window(&db, SourceSpec::File(demo_frame("05-bhyt-legacy.jpg")), Some("Lan"));
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    let image = h.render().expect("the window renders (install mesa-vulkan-drivers)");
+    let red = image.pixels().filter(|p| p[0] == 0xb0 && p[1] == 0x1e && p[2] == 0x1e).count();
+    assert!(red > 20_000, "the NOT_ELIGIBLE band is drawn in red ({red} pixels)");
+}
+
+/// A file dropped on the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'static, App>, path: PathBuf) {
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(path)));
+    h.step();
+}
+
+#[test]
+fn a_dropped_card_screenshot_is_read_and_a_dropped_roster_is_imported_off_the_ui_thread() {
+    let db = database("drop");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    drop_file(&mut h, demo_frame("02-bhyt-new.jpg"));
+    step_until(&mut h, "the verdict of the dropped image", |a| {
+        a.state.current.as_ref().is_some_and(|c| matches!(c.origin, tiepdon::ui::desk::Origin::Camera { .. }))
+    });
+    assert!(current_status(h.state()).is_some());
+
+    // A broken image is a clear message, not a crash.
+    let broken = db.write("broken.jpg", "not a JPEG at all");
+    drop_file(&mut h, broken);
+    step_until(&mut h, "the broken image's message", |a| a.state.source.error.is_some());
+    assert!(has_label(&h, "broken.jpg"));
+
+    let before = h.state().state.roster_size;
+    let today = tiepdon::clock::vietnam_now().date();
+    let mut lines = vec![tiepdon::demo::csv_header()];
+    lines.extend((0..300).map(|i| tiepdon::demo::csv_line(&tiepdon::demo::person(1000 + i, 7, today))));
+    let csv = lines.join("\n") + "\n";
+    let roster = db.write("roster.csv", &csv);
+    drop_file(&mut h, roster);
+    assert_eq!(h.state().screen, Screen::Settings, "a dropped CSV opens the import");
+    step_until(&mut h, "the import result", |a| a.state.import.as_ref().is_some_and(|i| i.result.is_some()));
+    let result = h.state().state.import.clone().and_then(|i| i.result).expect("finished");
+    let message = result.expect("the roster imports");
+    assert!(message.vi.contains("300 thẻ mới"), "{}", message.vi);
+    step_until(&mut h, "the new roster size", |a| a.state.roster_size == before + 300);
+}
+
+#[test]
+fn end_of_day_exports_and_closes_the_day_from_the_window() {
+    let db = database("day-end");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    let payload = demo_payload("01-bhyt-legacy.jpg");
+    scanner_types(&mut h, &payload);
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+
+    h.key_press(Key::F3);
+    step_until(&mut h, "the end-of-day screen", |a| a.screen == Screen::DayEnd && a.state.day.is_some());
+    h.step();
+    h.get_by_label("Xuất CSV, XML 130, tổng hợp").click();
+    step_until(&mut h, "the export", |a| {
+        a.state.notice.as_ref().is_some_and(|n| n.message.vi.starts_with("Đã xuất"))
+    });
+    let today = tiepdon::clock::vietnam_now().date();
+    let folder = db.dir.join("exports").join(today.format("%Y-%m-%d").to_string());
+    let files: Vec<_> = std::fs::read_dir(&folder).expect("the export folder").flatten().collect();
+    assert!(files.iter().any(|f| f.file_name().to_string_lossy().ends_with(".csv")), "{files:?}");
+    assert!(files.iter().any(|f| f.file_name().to_string_lossy().ends_with(".xml")), "{files:?}");
+
+    h.get_by_label("Tôi đã kiểm tra, chốt sổ ngày hôm nay").click();
+    h.step();
+    h.get_by_label("Chốt sổ").click();
+    step_until(&mut h, "the close", |a| {
+        a.state.notice.as_ref().is_some_and(|n| n.message.vi.starts_with("Đã chốt"))
+    });
+    assert!(folder.join("sealed").join("MANIFEST.json").is_file());
+
+    // A closed day takes no more check-ins.
+    h.key_press(Key::F1);
+    h.step();
+    scanner_types(&mut h, &demo_payload("02-bhyt-new.jpg"));
+    step_until(&mut h, "a verdict on the closed day", |a| {
+        a.state.current.as_ref().and_then(|c| c.look.as_ref()).is_some_and(|l| l.closed)
+    });
+    assert!(has_label(&h, "Ngày hôm nay đã chốt sổ"));
+    assert_eq!(visits_today(&db).len(), 1);
+}
