@@ -370,7 +370,7 @@ fn a_dropped_card_screenshot_is_read_and_a_dropped_roster_is_imported_off_the_ui
     step_until(&mut h, "the import result", |a| a.state.import.as_ref().is_some_and(|i| i.result.is_some()));
     let result = h.state().state.import.clone().and_then(|i| i.result).expect("finished");
     let message = result.expect("the roster imports");
-    assert!(message.vi.contains("300 thẻ mới"), "{}", message.vi);
+    assert!(message.vi.contains("300 dòng, 300 thẻ mới"), "{}", message.vi);
     step_until(&mut h, "the new roster size", |a| a.state.roster_size == before + 300);
 }
 

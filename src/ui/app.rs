@@ -2,27 +2,30 @@
 //! [`DeskState`]; `ui` draws the header and the current screen and hands the screen's [`Action`] to a
 //! worker. Remembers the language, the operator and the camera between runs (eframe storage).
 
+mod plan;
+mod roster_import;
+
 use super::checkin::CheckinScreen;
 use super::day_end::DayEndScreen;
 use super::desk::{DeskWorker, Job, Origin, Reply};
 use super::lang::{Lang, Message};
-use super::launch::{Launch, RunPlan};
-use super::metrics::{self, Metrics};
+use super::launch::Launch;
+use super::metrics::Metrics;
 use super::preview::Preview;
 use super::settings::SettingsScreen;
-use super::state::{DeskState, ImportProgress};
+use super::state::DeskState;
 use super::today::TodayScreen;
 use super::{Action, fonts, logfile};
 use crate::scan::decode::Decoder;
 use crate::scan::frame::Frame;
 use crate::scan::source::SourceSpec;
 use crate::scan::worker::{CodeEvent, ScanEvent, ScanWorker};
-use crate::store::import::{self, Mode, Options};
-use crate::store::{Store, StoreError};
 use egui::{Color32, Key, RichText};
+use plan::Screenshots;
+use roster_import::{ImportTask, import_message};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -49,12 +52,8 @@ pub struct Prefs {
 
 const PREFS_KEY: &str = "tiepdon-prefs";
 
-/// A roster import on its own thread (its own database connection).
-struct ImportTask {
-    done: Arc<AtomicU64>,
-    total: Arc<AtomicU64>,
-    result: Receiver<Result<import::Summary, StoreError>>,
-}
+/// The webcams found: (index, name), or why they could not be listed.
+type CameraList = Result<Vec<(String, String)>, String>;
 
 /// The desk window.
 pub struct App {
@@ -73,31 +72,12 @@ pub struct App {
     scans: Receiver<ScanEvent>,
     preview: Preview,
     import: Option<ImportTask>,
-    cameras: Option<Receiver<Result<Vec<(String, String)>, String>>>,
+    cameras: Option<Receiver<CameraList>>,
     operator_field: String,
     /// Repaints the window (called by the workers after each event).
     wake: Arc<dyn Fn() + Send + Sync>,
     pub metrics: Metrics,
     screenshots: Screenshots,
-}
-
-/// Steps of a screenshot session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Shot {
-    #[default]
-    CheckingIn,
-    Capture(&'static str),
-    /// Until this many images are saved.
-    Waiting(u32),
-}
-
-/// Progress of a screenshot session.
-#[derive(Default)]
-struct Screenshots {
-    checked_in: u32,
-    step: Shot,
-    wait_frames: u32,
-    saved: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl App {
@@ -276,35 +256,6 @@ impl App {
         });
     }
 
-    fn start_import(&mut self, path: std::path::PathBuf, replace: bool) {
-        if self.import.is_some() {
-            return;
-        }
-        let done = Arc::new(AtomicU64::new(0));
-        let total = Arc::new(AtomicU64::new(0));
-        let (tx, result) = channel();
-        let (d, t, db, operator, clock) =
-            (done.clone(), total.clone(), self.launch.db.clone(), self.operator(), self.launch.clock.clone());
-        let file = path.display().to_string();
-        std::thread::spawn(move || {
-            let opts = Options {
-                mode: if replace { Mode::Replace } else { Mode::Merge },
-                skip_bad: false,
-                reject_file: None,
-                default_as_of: None,
-            };
-            let r = Store::open(&db).and_then(|mut store| {
-                import::import(&mut store, &path, &opts, &operator, clock(), &mut |n, of| {
-                    d.store(n, Ordering::Relaxed);
-                    t.store(of, Ordering::Relaxed);
-                })
-            });
-            let _ = tx.send(r);
-        });
-        self.state.import = Some(ImportProgress { file, ..Default::default() });
-        self.import = Some(ImportTask { done, total, result });
-    }
-
     /// Folds everything the workers said since the last frame.
     fn drain(&mut self, ctx: &egui::Context) {
         let mut reload = false;
@@ -354,16 +305,7 @@ impl App {
             match task.result.try_recv() {
                 Ok(r) => {
                     progress.result = Some(match r {
-                        Ok(s) => Ok(Message::new(
-                            format!(
-                                "Đã nhập {}: {} thẻ mới, {} cập nhật, {} dòng lỗi.",
-                                s.file, s.inserted, s.updated, s.rejected
-                            ),
-                            format!(
-                                "Imported {}: {} new, {} updated, {} bad rows.",
-                                s.file, s.inserted, s.updated, s.rejected
-                            ),
-                        )),
+                        Ok(s) => Ok(import_message(&s)),
                         Err(e) => Err(Message::from(e)),
                     });
                     self.import = None;
@@ -488,79 +430,6 @@ impl App {
                 self.screen = Screen::CheckIn;
                 self.act(Action::OpenImage(path));
             }
-        }
-    }
-
-    /// Benchmark and screenshot runs: what to do after this frame.
-    fn follow_plan(&mut self, ctx: &egui::Context, frame: &eframe::Frame) {
-        match self.launch.plan.clone() {
-            RunPlan::Desk => {}
-            RunPlan::Bench { scans, out } => {
-                if self.preview.frames > 0 {
-                    self.metrics.ui_frame_ms.push(f64::from(frame.info().cpu_usage.unwrap_or(0.0)) * 1000.0);
-                }
-                let n = self.metrics.scan_to_verdict_ms.len() as u64;
-                if n > 0 && n.is_multiple_of(100) && self.metrics.rss_kb.last().map(|r| r.0) != Some(n) {
-                    self.metrics.rss_kb.push((n, metrics::rss_kb()));
-                }
-                if n >= scans {
-                    let _ = std::fs::write(
-                        &out,
-                        serde_json::to_string_pretty(&self.metrics.report()).unwrap_or_default(),
-                    );
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-            }
-            RunPlan::Screenshots { dir } => self.screenshot_step(ctx, &dir),
-        }
-    }
-
-    /// Screenshot session: check three demo patients in, capture the next verdict, then Today.
-    fn screenshot_step(&mut self, ctx: &egui::Context, dir: &std::path::Path) {
-        let shots = &mut self.screenshots;
-        ctx.request_repaint();
-        if shots.wait_frames > 0 {
-            shots.wait_frames -= 1;
-            return;
-        }
-        let saved = shots.saved.load(Ordering::Acquire);
-        match shots.step {
-            Shot::CheckingIn => {
-                let Some(look) = self.state.current.as_ref().and_then(|c| c.look.as_ref()) else { return };
-                if look.earlier.is_some() || self.state.busy {
-                    return;
-                }
-                if shots.checked_in >= 3 {
-                    // While the card is still in front of the camera, with its outline drawn.
-                    if self.preview.marked_recently() {
-                        shots.step = Shot::Capture("checkin.png");
-                        shots.wait_frames = 3;
-                    }
-                } else if look.verdict.status != crate::coverage::Status::NotEligible {
-                    shots.checked_in += 1;
-                    self.act(Action::CheckIn { force: false });
-                }
-            }
-            Shot::Capture(name) => {
-                let (done, path) = (shots.saved.clone(), dir.join(name));
-                let _ = std::fs::create_dir_all(dir);
-                ctx.request_screenshot(move |image| {
-                    let [w, h] = image.size;
-                    let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-                    if let Some(img) = image::RgbaImage::from_raw(w as u32, h as u32, bytes) {
-                        let _ = img.save(&path);
-                    }
-                    done.fetch_add(1, Ordering::Release);
-                });
-                shots.step = Shot::Waiting(saved + 1);
-            }
-            Shot::Waiting(n) if saved >= n && n == 1 => {
-                shots.step = Shot::Capture("today.png");
-                shots.wait_frames = 30;
-                self.go(Screen::Today);
-            }
-            Shot::Waiting(n) if saved >= n => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
-            Shot::Waiting(_) => {}
         }
     }
 }

@@ -1,0 +1,74 @@
+//! Roster import from the window: on its own thread with its own database connection, its progress
+//! read from two counters each frame.
+
+use super::App;
+use crate::store::Store;
+use crate::store::StoreError;
+use crate::store::import::{self, Mode, Options};
+use crate::ui::lang::Message;
+use crate::ui::state::ImportProgress;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+
+/// A roster import on its own thread (its own database connection).
+pub(super) struct ImportTask {
+    pub(super) done: Arc<AtomicU64>,
+    pub(super) total: Arc<AtomicU64>,
+    pub(super) result: Receiver<Result<import::Summary, StoreError>>,
+}
+
+impl App {
+    pub(super) fn start_import(&mut self, path: std::path::PathBuf, replace: bool) {
+        if self.import.is_some() {
+            return;
+        }
+        let done = Arc::new(AtomicU64::new(0));
+        let total = Arc::new(AtomicU64::new(0));
+        let (tx, result) = channel();
+        let (d, t, db, operator, clock) =
+            (done.clone(), total.clone(), self.launch.db.clone(), self.operator(), self.launch.clock.clone());
+        let file = path.display().to_string();
+        std::thread::spawn(move || {
+            let opts = Options {
+                mode: if replace { Mode::Replace } else { Mode::Merge },
+                skip_bad: false,
+                reject_file: None,
+                default_as_of: None,
+            };
+            let r = Store::open(&db).and_then(|mut store| {
+                import::import(&mut store, &path, &opts, &operator, clock(), &mut |n, of| {
+                    d.store(n, Ordering::Relaxed);
+                    t.store(of, Ordering::Relaxed);
+                })
+            });
+            let _ = tx.send(r);
+        });
+        self.state.import = Some(ImportProgress { file, ..Default::default() });
+        self.import = Some(ImportTask { done, total, result });
+    }
+}
+
+/// What an import did, in words.
+pub(super) fn import_message(s: &import::Summary) -> Message {
+    let mut m = Message::new(
+        format!(
+            "Đã nhập {}: {} dòng, {} thẻ mới, {} cập nhật, {} dòng lỗi.",
+            s.file, s.rows_read, s.inserted, s.updated, s.rejected
+        ),
+        format!(
+            "Imported {}: {} rows, {} new, {} updated, {} bad rows.",
+            s.file, s.rows_read, s.inserted, s.updated, s.rejected
+        ),
+    );
+    if !s.unknown_columns.is_empty() {
+        let cols = s.unknown_columns.join(", ");
+        m.vi.push_str(&format!(" Cột không dùng: {cols}."));
+        m.en.push_str(&format!(" Columns not used: {cols}."));
+    }
+    if !s.committed {
+        m.vi.push_str(" Không ghi gì vì có dòng lỗi; sửa tệp rồi nhập lại.");
+        m.en.push_str(" Nothing was written because of bad rows; fix the file and import again.");
+    }
+    m
+}
