@@ -18,10 +18,14 @@ pub struct WindowArgs {
     /// The operator of this shift (otherwise asked in the window).
     #[arg(long, env = "TIEPDON_OPERATOR")]
     pub operator: Option<String>,
-    /// Benchmark: read this many presentations from the demo frames at full pace, then close and
-    /// write the figures to --metrics.
+    /// Benchmark: read this many presentations from the demo frames (at 60 frames a second unless
+    /// --source says otherwise), then close and write the figures to --metrics.
     #[arg(long, requires = "metrics")]
     pub bench_scans: Option<u64>,
+    /// Benchmark: draw this many frames back to back while the camera runs and record each one's
+    /// wall-clock time (after --bench-scans, if both are given).
+    #[arg(long, requires = "metrics")]
+    pub bench_frames: Option<u64>,
     #[arg(long)]
     pub metrics: Option<PathBuf>,
     /// Check three demo patients in, save checkin.png and today.png into this folder, then close.
@@ -32,14 +36,19 @@ pub struct WindowArgs {
 pub fn window(db: Option<&Path>, args: &WindowArgs) -> CommandResult {
     let started = Instant::now();
     let mut source = args.source.as_deref().map(SourceSpec::parse).transpose().map_err(Outcome::Failed)?;
-    if args.bench_scans.is_some() && source.is_none() {
+    if args.bench_scans.is_some_and(|n| n > 0) && source.is_none() {
         source = Some(SourceSpec::Demo(DemoPace::BENCH));
     }
     let mut launch = Launch::decide(db.map(PathBuf::from), source, args.demo).map_err(Outcome::Failed)?;
     launch.started = started;
     launch.operator = args.operator.clone().filter(|o| !o.trim().is_empty());
-    launch.plan = match (&args.bench_scans, &args.metrics, &args.screenshots) {
-        (Some(n), Some(out), _) => RunPlan::Bench { scans: *n, out: out.clone() },
+    let benching = args.bench_scans.is_some() || args.bench_frames.is_some();
+    launch.plan = match (benching, &args.metrics, &args.screenshots) {
+        (true, Some(out), _) => RunPlan::Bench {
+            scans: args.bench_scans.unwrap_or(0),
+            frames: args.bench_frames.unwrap_or(0),
+            out: out.clone(),
+        },
         (_, _, Some(dir)) => RunPlan::Screenshots { dir: dir.clone() },
         _ => RunPlan::Desk,
     };

@@ -147,6 +147,29 @@ impl Frame {
     }
 
     /// Resized to exactly `width` × `height` (for benchmarks that need webcam-sized frames).
+    /// A copy for the preview, halved (2×2 averages) until it is at most `max_width` wide: the window
+    /// uploads and draws a quarter of the pixels, and the decoder keeps the full frame.
+    pub fn for_preview(&self, max_width: u32) -> Frame {
+        let mut f = self.clone();
+        while f.width > max_width && f.width >= 2 && f.height >= 2 {
+            let (w, h) = (f.width / 2, f.height / 2);
+            let src = f.width as usize;
+            let mut luma = Vec::with_capacity(w as usize * h as usize);
+            for y in 0..h as usize {
+                let (r0, r1) = (&f.luma[2 * y * src..], &f.luma[(2 * y + 1) * src..]);
+                for x in 0..w as usize {
+                    let sum = u16::from(r0[2 * x])
+                        + u16::from(r0[2 * x + 1])
+                        + u16::from(r1[2 * x])
+                        + u16::from(r1[2 * x + 1]);
+                    luma.push((sum / 4) as u8);
+                }
+            }
+            f = Frame { width: w, height: h, luma };
+        }
+        f
+    }
+
     pub fn resized(&self, width: u32, height: u32) -> Frame {
         let buffer = image::GrayImage::from_raw(self.width, self.height, self.luma.clone());
         match buffer {
@@ -162,6 +185,18 @@ impl Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preview_copy_is_halved_with_averages() {
+        let f = Frame::new(4, 2, vec![0, 100, 200, 200, 100, 200, 0, 0]).unwrap();
+        let p = f.for_preview(2);
+        assert_eq!((p.width, p.height), (2, 1));
+        assert_eq!(p.luma, vec![100, 100]);
+        assert_eq!(f.for_preview(4), f, "already small enough");
+        let odd = Frame::blank(1281, 721, 7).for_preview(640);
+        assert_eq!((odd.width, odd.height), (640, 360));
+        assert!(odd.luma.iter().all(|&v| v == 7));
+    }
 
     #[test]
     fn rotations_compose() {

@@ -50,6 +50,8 @@ pub enum ScanEvent {
 pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How long `stop` waits for the threads.
 pub const STOP_WAIT: Duration = Duration::from_secs(2);
+/// Widest preview frame sent to the window (larger frames are halved until they fit).
+pub const PREVIEW_MAX_WIDTH: u32 = 800;
 /// Consecutive failed frames after which the source is closed and reopened.
 const FAILURES_BEFORE_REOPEN: u32 = 3;
 
@@ -165,7 +167,7 @@ fn capture(
                     backoff = Duration::from_millis(250);
                     let frame = Arc::new(frame);
                     if preview.as_ref().is_none_or(|p| Arc::strong_count(p) == 1) {
-                        let copy = Arc::new((*frame).clone());
+                        let copy = Arc::new(frame.for_preview(PREVIEW_MAX_WIDTH));
                         preview = Some(copy.clone());
                         send(ScanEvent::Frame(copy));
                     }

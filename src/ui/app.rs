@@ -271,6 +271,9 @@ impl App {
                 Reply::Failed(_) | Reply::CheckedIn(Err(_)) => {
                     log::warn!(target: "tiepdon", "a database job failed")
                 }
+                Reply::Looked(l) if matches!(l.origin, Origin::Camera { .. }) => {
+                    self.metrics.scan_to_look_ms.push(l.seen_at.elapsed().as_secs_f64() * 1000.0);
+                }
                 _ => {}
             }
             reload |= self.state.apply(reply);
@@ -283,6 +286,7 @@ impl App {
                     self.metrics.frame_drawn(self.launch.started);
                 }
                 ScanEvent::Code(code) => {
+                    self.metrics.scan_to_code_ms.push(code.captured_at.elapsed().as_secs_f64() * 1000.0);
                     self.preview.mark(code.corners.clone(), code.frame_size);
                     let origin = Origin::Camera { corners: code.corners, frame_size: code.frame_size };
                     self.desk.send(Job::Look { text: code.text, origin, seen_at: code.captured_at });
@@ -313,10 +317,6 @@ impl App {
                 }
                 Err(_) => ctx.request_repaint_after(Duration::from_millis(100)),
             }
-        }
-        // The camera keeps frames coming; poll so a frame never waits for an input event.
-        if self.scanner.is_some() {
-            ctx.request_repaint_after(Duration::from_millis(15));
         }
     }
 
@@ -497,7 +497,7 @@ impl eframe::App for App {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
     }
 
-    fn on_exit(&mut self) {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         if let Some(s) = self.scanner.take() {
             s.stop();
         }

@@ -21,8 +21,9 @@ pub const DEMO_DB: &str = "demo.db";
 pub enum RunPlan {
     /// The desk as a receptionist uses it.
     Desk,
-    /// Measure: read `scans` presentations, write the figures as JSON to `out`, close.
-    Bench { scans: u64, out: PathBuf },
+    /// Measure: read `scans` presentations, then draw `frames` frames back to back (the camera still
+    /// running), write the figures as JSON to `out`, close.
+    Bench { scans: u64, frames: u64, out: PathBuf },
     /// Check in a few demo patients, save PNGs of the check-in and Today screens into `dir`, close.
     Screenshots { dir: PathBuf },
 }

@@ -14,8 +14,18 @@ pub struct Metrics {
     pub first_frame_unix_ms: Option<u128>,
     /// Frame arrival (capture) to verdict drawn, per scan, in milliseconds.
     pub scan_to_verdict_ms: Vec<f64>,
-    /// CPU time of each UI frame (egui pass + rendering) while the camera ran, in milliseconds.
+    /// The same scans, frame arrival to the code reaching the UI thread (decode included).
+    pub scan_to_code_ms: Vec<f64>,
+    /// The same scans, frame arrival to the verdict reaching the UI thread (database look-up included).
+    pub scan_to_look_ms: Vec<f64>,
+    /// CPU time of each UI frame as eframe counts it (egui pass and paint calls, not the wait for the
+    /// driver to present), while the camera ran, in milliseconds.
     pub ui_frame_ms: Vec<f64>,
+    /// Wall-clock time from one frame's start to the next's, frames drawn back to back while the
+    /// camera runs: the whole cost of a frame (egui, paint, present).
+    pub frame_interval_ms: Vec<f64>,
+    /// When the last frame started.
+    pub last_frame_at: Option<Instant>,
     /// Resident memory (kB) after a number of scans.
     pub rss_kb: Vec<(u64, u64)>,
 }
@@ -59,7 +69,10 @@ impl Metrics {
             "cold_start_to_first_frame_ms": self.first_frame.map(|d| d.as_secs_f64() * 1000.0),
             "first_frame_unix_ms": self.first_frame_unix_ms.map(|t| t as u64),
             "scan_to_verdict_ms": summary(&self.scan_to_verdict_ms),
+            "scan_to_code_ms": summary(&self.scan_to_code_ms),
+            "scan_to_look_ms": summary(&self.scan_to_look_ms),
             "ui_frame_ms": summary(&self.ui_frame_ms),
+            "frame_interval_ms": summary(&self.frame_interval_ms),
             "rss_kb": self.rss_kb.iter().map(|(n, kb)| json!({"scans": n, "kb": kb})).collect::<Vec<_>>(),
         })
     }

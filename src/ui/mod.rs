@@ -87,7 +87,15 @@ pub fn run(launch: Launch) -> Result<(), String> {
     if let Some(icon) = icon {
         viewport = viewport.with_icon(icon);
     }
-    let options = eframe::NativeOptions { viewport, persist_window: true, ..Default::default() };
+    let mut options = eframe::NativeOptions { viewport, persist_window: true, ..Default::default() };
+    // OpenGL by default: measured 3–4× cheaper per frame than wgpu on a machine that renders on the CPU
+    // (Mesa llvmpipe vs lavapipe, BENCHMARKS.md), and present on old office PCs that lack Vulkan.
+    // `TIEPDON_RENDERER=wgpu` picks wgpu. No waiting for vertical sync either way: a verdict is drawn as
+    // soon as it is known, and frames are drawn only when something changed, so idle costs nothing.
+    let wgpu = std::env::var("TIEPDON_RENDERER").is_ok_and(|r| r.eq_ignore_ascii_case("wgpu"));
+    options.renderer = if wgpu { eframe::Renderer::Wgpu } else { eframe::Renderer::Glow };
+    options.glow_options.vsync = false;
+    options.wgpu_options.surface.present_mode = eframe::wgpu::PresentMode::AutoNoVsync;
     eframe::run_native("tiepdon", options, Box::new(move |cc| Ok(Box::new(App::new(cc, launch)))))
         .map_err(|e| format!("cannot open the window: {e}"))
 }

@@ -45,7 +45,7 @@ impl Preview {
 
     /// Marks where a code was read.
     pub fn mark(&mut self, corners: Vec<(f32, f32)>, frame_size: (u32, u32)) {
-        self.outline = Some(Outline { corners, frame_size, at: Instant::now() });
+        self.outline = Some(Outline { corners: around_centre(corners), frame_size, at: Instant::now() });
     }
 
     /// Whether a code was read in the last moment (its outline is on screen).
@@ -91,5 +91,29 @@ impl Preview {
             ui.ctx().request_repaint_after(OUTLINE_FOR);
         }
         ui.label(egui::RichText::new(status).weak());
+    }
+}
+
+/// The points in order around their centre (decoders give finder patterns in their own order), so that
+/// joining them draws an outline, not a cross.
+fn around_centre(mut points: Vec<(f32, f32)>) -> Vec<(f32, f32)> {
+    let n = points.len().max(1) as f32;
+    let (cx, cy) = points.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+    points.sort_by(|a, b| (a.1 - cy).atan2(a.0 - cx).total_cmp(&(b.1 - cy).atan2(b.0 - cx)));
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn corners_are_joined_around_the_code() {
+        // A square given corner, opposite corner, corner, opposite corner.
+        let crossed = vec![(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)];
+        let ring = super::around_centre(crossed);
+        // Consecutive points are neighbours: they share an x or a y.
+        for i in 0..4 {
+            let (a, b) = (ring[i], ring[(i + 1) % 4]);
+            assert!(a.0 == b.0 || a.1 == b.1, "{ring:?}");
+        }
     }
 }

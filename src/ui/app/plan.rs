@@ -31,21 +31,30 @@ impl App {
     pub(super) fn follow_plan(&mut self, ctx: &egui::Context, frame: &eframe::Frame) {
         match self.launch.plan.clone() {
             RunPlan::Desk => {}
-            RunPlan::Bench { scans, out } => {
+            RunPlan::Bench { scans, frames, out } => {
+                let m = &mut self.metrics;
                 if self.preview.frames > 0 {
-                    self.metrics.ui_frame_ms.push(f64::from(frame.info().cpu_usage.unwrap_or(0.0)) * 1000.0);
+                    m.ui_frame_ms.push(f64::from(frame.info().cpu_usage.unwrap_or(0.0)) * 1000.0);
                 }
-                let n = self.metrics.scan_to_verdict_ms.len() as u64;
-                if n > 0 && n.is_multiple_of(100) && self.metrics.rss_kb.last().map(|r| r.0) != Some(n) {
-                    self.metrics.rss_kb.push((n, metrics::rss_kb()));
+                let n = m.scan_to_verdict_ms.len() as u64;
+                if n > 0 && n.is_multiple_of(100) && m.rss_kb.last().map(|r| r.0) != Some(n) {
+                    m.rss_kb.push((n, metrics::rss_kb()));
                 }
-                if n >= scans {
-                    let _ = std::fs::write(
-                        &out,
-                        serde_json::to_string_pretty(&self.metrics.report()).unwrap_or_default(),
-                    );
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                if n < scans {
+                    return;
                 }
+                // Back-to-back frames: each interval is one whole frame (egui, paint, present).
+                if (m.frame_interval_ms.len() as u64) < frames {
+                    let now = std::time::Instant::now();
+                    if let Some(last) = m.last_frame_at.replace(now) {
+                        m.frame_interval_ms.push((now - last).as_secs_f64() * 1000.0);
+                    }
+                    ctx.request_repaint();
+                    return;
+                }
+                m.rss_kb.push((n, metrics::rss_kb()));
+                let _ = std::fs::write(&out, serde_json::to_string_pretty(&m.report()).unwrap_or_default());
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             RunPlan::Screenshots { dir } => self.screenshot_step(ctx, &dir),
         }
