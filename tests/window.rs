@@ -41,6 +41,10 @@ fn database(name: &str) -> Db {
 
 /// The window on `db`, reading `source`, with the operator already given unless `operator` is None.
 fn window(db: &Db, source: SourceSpec, operator: Option<&str>) -> Harness<'static, App> {
+    window_on(db, Some(source), operator)
+}
+
+fn window_on(db: &Db, source: Option<SourceSpec>, operator: Option<&str>) -> Harness<'static, App> {
     let mut launch = Launch::new(db.path.clone(), source);
     launch.operator = operator.map(String::from);
     Harness::builder().with_size(egui::Vec2::new(1280.0, 800.0)).build_eframe(move |cc| App::new(cc, launch))
@@ -348,16 +352,18 @@ fn a_dropped_card_screenshot_is_read_and_a_dropped_roster_is_imported_off_the_ui
     let mut h = window(&db, blank_source(&db), Some("Lan"));
     h.step();
     drop_file(&mut h, demo_frame("02-bhyt-new.jpg"));
-    step_until(&mut h, "the verdict of the dropped image", |a| {
-        a.state.current.as_ref().is_some_and(|c| matches!(c.origin, tiepdon::ui::desk::Origin::Camera { .. }))
-    });
-    assert!(current_status(h.state()).is_some());
+    step_until(&mut h, "the verdict of the dropped image", |a| a.state.current.is_some());
+    let current = h.state().state.current.clone().expect("a presentation");
+    assert_eq!(current.origin, tiepdon::ui::desk::Origin::File("02-bhyt-new.jpg".into()));
+    assert_eq!(current.text, demo_payload("02-bhyt-new.jpg"), "the exact payload of the image");
+    assert!(matches!(current_status(h.state()), Some(Status::Eligible | Status::EligibleWithWarning)));
 
-    // A broken image is a clear message, not a crash.
+    // A broken image is a clear message, not a crash, and not a camera error.
     let broken = db.write("broken.jpg", "not a JPEG at all");
     drop_file(&mut h, broken);
-    step_until(&mut h, "the broken image's message", |a| a.state.source.error.is_some());
-    assert!(has_label(&h, "broken.jpg"));
+    step_until(&mut h, "the broken image's message", |a| a.state.notice.as_ref().is_some_and(|n| n.error));
+    assert!(has_label(&h, "broken.jpg: không đọc được ảnh"));
+    assert!(h.state().state.source.error.is_none());
 
     let before = h.state().state.roster_size;
     let today = tiepdon::clock::vietnam_now().date();
@@ -367,6 +373,8 @@ fn a_dropped_card_screenshot_is_read_and_a_dropped_roster_is_imported_off_the_ui
     let roster = db.write("roster.csv", &csv);
     drop_file(&mut h, roster);
     assert_eq!(h.state().screen, Screen::Settings, "a dropped CSV opens the import");
+    h.step();
+    h.get_by_label("Nhập").click();
     step_until(&mut h, "the import result", |a| a.state.import.as_ref().is_some_and(|i| i.result.is_some()));
     let result = h.state().state.import.clone().and_then(|i| i.result).expect("finished");
     let message = result.expect("the roster imports");
@@ -415,4 +423,155 @@ fn end_of_day_exports_and_closes_the_day_from_the_window() {
     });
     assert!(has_label(&h, "Ngày hôm nay đã chốt sổ"));
     assert_eq!(visits_today(&db).len(), 1);
+}
+
+/// A presentation as the desk worker reports it.
+fn looked(db: &Db, id: u64, payload: &str) -> tiepdon::ui::desk::Looked {
+    let store = Store::open(&db.path).expect("open");
+    let detection = tiepdon::card::detect(payload);
+    let card = detection.result.as_ref().expect("a usable payload");
+    let look = visits::look(store.conn(), card, &detection, tiepdon::clock::now_utc()).expect("look");
+    let origin = tiepdon::ui::desk::Origin::Camera { corners: vec![], frame_size: (1280, 720) };
+    tiepdon::ui::desk::Looked {
+        id,
+        text: payload.into(),
+        origin,
+        detection,
+        look: Some(look),
+        seen_at: Instant::now(),
+    }
+}
+
+#[test]
+fn a_late_reply_about_one_patient_never_lands_on_the_next_patients_card() {
+    use tiepdon::ui::desk::Reply;
+    use tiepdon::ui::state::DeskState;
+    let db = database("race");
+    let (a, b) = (demo_payload("01-bhyt-legacy.jpg"), demo_payload("02-bhyt-new.jpg"));
+    // A was checked in earlier today, so A's second check-in is refused as a repeat.
+    let mut store = Store::open(&db.path).expect("open");
+    let detection = tiepdon::card::detect(&a);
+    let now = tiepdon::clock::now_utc();
+    let req = visits::CheckIn {
+        detection: &detection,
+        operator: "Lan",
+        visit_type: "outpatient",
+        force: false,
+        now,
+    };
+    let visits::Outcome::Recorded(first) = visits::check_in(&mut store, &req).expect("check-in") else {
+        panic!("the first check-in is recorded")
+    };
+    let repeat = visits::check_in(&mut store, &req).expect("second check-in");
+    assert!(matches!(repeat, visits::Outcome::Refused(_)));
+
+    let mut state = DeskState::default();
+    state.apply(Reply::Looked(Box::new(looked(&db, 1, &a))));
+    state.busy = true; // Enter pressed for A …
+    state.apply(Reply::Looked(Box::new(looked(&db, 2, &b)))); // … and B scanned before the answer.
+    state.apply(Reply::CheckedIn { look_id: 1, result: Ok(repeat) });
+    let current = state.current.as_ref().expect("B stays on screen");
+    assert_eq!(current.id, 2);
+    assert!(
+        current.look.as_ref().is_some_and(|l| l.earlier.is_none()),
+        "A's earlier visit is not pinned on B"
+    );
+    assert!(state.refusal.is_none());
+    assert!(state.notice.as_ref().is_some_and(|n| n.error), "A's refusal is still told");
+    assert!(!state.busy);
+
+    // A recorded answer for A leaves B on screen too.
+    state.apply(Reply::CheckedIn { look_id: 1, result: Ok(visits::Outcome::Recorded(first.clone())) });
+    assert_eq!(state.current.as_ref().map(|c| c.id), Some(2));
+    assert!(state.ticket.is_none());
+    assert!(state.notice.as_ref().is_some_and(|n| n.message.vi.contains(&first.ticket)));
+}
+
+#[test]
+fn a_citizen_card_whose_record_names_someone_else_is_flagged() {
+    let db = Db::new("mismatch");
+    // The roster says citizen id X belongs to another person.
+    let cccd = demo_payload("03-cccd-7.jpg");
+    let citizen_id = cccd.split('|').next().expect("an id").to_string();
+    let today = tiepdon::clock::vietnam_now().date();
+    let mut row = tiepdon::demo::person(4242, 9, today);
+    row.citizen_id = Some(citizen_id);
+    row.full_name = Some("Hoàng Thị Mai".into());
+    let csv = format!("{}\n{}\n", tiepdon::demo::csv_header(), tiepdon::demo::csv_line(&row));
+    let roster = db.write("other.csv", &csv);
+    let mut store = Store::open(&db.path).expect("open");
+    let opts = tiepdon::store::import::Options {
+        mode: tiepdon::store::import::Mode::Merge,
+        skip_bad: false,
+        reject_file: None,
+        default_as_of: None,
+    };
+    tiepdon::store::import::import(
+        &mut store,
+        &roster,
+        &opts,
+        "it",
+        tiepdon::clock::now_utc(),
+        &mut |_, _| {},
+    )
+    .expect("the roster imports");
+    drop(store);
+
+    let mut h = window(&db, SourceSpec::File(demo_frame("03-cccd-7.jpg")), Some("Lan"));
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    let look = h.state().state.current.as_ref().and_then(|c| c.look.clone()).expect("looked up");
+    let codes: Vec<&str> = look.verdict.reasons.iter().map(|r| r.code.as_str()).collect();
+    assert!(codes.contains(&"060"), "a name mismatch is a reason: {codes:?}");
+    assert_eq!(look.verdict.status, Status::CannotVerify, "another person's record decides nothing");
+    assert!(has_label(&h, "Hoàng Thị Mai  ≠ KHÁC"), "the differing name is marked on the card");
+}
+
+#[test]
+fn a_real_database_without_a_camera_is_not_called_demo_and_takes_typed_numbers() {
+    let db = Db::new("no-camera");
+    let store = Store::open(&db.path).expect("open");
+    tiepdon::store::settings::set(store.conn(), "facility_code", "79034").expect("a clinic");
+    drop(store);
+    let mut h = window_on(&db, None, Some("Lan"));
+    step_until(&mut h, "the database", |a| a.state.settings.is_some());
+    assert!(!has_label(&h, "DEMO"), "no demo banner on a real database");
+    assert!(has_label(&h, "Không có camera: dùng máy quét hoặc nhập số thẻ."));
+    scanner_types(&mut h, "7917199208");
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    assert_eq!(current_status(h.state()), Some(Status::CannotVerify), "an unknown number is never eligible");
+}
+
+#[test]
+fn settings_save_the_facility_and_back_the_database_up() {
+    let db = database("settings");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.key_press(Key::F4);
+    step_until(&mut h, "the settings", |a| a.screen == Screen::Settings && a.state.settings.is_some());
+    h.step();
+    let field = h.get_by_label("Bàn tiếp đón (tiền tố số):");
+    field.focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text("B".into()));
+    h.step();
+    h.get_all_by_label("Lưu").nth(2).expect("the desk's save button").click();
+    step_until(&mut h, "the new desk", |a| a.state.settings.as_ref().is_some_and(|s| s.desk == "B"));
+
+    h.get_by_label("Sao lưu ngay").click();
+    step_until(&mut h, "the backup", |a| {
+        a.state.notice.as_ref().is_some_and(|n| n.message.vi.starts_with("Đã sao lưu"))
+    });
+    let backups: Vec<_> =
+        std::fs::read_dir(db.dir.join("backups")).expect("a backups folder").flatten().collect();
+    assert_eq!(backups.len(), 1);
+    let path = backups[0].path();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777, 0o600, "owner-only");
+    tiepdon::store::backup::check(&path).expect("the copy passes integrity_check");
+    let copy = Store::open(&path).expect("the copy opens");
+    let desk: String = copy
+        .conn()
+        .query_row("SELECT value FROM settings WHERE key = 'desk'", [], |r| r.get(0))
+        .expect("desk");
+    assert_eq!(desk, "B", "the copy holds the saved setting");
 }

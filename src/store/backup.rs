@@ -20,14 +20,18 @@ pub fn backup_now(store: &Store, now: DateTime<Utc>) -> Result<PathBuf, StoreErr
     DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(|e| StoreError::io(&dir, e))?;
     let stem = store.path().file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or("tiepdon".into());
     let stamp = clock::to_vietnam(now).format("%Y%m%d-%H%M%S");
-    let target = dir.join(format!("{stem}-{stamp}.db"));
-    // An empty owner-only file first: VACUUM INTO fills an empty file and keeps its mode.
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&target)
-        .map_err(|e| StoreError::io(&target, e))?;
+    // An empty owner-only file first (VACUUM INTO fills an empty file and keeps its mode); a second
+    // backup in the same second gets `-2`, `-3`, ….
+    let mut n = 1;
+    let target = loop {
+        let name = if n == 1 { format!("{stem}-{stamp}.db") } else { format!("{stem}-{stamp}-{n}.db") };
+        let target = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&target) {
+            Ok(_) => break target,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(StoreError::io(&target, e)),
+        }
+    };
     let copied = store
         .conn()
         .execute("VACUUM INTO ?1", [target.to_string_lossy()])

@@ -47,6 +47,13 @@ pub struct Visit {
     pub void_reason: Option<String>,
 }
 
+impl Visit {
+    /// The check-in's local time, `HH:MM`.
+    pub fn local_time(&self) -> &str {
+        self.checked_in_at.get(11..16).unwrap_or(&self.checked_in_at)
+    }
+}
+
 /// Why a check-in was not recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refusal {
@@ -243,9 +250,10 @@ impl Look {
             refused: "repeat",
             message_vi: format!(
                 "Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.",
-                e.ticket, e.checked_in_at
+                e.ticket,
+                e.local_time()
             ),
-            message_en: format!("Already checked in today: ticket {} at {}.", e.ticket, e.checked_in_at),
+            message_en: format!("Already checked in today: ticket {} at {}.", e.ticket, e.local_time()),
             earlier: Some(Box::new(e.clone())),
             verdict: Some(self.verdict.clone()),
         }
@@ -397,6 +405,12 @@ pub fn reprint(
 ) -> Result<Visit, StoreError> {
     store.write(|tx| {
         let visit = by_id(tx, visit_id)?;
+        if visit.voided {
+            return Err(StoreError::invalid(
+                format!("Lượt khám {} đã bị hủy; không in lại được. Quét lại để tiếp đón.", visit.ticket),
+                format!("Visit {} was voided; it cannot be reprinted. Scan again to check in.", visit.ticket),
+            ));
+        }
         let detail = json!({"visit_id": visit.id, "day": date::iso(visit.day)});
         audit::append(tx, now, operator, "reprint", Some(&visit.ticket), &detail)?;
         Ok(visit)

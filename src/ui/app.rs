@@ -4,6 +4,7 @@
 
 mod plan;
 mod roster_import;
+mod sources;
 
 use super::checkin::CheckinScreen;
 use super::day_end::DayEndScreen;
@@ -13,17 +14,18 @@ use super::launch::Launch;
 use super::metrics::Metrics;
 use super::preview::Preview;
 use super::settings::SettingsScreen;
-use super::state::DeskState;
+use super::state::{DeskState, SourceStatus};
 use super::today::TodayScreen;
 use super::{Action, fonts, logfile};
 use crate::scan::decode::Decoder;
-use crate::scan::frame::Frame;
 use crate::scan::source::SourceSpec;
-use crate::scan::worker::{CodeEvent, ScanEvent, ScanWorker};
+use crate::scan::worker::{ScanEvent, ScanWorker};
+use crate::store::visits::Outcome;
 use egui::{Color32, Key, RichText};
 use plan::Screenshots;
 use roster_import::{ImportTask, import_message};
 use serde::{Deserialize, Serialize};
+use sources::{CameraList, ImageRead};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -52,9 +54,6 @@ pub struct Prefs {
 
 const PREFS_KEY: &str = "tiepdon-prefs";
 
-/// The webcams found: (index, name), or why they could not be listed.
-type CameraList = Result<Vec<(String, String)>, String>;
-
 /// The desk window.
 pub struct App {
     launch: Launch,
@@ -70,6 +69,13 @@ pub struct App {
     scanner: Option<ScanWorker>,
     scan_tx: Sender<ScanEvent>,
     scans: Receiver<ScanEvent>,
+    /// Codes read from opened or dropped image files: (file name, payload) or what went wrong.
+    image_tx: Sender<ImageRead>,
+    images: Receiver<ImageRead>,
+    /// Number of the next presentation sent to the desk worker.
+    next_look: u64,
+    /// Leaving demo mode: switch to the first webcam once the list arrives.
+    want_first_camera: bool,
     preview: Preview,
     import: Option<ImportTask>,
     cameras: Option<Receiver<CameraList>>,
@@ -90,30 +96,35 @@ impl App {
         let prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
         let mut launch = launch;
         if launch.camera_is_default
+            && launch.source.is_some()
             && let Some(which) = &prefs.camera
         {
             let size = prefs.resolution.unwrap_or(crate::scan::source::CAMERA_SIZE);
-            launch.source = SourceSpec::Camera { which: which.clone(), size };
+            launch.source = Some(SourceSpec::Camera { which: which.clone(), size });
         }
         let ctx = cc.egui_ctx.clone();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
         let (reply_tx, replies) = channel();
         let desk = DeskWorker::start(launch.db.clone(), launch.clock.clone(), reply_tx, wake.clone());
         let (scan_tx, scans) = channel();
-        let scanner = Some(ScanWorker::start(
-            launch.source.clone(),
-            Decoder::standard(),
-            scan_tx.clone(),
-            wake.clone(),
-        ));
-        let mut state = DeskState { demo: launch.demo_db || launch.demo_source(), ..DeskState::default() };
-        state.operator = launch.operator.clone();
+        let scanner = launch
+            .source
+            .clone()
+            .map(|spec| ScanWorker::start(spec, Decoder::standard(), scan_tx.clone(), wake.clone()));
+        let (image_tx, images) = channel();
+        let state = DeskState {
+            demo_db: launch.demo_db,
+            demo_source: launch.demo_source(),
+            operator: launch.operator.clone(),
+            source: SourceStatus { absent: launch.source.is_none(), ..Default::default() },
+            ..DeskState::default()
+        };
         let mut settings = SettingsScreen::default();
-        if let SourceSpec::Camera { which, size } = &launch.source {
+        if let Some(SourceSpec::Camera { which, size }) = &launch.source {
             settings.camera = which.clone();
             settings.resolution = *size;
         }
-        log::info!(target: "tiepdon", "window opened (demo: {})", state.demo);
+        log::info!(target: "tiepdon", "window opened (demo data: {}, demo frames: {})", state.demo_db, state.demo_source);
         App {
             operator_field: prefs.operator.clone(),
             wake,
@@ -130,6 +141,10 @@ impl App {
             scanner,
             scan_tx,
             scans,
+            image_tx,
+            images,
+            next_look: 0,
+            want_first_camera: false,
             preview: Preview::default(),
             import: None,
             cameras: None,
@@ -150,29 +165,23 @@ impl App {
     pub fn act(&mut self, action: Action) {
         let operator = self.operator();
         match action {
-            Action::Look { text, origin } => {
-                self.desk.send(Job::Look { text, origin, seen_at: Instant::now() });
-            }
+            Action::Look { text, origin } => self.look(text, origin, Instant::now()),
             Action::CheckIn { force } => {
                 if let Some(cur) = &self.state.current
                     && !self.state.busy
                 {
                     self.state.busy = true;
-                    self.desk.send(Job::CheckIn { text: cur.text.clone(), force, operator });
+                    self.desk.send(Job::CheckIn { look_id: cur.id, text: cur.text.clone(), force, operator });
                 }
             }
             Action::Reprint => {
-                let earlier = self
-                    .state
-                    .current
-                    .as_ref()
-                    .and_then(|c| c.look.as_ref())
-                    .and_then(|l| l.earlier.as_ref());
-                if let Some(e) = earlier
+                let cur = self.state.current.as_ref();
+                let earlier = cur.and_then(|c| c.look.as_ref()).and_then(|l| l.earlier.as_ref());
+                if let (Some(c), Some(e)) = (cur, earlier)
                     && !self.state.busy
                 {
                     self.state.busy = true;
-                    self.desk.send(Job::Reprint { visit_id: e.id, operator });
+                    self.desk.send(Job::Reprint { look_id: c.id, visit_id: e.id, operator });
                 }
             }
             Action::Clear => {
@@ -194,66 +203,17 @@ impl App {
             Action::Import { path, replace } => self.start_import(path, replace),
             Action::OpenImage(path) => self.open_image(path),
             Action::UseSource(spec) => self.use_source(spec),
-            Action::ListCameras => {
-                let (tx, rx) = channel();
-                let wake = self.wake.clone();
-                std::thread::spawn(move || {
-                    let found = crate::scan::camera::list()
-                        .map(|l| l.into_iter().map(|c| (c.index, c.name)).collect())
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(found);
-                    wake();
-                });
-                self.cameras = Some(rx);
-            }
+            Action::ListCameras => self.list_cameras(),
+            Action::LeaveDemo => self.leave_demo(),
             Action::SetLang(l) => self.prefs.lang = l,
             Action::AskOperator => self.state.operator = None,
         }
     }
 
-    fn use_source(&mut self, spec: SourceSpec) {
-        if let Some(old) = self.scanner.take() {
-            // Stopping waits for the capture thread (up to 2 s): not on the UI thread.
-            std::thread::spawn(move || old.stop());
-        }
-        if let SourceSpec::Camera { which, size } = &spec {
-            self.prefs.camera = Some(which.clone());
-            self.prefs.resolution = Some(*size);
-        }
-        self.state.demo = self.launch.demo_db || matches!(spec, SourceSpec::Demo(_));
-        self.state.source = Default::default();
-        // Events of the old worker still queued belong to it; a fresh channel starts clean.
-        let (tx, rx) = channel();
-        self.scan_tx = tx;
-        self.scans = rx;
-        let wake = self.wake.clone();
-        self.scanner = Some(ScanWorker::start(spec.clone(), Decoder::standard(), self.scan_tx.clone(), wake));
-        self.launch.source = spec;
-    }
-
-    /// Reads an image's QR on a short-lived thread; the code comes back as a scan event.
-    fn open_image(&mut self, path: std::path::PathBuf) {
-        let tx = self.scan_tx.clone();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            let decoded = Frame::open(&path).map(|f| (Decoder::standard().decode(&f), f.width, f.height));
-            let event = match decoded {
-                Ok((outcome, w, h)) => match outcome.decoded {
-                    Some(d) => ScanEvent::Code(Box::new(CodeEvent {
-                        detection: crate::card::detect(&d.text),
-                        text: d.text,
-                        corners: d.corners,
-                        frame_size: (w, h),
-                        captured_at: started,
-                        decode_ms: started.elapsed().as_secs_f64() * 1000.0,
-                    })),
-                    None => ScanEvent::SourceError(format!("{name}: không thấy mã QR / no QR code found")),
-                },
-                Err(e) => ScanEvent::SourceError(format!("{name}: {e}")),
-            };
-            let _ = tx.send(event);
-        });
+    /// Sends a presentation to the desk worker under a new number.
+    fn look(&mut self, text: String, origin: Origin, seen_at: Instant) {
+        self.next_look += 1;
+        self.desk.send(Job::Look { id: self.next_look, text, origin, seen_at });
     }
 
     /// Folds everything the workers said since the last frame.
@@ -262,13 +222,13 @@ impl App {
         while let Ok(reply) = self.replies.try_recv() {
             // Events only: never a name, a number or a payload.
             match &reply {
-                Reply::CheckedIn(Ok(crate::store::visits::Outcome::Recorded(v))) => {
+                Reply::CheckedIn { result: Ok(Outcome::Recorded(v)), .. } => {
                     log::info!(target: "tiepdon", "visit {} recorded ({})", v.ticket, v.status);
                 }
-                Reply::CheckedIn(Ok(crate::store::visits::Outcome::Refused(r))) => {
+                Reply::CheckedIn { result: Ok(Outcome::Refused(r)), .. } => {
                     log::info!(target: "tiepdon", "check-in refused: {}", r.refused);
                 }
-                Reply::Failed(_) | Reply::CheckedIn(Err(_)) => {
+                Reply::Failed(_) | Reply::CheckedIn { result: Err(_), .. } => {
                     log::warn!(target: "tiepdon", "a database job failed")
                 }
                 Reply::Looked(l) if matches!(l.origin, Origin::Camera { .. }) => {
@@ -289,7 +249,7 @@ impl App {
                     self.metrics.scan_to_code_ms.push(code.captured_at.elapsed().as_secs_f64() * 1000.0);
                     self.preview.mark(code.corners.clone(), code.frame_size);
                     let origin = Origin::Camera { corners: code.corners, frame_size: code.frame_size };
-                    self.desk.send(Job::Look { text: code.text, origin, seen_at: code.captured_at });
+                    self.look(code.text, origin, code.captured_at);
                 }
                 ScanEvent::SourceError(e) => log::warn!(target: "tiepdon", "frame source: {e}"),
                 _ => {}
@@ -298,10 +258,7 @@ impl App {
         if reload {
             self.desk.send(Job::LoadDay);
         }
-        if let Some(found) = self.cameras.as_ref().and_then(|rx| rx.try_recv().ok()) {
-            self.state.cameras = Some(found);
-            self.cameras = None;
-        }
+        self.drain_sources();
         if let Some(task) = &self.import {
             let progress = self.state.import.get_or_insert_with(Default::default);
             progress.done = task.done.load(Ordering::Relaxed);
@@ -315,7 +272,16 @@ impl App {
                     self.import = None;
                     self.desk.send(Job::Refresh);
                 }
-                Err(_) => ctx.request_repaint_after(Duration::from_millis(100)),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    progress.result = Some(Err(Message::new(
+                        "Việc nhập dừng bất ngờ; không có gì được ghi.",
+                        "The import stopped unexpectedly; nothing was written.",
+                    )));
+                    self.import = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    ctx.request_repaint_after(Duration::from_millis(100))
+                }
             }
         }
     }
@@ -351,11 +317,18 @@ impl App {
                 }
             });
         });
-        if self.state.demo {
-            let text = lang.tr(
-                "CHẾ ĐỘ DEMO — dữ liệu và ảnh camera là giả, không phải người bệnh thật",
-                "DEMO MODE — invented data and camera frames, not real patients",
-            );
+        let banner = match (self.state.demo_db, self.state.demo_source) {
+            (true, _) => Some(lang.tr(
+                "CHẾ ĐỘ DEMO — dữ liệu là người giả, không phải người bệnh thật",
+                "DEMO MODE — invented people, not real patients",
+            )),
+            (false, true) => Some(lang.tr(
+                "CAMERA DEMO — ảnh mẫu, không phải camera thật",
+                "DEMO CAMERA — sample frames, not a real camera",
+            )),
+            (false, false) => None,
+        };
+        if let Some(text) = banner {
             egui::Frame::new().fill(Color32::from_rgb(0xff, 0xd5, 0x4f)).inner_margin(4.0).show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 ui.label(RichText::new(text).color(Color32::BLACK).strong());
@@ -392,10 +365,20 @@ impl App {
             if !enter {
                 r.request_focus();
             }
-            let ok = !self.operator_field.trim().is_empty();
+            let name = self.operator_field.trim();
+            let ok = plausible_operator(name);
+            if !name.is_empty() && !ok {
+                ui.colored_label(
+                    Color32::from_rgb(0xd0, 0x30, 0x30),
+                    lang.tr(
+                        "Tên không hợp lệ (có phải mã thẻ vừa quét?). Gõ tên người tiếp đón.",
+                        "Not a name (a card just scanned?). Type the operator's name.",
+                    ),
+                );
+            }
             if (ui.add_enabled(ok, egui::Button::new(lang.tr("Bắt đầu", "Start"))).clicked() || enter) && ok
             {
-                let name = self.operator_field.trim().to_string();
+                let name = name.to_string();
                 self.prefs.operator = name.clone();
                 self.state.operator = Some(name);
             }
@@ -404,6 +387,23 @@ impl App {
     }
 
     fn keys(&mut self, ctx: &egui::Context) {
+        // A USB scanner typing while another screen shows and no field has the keyboard: the scan
+        // belongs to the check-in screen.
+        if self.screen != Screen::CheckIn
+            && self.state.operator.is_some()
+            && ctx.memory(|m| m.focused().is_none())
+        {
+            let typed: String = ctx.input(|i| {
+                i.events
+                    .iter()
+                    .filter_map(|e| if let egui::Event::Text(t) = e { Some(t.as_str()) } else { None })
+                    .collect()
+            });
+            if !typed.is_empty() {
+                self.checkin.field.push_str(&typed);
+                self.screen = Screen::CheckIn;
+            }
+        }
         let pressed = |k| ctx.input(|i| i.key_pressed(k));
         for (key, screen) in [
             (Key::F1, Screen::CheckIn),
@@ -423,15 +423,25 @@ impl App {
         for path in dropped {
             let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
             if ext == "csv" {
+                // Filled in, not started: importing is a deliberate click on "Nhập".
                 self.settings.roster_path = path.display().to_string();
                 self.screen = Screen::Settings;
-                self.act(Action::Import { path, replace: false });
             } else {
                 self.screen = Screen::CheckIn;
                 self.act(Action::OpenImage(path));
             }
         }
     }
+}
+
+/// An operator name, not a scanned payload or number: a letter, no `|`, at most 4 digits, 60 characters.
+fn plausible_operator(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=60).contains(&n)
+        && name.chars().any(char::is_alphabetic)
+        && !name.contains('|')
+        && name.chars().filter(char::is_ascii_digit).count() <= 4
+        && !name.chars().any(char::is_control)
 }
 
 impl eframe::App for App {

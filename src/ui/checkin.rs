@@ -29,7 +29,7 @@ impl CheckinScreen {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(left);
-                preview.draw(ui, Vec2::new(left, avail.y * 0.55), lang, &state.source_line(lang));
+                preview.draw(ui, Vec2::new(left, avail.y * 0.55), &state.source_line(lang));
                 ui.add_space(8.0);
                 action = self.scanner(ui, lang, state).or(action.take());
             });
@@ -76,11 +76,9 @@ impl CheckinScreen {
         let enter_in_field = response.lost_focus() && enter;
         let nothing_focused = ui.memory(|m| m.focused().is_none());
         let mut action = None;
-        if enter_in_field {
+        if enter_in_field || (enter && nothing_focused) {
             let text = std::mem::take(&mut self.field);
             action = submit(text.trim(), state);
-        } else if enter && nothing_focused {
-            action = submit("", state);
         }
         // Keep the keyboard here (a USB scanner types without anyone clicking first), unless a dialog or
         // another field has it.
@@ -170,8 +168,12 @@ fn ticket(ui: &mut Ui, lang: Lang, visit: &Visit) {
     if let Some(name) = &visit.full_name {
         ui.label(RichText::new(name).size(26.0));
     }
-    let at = visit.checked_in_at.get(11..16).unwrap_or(&visit.checked_in_at);
-    ui.label(RichText::new(format!("{} {at} · {}", lang.tr("Lúc", "At"), visit.status)).size(16.0));
+    let at = visit.local_time();
+    let (colour, words) = verdict_card::status_look(verdict_card::visit_status(visit), lang);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("{} {at} ·", lang.tr("Lúc", "At"))).size(16.0));
+        ui.label(RichText::new(words).size(16.0).color(colour).strong());
+    });
     if !visit.overrides.is_empty() {
         ui.label(RichText::new(
             lang.tr("Tiếp đón có xác nhận (đã ghi nhật ký).", "Checked in with a confirmation (audited)."),

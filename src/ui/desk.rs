@@ -33,20 +33,23 @@ pub enum Origin {
 /// What the window asks of the database.
 #[derive(Debug)]
 pub enum Job {
-    /// Decide a verdict for a payload or number, recording nothing.
+    /// Decide a verdict for a payload or number, recording nothing. `id` numbers the presentation.
     Look {
+        id: u64,
         text: String,
         origin: Origin,
         seen_at: Instant,
     },
-    /// Record the visit of a presentation; `force` confirms a repeat or a NOT_ELIGIBLE verdict.
+    /// Record the visit of presentation `look_id`; `force` confirms a repeat or a NOT_ELIGIBLE verdict.
     CheckIn {
+        look_id: u64,
         text: String,
         force: bool,
         operator: String,
     },
-    /// Show an earlier visit's ticket again (audited).
+    /// Show an earlier visit's ticket again (audited), answering presentation `look_id`.
     Reprint {
+        look_id: u64,
         visit_id: i64,
         operator: String,
     },
@@ -80,6 +83,8 @@ pub enum Job {
 /// A presentation with its verdict.
 #[derive(Debug, Clone)]
 pub struct Looked {
+    /// Which presentation this is (replies about it carry the same number).
+    pub id: u64,
     pub text: String,
     pub origin: Origin,
     pub detection: Detection,
@@ -98,8 +103,14 @@ pub enum Reply {
         roster_size: i64,
     },
     Looked(Box<Looked>),
-    CheckedIn(Result<Outcome, Message>),
-    Reprinted(Result<Visit, Message>),
+    CheckedIn {
+        look_id: u64,
+        result: Result<Outcome, Message>,
+    },
+    Reprinted {
+        look_id: u64,
+        result: Result<Visit, Message>,
+    },
     Voided(Result<Visit, Message>),
     Day(Result<(NaiveDate, Vec<Visit>), Message>),
     Settings(Result<Settings, Message>),
@@ -156,7 +167,15 @@ fn run(path: PathBuf, clock: Clock, jobs: Receiver<Job>, replies: Sender<Reply>,
         Err(e) => return reply(Reply::Failed(e.into())),
     }
     for job in jobs {
-        let r = handle(&mut store, job, &clock);
+        // A bug in one job must not take the desk down: it becomes an error message, and the next job
+        // runs (SQLite rolls back any transaction the panic left open).
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&mut store, job, &clock)))
+            .unwrap_or_else(|_| {
+                Reply::Failed(Message::new(
+                    "Lỗi nội bộ khi xử lý; thao tác chưa được ghi. Thử lại.",
+                    "Internal error; nothing was recorded. Try again.",
+                ))
+            });
         reply(r);
     }
 }
@@ -177,7 +196,7 @@ fn today(clock: &Clock) -> NaiveDate {
 fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
     let now = clock();
     match job {
-        Job::Look { text, origin, seen_at } => {
+        Job::Look { id, text, origin, seen_at } => {
             let detection = card::detect(&text);
             let look = match &detection.result {
                 Ok(card) => match visits::look(store.conn(), card, &detection, now) {
@@ -186,16 +205,17 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
                 },
                 Err(_) => None,
             };
-            Reply::Looked(Box::new(Looked { text, origin, detection, look, seen_at }))
+            Reply::Looked(Box::new(Looked { id, text, origin, detection, look, seen_at }))
         }
-        Job::CheckIn { text, force, operator } => {
+        Job::CheckIn { look_id, text, force, operator } => {
             let detection = card::detect(&text);
             let req =
                 CheckIn { detection: &detection, operator: &operator, visit_type: "outpatient", force, now };
-            Reply::CheckedIn(visits::check_in(store, &req).map_err(Message::from))
+            Reply::CheckedIn { look_id, result: visits::check_in(store, &req).map_err(Message::from) }
         }
-        Job::Reprint { visit_id, operator } => {
-            Reply::Reprinted(visits::reprint(store, visit_id, &operator, now).map_err(Message::from))
+        Job::Reprint { look_id, visit_id, operator } => {
+            let result = visits::reprint(store, visit_id, &operator, now).map_err(Message::from);
+            Reply::Reprinted { look_id, result }
         }
         Job::Void { ticket, day, reason, operator } => {
             Reply::Voided(visits::void(store, &ticket, day, &reason, &operator, now).map_err(Message::from))

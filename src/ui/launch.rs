@@ -16,6 +16,13 @@ pub const DEMO_CARDS: u64 = 500;
 /// Demo database file, beside the real one.
 pub const DEMO_DB: &str = "demo.db";
 
+/// The first webcam found, if any.
+pub fn first_camera() -> Option<SourceSpec> {
+    let list = camera::list().ok()?;
+    let first = list.first()?;
+    Some(SourceSpec::Camera { which: first.index.clone(), size: crate::scan::source::CAMERA_SIZE })
+}
+
 /// A special run of the window.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunPlan {
@@ -32,7 +39,8 @@ pub enum RunPlan {
 #[derive(Clone)]
 pub struct Launch {
     pub db: PathBuf,
-    pub source: SourceSpec,
+    /// The frame source; None when there is no webcam (the scanner field and typed numbers still work).
+    pub source: Option<SourceSpec>,
     /// The database is a demo database (invented people).
     pub demo_db: bool,
     /// The operator, when given on the command line (otherwise asked at the start of the shift).
@@ -51,7 +59,7 @@ pub struct Launch {
 
 impl Launch {
     /// A window on `db` reading `source`, with no log file (what tests build).
-    pub fn new(db: PathBuf, source: SourceSpec) -> Launch {
+    pub fn new(db: PathBuf, source: Option<SourceSpec>) -> Launch {
         Launch {
             db,
             source,
@@ -68,11 +76,18 @@ impl Launch {
 
     /// Whether the frames come from the demo source.
     pub fn demo_source(&self) -> bool {
-        matches!(self.source, SourceSpec::Demo(_))
+        matches!(self.source, Some(SourceSpec::Demo(_)))
+    }
+
+    /// The real database (the default path), for leaving demo mode.
+    pub fn real_db() -> Option<PathBuf> {
+        Store::default_path()
     }
 
     /// Decides what `tiepdon` (or `tiepdon window`) opens. `db` and `source` are what the command line
-    /// gave; `demo` asks for demo mode.
+    /// gave; `demo` asks for demo mode. Demo frames only ever go with the demo database: a real
+    /// database with no webcam gets no camera (the scanner field and typed numbers work), never
+    /// invented patients.
     pub fn decide(db: Option<PathBuf>, source: Option<SourceSpec>, demo: bool) -> Result<Launch, String> {
         let default = Store::default_path()
             .ok_or("cannot find the user's data directory; give the database with --db / TIEPDON_DB")?;
@@ -80,13 +95,13 @@ impl Launch {
         let first_run = db.is_none() && !default.exists();
         let mut reason = None;
         let (db, demo_db) = match db {
-            Some(p) if !demo => (p, false),
-            Some(p) => (p, true),
+            Some(p) => (p, demo),
             None if demo => (data_dir.join(DEMO_DB), true),
             None if first_run => {
                 reason = Some((
-                    "Lần chạy đầu: dùng dữ liệu demo. Nhập danh sách thẻ ở Cài đặt để dùng thật.".to_string(),
-                    "First run: demo data. Import a roster in Settings to start for real.".to_string(),
+                    "Lần chạy đầu: dữ liệu demo. Bấm “Bắt đầu dùng thật” ở Cài đặt (F4) khi sẵn sàng."
+                        .to_string(),
+                    "First run: demo data. Press “Start for real” in Settings (F4) when ready.".to_string(),
                 ));
                 (data_dir.join(DEMO_DB), true)
             }
@@ -94,27 +109,15 @@ impl Launch {
         };
         let given = source.is_some();
         let source = match source {
-            Some(s) => s,
-            None if demo || demo_db => SourceSpec::Demo(DemoPace::DESK),
-            None => match camera::list() {
-                Ok(list) if !list.is_empty() => SourceSpec::Camera {
-                    which: list[0].index.clone(),
-                    size: crate::scan::source::CAMERA_SIZE,
-                },
-                _ => {
-                    reason.get_or_insert((
-                        "Không thấy webcam: dùng ảnh demo.".to_string(),
-                        "No webcam found: demo frames.".to_string(),
-                    ));
-                    SourceSpec::Demo(DemoPace::DESK)
-                }
-            },
+            Some(s) => Some(s),
+            None if demo_db => Some(SourceSpec::Demo(DemoPace::DESK)),
+            None => first_camera(),
         };
         let mut launch = Launch::new(db, source);
         launch.demo_db = demo_db;
         launch.demo_reason = reason;
         launch.log_dir = Some(data_dir);
-        launch.camera_is_default = !given && matches!(launch.source, SourceSpec::Camera { .. });
+        launch.camera_is_default = !given && !demo_db;
         Ok(launch)
     }
 

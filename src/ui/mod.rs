@@ -66,7 +66,10 @@ pub enum Action {
     },
     /// Read the QR of an image file (opened or dropped).
     OpenImage(PathBuf),
-    UseSource(SourceSpec),
+    /// Switch the frame source (None: no camera).
+    UseSource(Option<SourceSpec>),
+    /// Leave demo mode for the real database.
+    LeaveDemo,
     /// List the webcams (off the UI thread).
     ListCameras,
     SetLang(Lang),

@@ -1,7 +1,6 @@
 //! The camera preview: the latest frame as a texture (replaced in place, never queued), with the outline
 //! of the last QR code read drawn over it for a moment.
 
-use super::lang::Lang;
 use crate::scan::frame::Frame;
 use egui::{Color32, ColorImage, Pos2, Stroke, TextureHandle, TextureOptions, Ui, Vec2};
 use std::time::{Duration, Instant};
@@ -54,19 +53,12 @@ impl Preview {
     }
 
     /// Draws the preview into `max` (keeping its aspect), or a placeholder.
-    pub fn draw(&self, ui: &mut Ui, max: Vec2, lang: Lang, status: &str) {
+    pub fn draw(&self, ui: &mut Ui, max: Vec2, status: &str) {
         let Some(texture) = &self.texture else {
             let (rect, _) =
                 ui.allocate_exact_size(Vec2::new(max.x, max.x * 9.0 / 16.0), egui::Sense::hover());
             ui.painter().rect_filled(rect, 6.0, Color32::from_gray(40));
-            let text = format!("{}\n{status}", lang.tr("Đang chờ camera…", "Waiting for the camera…"));
-            ui.painter().text(
-                rect.center(),
-                egui::Align2::CENTER_CENTER,
-                text,
-                egui::FontId::proportional(18.0),
-                Color32::WHITE,
-            );
+            ui.label(egui::RichText::new(status).size(16.0));
             return;
         };
         let (w, h) = (self.size.0.max(1) as f32, self.size.1.max(1) as f32);

@@ -103,10 +103,14 @@ impl SettingsScreen {
                     });
                 if ui.button(lang.tr("Dùng camera này", "Use this camera")).clicked() {
                     let which = self.camera.trim().to_string();
-                    action = Some(Action::UseSource(SourceSpec::Camera { which, size: self.resolution }));
+                    action = Some(Action::UseSource(Some(SourceSpec::Camera { which, size: self.resolution })));
                 }
-                if ui.button(lang.tr("Dùng ảnh demo", "Use the demo frames")).clicked() {
-                    action = Some(Action::UseSource(SourceSpec::Demo(DemoPace::DESK)));
+                // Demo frames only with demo data: invented patients never reach a real database.
+                if state.demo_db && ui.button(lang.tr("Dùng ảnh demo", "Use the demo frames")).clicked() {
+                    action = Some(Action::UseSource(Some(SourceSpec::Demo(DemoPace::DESK))));
+                }
+                if ui.button(lang.tr("Không dùng camera", "No camera")).clicked() {
+                    action = Some(Action::UseSource(None));
                 }
             });
             ui.horizontal_wrapped(|ui| {
@@ -184,8 +188,25 @@ impl SettingsScreen {
                     }
                 }
             }
+            ui.label(
+                RichText::new(lang.tr(
+                    "Nhập danh sách lớn ngoài giờ tiếp đón: trong lúc nhập, việc tiếp đón phải chờ.",
+                    "Import large rosters outside opening hours: check-ins wait while it runs.",
+                ))
+                .weak()
+                .small(),
+            );
             ui.separator();
             ui.heading(lang.tr("Dữ liệu", "Data"));
+            if state.demo_db {
+                ui.label(RichText::new(lang.tr(
+                    "Đang dùng dữ liệu demo (người giả). Khi sẵn sàng, chuyển sang cơ sở dữ liệu thật rồi nhập danh sách thẻ.",
+                    "Demo data (invented people) is in use. When ready, switch to the real database, then import the roster.",
+                )).strong());
+                if ui.button(lang.tr("Bắt đầu dùng thật", "Start for real")).clicked() {
+                    action = Some(Action::LeaveDemo);
+                }
+            }
             if let Some(p) = &state.db_path {
                 ui.label(format!("{} {}", lang.tr("Cơ sở dữ liệu:", "Database:"), p.display()));
             }

@@ -19,6 +19,8 @@ pub struct Notice {
 /// How the frame source is doing.
 #[derive(Debug, Clone, Default)]
 pub struct SourceStatus {
+    /// No frame source at all (no webcam): the scanner field and typed numbers still work.
+    pub absent: bool,
     pub description: Option<String>,
     pub error: Option<String>,
     pub ended: bool,
@@ -41,8 +43,10 @@ pub struct DeskState {
     pub db_path: Option<PathBuf>,
     pub settings: Option<Settings>,
     pub roster_size: i64,
-    /// Demo mode: demo database and/or demo frames — the header says so.
-    pub demo: bool,
+    /// The database holds demo data (invented people) — the header says so on every screen.
+    pub demo_db: bool,
+    /// The frames come from the demo source, not a camera — the header says so.
+    pub demo_source: bool,
     /// The operator of this shift (None until given).
     pub operator: Option<String>,
     pub source: SourceStatus,
@@ -79,7 +83,7 @@ impl DeskState {
     pub fn apply(&mut self, reply: Reply) -> bool {
         match reply {
             Reply::Opened { path, settings, roster_size } => {
-                self.demo |= settings.demo;
+                self.demo_db |= settings.demo;
                 self.db_path = Some(path);
                 self.settings = Some(settings);
                 self.roster_size = roster_size;
@@ -100,8 +104,9 @@ impl DeskState {
                 self.current = Some(*looked);
                 self.current_fresh = true;
             }
-            Reply::CheckedIn(result) => {
+            Reply::CheckedIn { look_id, result } => {
                 self.busy = false;
+                let on_screen = self.current.as_ref().is_some_and(|c| c.id == look_id);
                 match result {
                     Ok(Outcome::Recorded(visit)) => {
                         self.note(
@@ -111,34 +116,37 @@ impl DeskState {
                             ),
                             false,
                         );
-                        self.ticket = Some(*visit);
-                        self.current = None;
-                        self.refusal = None;
+                        // A newer patient on screen stays there; the ticket is in the note and in Today.
+                        if on_screen || self.current.is_none() {
+                            self.ticket = Some(*visit);
+                            self.current = None;
+                            self.refusal = None;
+                        }
                         return true;
                     }
-                    Ok(Outcome::Refused(r)) => {
-                        if let (Some(e), Some(cur)) = (&r.earlier, self.current.as_mut())
-                            && let Some(look) = cur.look.as_mut()
-                        {
-                            look.earlier = Some((**e).clone());
-                        }
-                        if r.refused == "closed_day"
-                            && let Some(look) = self.current.as_mut().and_then(|c| c.look.as_mut())
-                        {
-                            look.closed = true;
+                    Ok(Outcome::Refused(r)) if on_screen => {
+                        if let Some(look) = self.current.as_mut().and_then(|c| c.look.as_mut()) {
+                            if let Some(e) = &r.earlier {
+                                look.earlier = Some((**e).clone());
+                            }
+                            look.closed |= r.refused == "closed_day";
                         }
                         self.refusal = Some(r);
                     }
+                    Ok(Outcome::Refused(r)) => self.note(Message::new(r.message_vi, r.message_en), true),
                     Err(e) => self.note(e, true),
                 }
             }
-            Reply::Reprinted(result) => {
+            Reply::Reprinted { look_id, result } => {
                 self.busy = false;
                 match result {
                     Ok(visit) => {
-                        self.ticket = Some(visit);
-                        self.current = None;
-                        self.refusal = None;
+                        let on_screen = self.current.as_ref().is_some_and(|c| c.id == look_id);
+                        if on_screen || self.current.is_none() {
+                            self.ticket = Some(visit);
+                            self.current = None;
+                            self.refusal = None;
+                        }
                     }
                     Err(e) => self.note(e, true),
                 }
@@ -162,7 +170,7 @@ impl DeskState {
             Reply::Day(Ok(day)) => self.day = Some(day),
             Reply::Day(Err(e)) => self.note(e, true),
             Reply::Settings(Ok(s)) => {
-                self.demo |= s.demo;
+                self.demo_db |= s.demo;
                 self.settings = Some(s);
                 self.note(Message::new("Đã lưu cài đặt.", "Settings saved."), false);
             }
@@ -209,6 +217,14 @@ impl DeskState {
     /// The line under the preview.
     pub fn source_line(&self, lang: Lang) -> String {
         let s = &self.source;
+        if s.absent {
+            return lang
+                .tr(
+                    "Không có camera: dùng máy quét hoặc nhập số thẻ.",
+                    "No camera: use the scanner or type the number.",
+                )
+                .into();
+        }
         match (&s.error, &s.description) {
             (Some(e), _) => {
                 format!("{} {e}", lang.tr("Lỗi camera (đang thử lại):", "Camera error (retrying):"))

@@ -4,7 +4,8 @@
 use super::Action;
 use super::lang::Lang;
 use super::state::DeskState;
-use super::verdict_card::status_look;
+use super::verdict_card::{status_look, visit_status};
+use crate::card::text::fold_name_ascii;
 use crate::coverage::Status;
 use crate::store::visits::Visit;
 use egui::{RichText, Ui};
@@ -18,21 +19,19 @@ pub struct TodayScreen {
     pub reason: String,
 }
 
-fn status_of(v: &Visit) -> Option<Status> {
-    [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
-        .into_iter()
-        .find(|s| s.as_str() == v.status)
+fn matches(v: &Visit, needle: &str) -> bool {
+    let fields =
+        [v.full_name.as_deref(), v.card_number.as_deref(), v.bhxh_number.as_deref(), v.citizen_id.as_deref()];
+    any_contains(&fields, &v.ticket, needle)
 }
 
-fn matches(v: &Visit, needle: &str) -> bool {
-    if needle.is_empty() {
+/// Whether any field contains `needle`, ignoring case and accents ("nghia" finds "Nghĩa").
+fn any_contains(fields: &[Option<&str>], ticket: &str, needle: &str) -> bool {
+    if needle.trim().is_empty() {
         return true;
     }
-    let n = needle.to_lowercase();
-    [&v.full_name, &v.card_number, &v.bhxh_number, &v.citizen_id, &Some(v.ticket.clone())]
-        .into_iter()
-        .flatten()
-        .any(|f| f.to_lowercase().contains(&n))
+    let n = fold_name_ascii(needle);
+    fields.iter().flatten().chain([&ticket]).any(|f| fold_name_ascii(f).contains(&n))
 }
 
 impl TodayScreen {
@@ -54,7 +53,7 @@ impl TodayScreen {
             for s in
                 [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
             {
-                let n = live.iter().filter(|v| status_of(v) == Some(s)).count();
+                let n = live.iter().filter(|v| visit_status(v) == Some(s)).count();
                 let (colour, words) = status_look(Some(s), lang);
                 ui.label(RichText::new(format!("{words}: {n}")).color(colour).strong());
             }
@@ -113,12 +112,12 @@ impl TodayScreen {
                         if v.voided { RichText::new(t).strikethrough().weak() } else { RichText::new(t) }
                     };
                     ui.label(text(&v.ticket).monospace());
-                    ui.label(text(v.checked_in_at.get(11..16).unwrap_or("")));
+                    ui.label(text(v.local_time()));
                     ui.label(text(v.full_name.as_deref().unwrap_or("—")));
                     let id =
                         v.card_number.as_deref().or(v.citizen_id.as_deref()).or(v.bhxh_number.as_deref());
                     ui.label(text(id.unwrap_or("—")).monospace());
-                    let (colour, words) = status_look(status_of(v), lang);
+                    let (colour, words) = status_look(visit_status(v), lang);
                     ui.label(RichText::new(words).color(colour));
                     ui.label(text(&v.operator));
                     if v.voided {
@@ -136,5 +135,18 @@ impl TodayScreen {
             });
         });
         action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_ignores_accents_and_case() {
+        let fields = [Some("Bùi Văn Minh Nghĩa"), Some("HT3797917199208"), None, None];
+        assert!(super::any_contains(&fields, "A-001", "nghia"));
+        assert!(super::any_contains(&fields, "A-001", "BÙI văn"));
+        assert!(super::any_contains(&fields, "A-001", "ht37979"));
+        assert!(super::any_contains(&fields, "A-001", "a-001"));
+        assert!(!super::any_contains(&fields, "A-001", "nghiem"));
     }
 }

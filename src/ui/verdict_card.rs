@@ -32,6 +32,13 @@ pub fn status_look(status: Option<Status>, lang: Lang) -> (Color32, &'static str
     }
 }
 
+/// The status a visit was recorded with.
+pub fn visit_status(v: &crate::store::visits::Visit) -> Option<Status> {
+    [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
+        .into_iter()
+        .find(|s| s.as_str() == v.status)
+}
+
 /// `dd/mm/yyyy`.
 pub fn dmy(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
@@ -117,14 +124,26 @@ pub fn show(
             ui.label(RichText::new(lang.tr("CCCD", "Citizen card")).weak());
             ui.label(RichText::new(lang.tr("Thẻ BHYT (dữ liệu)", "BHYT record")).weak());
             ui.end_row();
-            ui.label(lang.tr("Họ và tên", "Name"));
-            ui.label(&c.full_name);
-            ui.label(opt(rec.record.full_name.as_deref()));
-            ui.end_row();
-            ui.label(lang.tr("Ngày sinh", "Birth date"));
-            ui.label(dmy(c.birth_date));
-            ui.label(rec.record.birth_date.map(|b| dmy_text(&b.to_string())).unwrap_or("—".into()));
-            ui.end_row();
+            let record_name = rec.record.full_name.clone().unwrap_or_default();
+            let same_name = matches!(
+                crate::card::text::compare_names(&c.full_name, &record_name),
+                crate::card::text::NameMatch::Same
+            );
+            let record_birth = rec.record.birth_date.map(|b| b.to_string()).unwrap_or_default();
+            let same_birth = record_birth == crate::card::date::iso(c.birth_date)
+                || (record_birth.len() == 4 && record_birth == c.birth_date.format("%Y").to_string());
+            let mut row = |what: &str, a: String, b: String, same: bool| {
+                ui.label(what);
+                let colour =
+                    if same { ui.visuals().text_color() } else { Color32::from_rgb(0xd0, 0x30, 0x30) };
+                ui.label(RichText::new(a).color(colour));
+                let mark =
+                    if same { String::new() } else { format!("  ≠ {}", lang.tr("KHÁC", "DIFFERENT")) };
+                ui.label(RichText::new(format!("{b}{mark}")).color(colour).strong());
+                ui.end_row();
+            };
+            row(lang.tr("Họ và tên", "Name"), c.full_name.clone(), opt(Some(&record_name)), same_name);
+            row(lang.tr("Ngày sinh", "Birth date"), dmy(c.birth_date), dmy_text(&record_birth), same_birth);
         });
     }
     // Every reason beyond the deciding one (mismatches 060/061/070 among them).
@@ -167,7 +186,7 @@ fn actions(
                         lang.tr("Đã tiếp đón hôm nay: số", "Already checked in today: ticket"),
                         e.ticket,
                         lang.tr("lúc", "at"),
-                        e.checked_in_at.get(11..16).unwrap_or(&e.checked_in_at)
+                        e.local_time()
                     ))
                     .size(18.0)
                     .strong(),
@@ -214,12 +233,12 @@ fn benefit(v: &Verdict) -> String {
 fn validity(v: &Verdict, lang: Lang) -> String {
     let from = v.valid_from.map(dmy).unwrap_or("…".into());
     let to = v.valid_to.map(dmy).unwrap_or(lang.tr("không thời hạn", "open-ended").into());
-    let left = match v.days_left {
-        Some(n) if n >= 0 => format!(" ({} {n} {})", lang.tr("còn", ""), lang.tr("ngày", "days left")),
-        Some(n) => {
-            format!(" ({} {} {})", lang.tr("hết hạn", "expired"), -n, lang.tr("ngày trước", "days ago"))
-        }
-        None => String::new(),
+    let left = match (v.days_left, lang) {
+        (Some(n), Lang::Vi) if n >= 0 => format!(" (còn {n} ngày)"),
+        (Some(n), Lang::En) if n >= 0 => format!(" ({n} days left)"),
+        (Some(n), Lang::Vi) => format!(" (hết hạn {} ngày trước)", -n),
+        (Some(n), Lang::En) => format!(" (expired {} days ago)", -n),
+        (None, _) => String::new(),
     };
     if v.valid_from.is_none() && v.valid_to.is_none() {
         "—".into()

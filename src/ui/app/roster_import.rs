@@ -26,6 +26,7 @@ impl App {
         let done = Arc::new(AtomicU64::new(0));
         let total = Arc::new(AtomicU64::new(0));
         let (tx, result) = channel();
+        let wake = self.wake.clone();
         let (d, t, db, operator, clock) =
             (done.clone(), total.clone(), self.launch.db.clone(), self.operator(), self.launch.clock.clone());
         let file = path.display().to_string();
@@ -36,13 +37,23 @@ impl App {
                 reject_file: None,
                 default_as_of: None,
             };
-            let r = Store::open(&db).and_then(|mut store| {
-                import::import(&mut store, &path, &opts, &operator, clock(), &mut |n, of| {
-                    d.store(n, Ordering::Relaxed);
-                    t.store(of, Ordering::Relaxed);
+            let run = || {
+                Store::open(&db).and_then(|mut store| {
+                    import::import(&mut store, &path, &opts, &operator, clock(), &mut |n, of| {
+                        d.store(n, Ordering::Relaxed);
+                        t.store(of, Ordering::Relaxed);
+                    })
                 })
+            };
+            // A panic is an error like any other (the transaction rolls back: nothing half-imported).
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+                Err(StoreError::invalid(
+                    "Lỗi nội bộ khi nhập; không có gì được ghi.",
+                    "Internal error during the import; nothing was written.",
+                ))
             });
             let _ = tx.send(r);
+            wake();
         });
         self.state.import = Some(ImportProgress { file, ..Default::default() });
         self.import = Some(ImportTask { done, total, result });

@@ -1,0 +1,123 @@
+//! Where presentations come from besides the running camera: switching the frame source, webcam
+//! listing, image files opened or dropped, and leaving demo mode for the real database. All slow work
+//! runs on short-lived threads that report through channels and wake the window.
+
+use super::App;
+use crate::scan::decode::Decoder;
+use crate::scan::frame::Frame;
+use crate::scan::source::SourceSpec;
+use crate::scan::worker::ScanWorker;
+use crate::ui::desk::{DeskWorker, Origin};
+use crate::ui::lang::Message;
+use crate::ui::launch::Launch;
+use crate::ui::state::{DeskState, SourceStatus};
+use std::path::PathBuf;
+use std::sync::mpsc::channel;
+use std::time::Instant;
+
+/// The webcams found: (index, name), or why they could not be listed.
+pub(super) type CameraList = Result<Vec<(String, String)>, String>;
+
+/// What reading an image file gave: (file name, payload, when it was dropped), or why not.
+pub(super) type ImageRead = Result<(String, String, Instant), Message>;
+
+impl App {
+    /// Replaces the frame source (None: no camera).
+    pub(super) fn use_source(&mut self, spec: Option<SourceSpec>) {
+        if let Some(old) = self.scanner.take() {
+            // Stopping waits for the capture thread (up to 2 s): not on the UI thread.
+            std::thread::spawn(move || old.stop());
+        }
+        if let Some(SourceSpec::Camera { which, size }) = &spec {
+            self.prefs.camera = Some(which.clone());
+            self.prefs.resolution = Some(*size);
+        }
+        self.state.demo_source = matches!(spec, Some(SourceSpec::Demo(_)));
+        self.state.source = SourceStatus { absent: spec.is_none(), ..Default::default() };
+        self.preview = Default::default();
+        // Events of the old worker still queued belong to it; a fresh channel starts clean.
+        let (tx, rx) = channel();
+        self.scan_tx = tx;
+        self.scans = rx;
+        self.scanner = spec
+            .clone()
+            .map(|s| ScanWorker::start(s, Decoder::standard(), self.scan_tx.clone(), self.wake.clone()));
+        self.launch.source = spec;
+    }
+
+    pub(super) fn list_cameras(&mut self) {
+        let (tx, rx) = channel();
+        let wake = self.wake.clone();
+        std::thread::spawn(move || {
+            let found = crate::scan::camera::list()
+                .map(|l| l.into_iter().map(|c| (c.index, c.name)).collect())
+                .map_err(|e| e.to_string());
+            let _ = tx.send(found);
+            wake();
+        });
+        self.cameras = Some(rx);
+    }
+
+    /// Reads an image's QR on a short-lived thread (decoding never runs on the UI thread).
+    pub(super) fn open_image(&mut self, path: PathBuf) {
+        let tx = self.image_tx.clone();
+        let wake = self.wake.clone();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dropped_at = Instant::now();
+        std::thread::spawn(move || {
+            // Frame::open and every decoder stage contain panics themselves.
+            let read = match Frame::open(&path) {
+                Ok(frame) => match Decoder::standard().decode(&frame).decoded {
+                    Some(d) => Ok((name, d.text, dropped_at)),
+                    None => Err(Message::new(
+                        format!("{name}: không thấy mã QR trong ảnh."),
+                        format!("{name}: no QR code in the image."),
+                    )),
+                },
+                Err(e) => Err(Message::new(
+                    format!("{name}: không đọc được ảnh ({e})."),
+                    format!("{name}: cannot read the image ({e})."),
+                )),
+            };
+            let _ = tx.send(read);
+            wake();
+        });
+    }
+
+    /// Leaves demo mode: the real database (created if needed) and the first webcam, if any.
+    pub(super) fn leave_demo(&mut self) {
+        let Some(db) = Launch::real_db() else { return };
+        let (tx, rx) = channel();
+        self.desk = DeskWorker::start(db.clone(), self.launch.clock.clone(), tx, self.wake.clone());
+        self.replies = rx;
+        self.launch.db = db;
+        self.launch.demo_db = false;
+        self.launch.demo_reason = None;
+        self.state = DeskState { operator: self.state.operator.take(), ..DeskState::default() };
+        self.use_source(None);
+        self.want_first_camera = true;
+        self.list_cameras();
+        log::info!(target: "tiepdon", "left demo mode");
+    }
+
+    /// Folds what the helper threads reported.
+    pub(super) fn drain_sources(&mut self) {
+        if let Some(found) = self.cameras.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.cameras = None;
+            if std::mem::take(&mut self.want_first_camera)
+                && let Ok(list) = &found
+                && let Some((index, _)) = list.first()
+            {
+                let size = crate::scan::source::CAMERA_SIZE;
+                self.use_source(Some(SourceSpec::Camera { which: index.clone(), size }));
+            }
+            self.state.cameras = Some(found);
+        }
+        while let Ok(read) = self.images.try_recv() {
+            match read {
+                Ok((name, text, at)) => self.look(text, Origin::File(name), at),
+                Err(m) => self.state.notice = Some(crate::ui::state::Notice { message: m, error: true }),
+            }
+        }
+    }
+}
