@@ -263,9 +263,23 @@ fn usage_errors_exit_2_without_json() {
 }
 
 #[test]
-fn no_subcommand_prints_help() {
-    let out = tiepdon(&[], "");
-    assert!(out.status.success());
-    let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("parse") && help.contains("check"), "{help}");
+fn no_subcommand_opens_the_window_or_says_why_not() {
+    let help = tiepdon(&["--help"], "");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("window") && help.contains("parse") && help.contains("check"), "{help}");
+    // With no display at all, `tiepdon` alone cannot open its window: a clear error, no panic.
+    let home = std::env::temp_dir().join(format!("tiepdon-nodisplay-{}", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .env("XDG_DATA_HOME", &home)
+        .env("XDG_CONFIG_HOME", &home)
+        .output()
+        .expect("tiepdon runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot open the window"), "{err}");
+    assert!(home.join("tiepdon/demo.db").is_file(), "a first run prepares the demo database");
+    let _ = std::fs::remove_dir_all(&home);
 }

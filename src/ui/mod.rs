@@ -99,6 +99,12 @@ pub fn run(launch: Launch) -> Result<(), String> {
     options.renderer = if wgpu { eframe::Renderer::Wgpu } else { eframe::Renderer::Glow };
     options.glow_options.vsync = false;
     options.wgpu_options.surface.present_mode = eframe::wgpu::PresentMode::AutoNoVsync;
-    eframe::run_native("tiepdon", options, Box::new(move |cc| Ok(Box::new(App::new(cc, launch)))))
-        .map_err(|e| format!("cannot open the window: {e}"))
+    eframe::run_native("tiepdon", options, Box::new(move |cc| Ok(Box::new(App::new(cc, launch))))).map_err(
+        |e| {
+            format!(
+                "không mở được cửa sổ / cannot open the window ({e}). Với máy không có màn hình / with no \
+                 display: bash scripts/run.sh (Xvfb), or use the command line (tiepdon --help)."
+            )
+        },
+    )
 }
