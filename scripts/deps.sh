@@ -2,7 +2,7 @@
 # Installs the Debian packages tiepdon needs when they are missing (sourced by run.sh, test.sh and
 # screenshot.sh). `deps_need GROUP…` with the groups:
 #   build       libclang-dev (nokhwa's V4L2 webcam bindings)
-#   test        Mesa's software Vulkan driver, for the window tests that render pixels on the CPU
+#   test        Mesa's software Vulkan driver (window tests render on the CPU), GNU time (peak memory)
 #   window      the X11/Wayland client libraries and a GPU-or-CPU renderer the window opens with
 #   virtual     Xvfb, for a machine with no display (screenshots, benchmarks, headless runs)
 deps_need() {
@@ -10,7 +10,7 @@ deps_need() {
     for group in "$@"; do
         case "$group" in
             build) pkgs+=(libclang-dev) ;;
-            test) pkgs+=(mesa-vulkan-drivers libvulkan1) ;;
+            test) pkgs+=(mesa-vulkan-drivers libvulkan1 time util-linux) ;;
             window) pkgs+=(mesa-vulkan-drivers libvulkan1 libegl1 libgl1-mesa-dri libx11-6 libx11-xcb1
                            libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 libwayland-client0) ;;
             virtual) pkgs+=(xvfb xauth) ;;

@@ -13,4 +13,5 @@ pub mod demo;
 pub mod export;
 pub mod scan;
 pub mod store;
+#[cfg(feature = "window")]
 pub mod ui;

@@ -90,6 +90,14 @@ fn scanner_types(h: &mut Harness<'static, App>, text: &str) {
     h.step();
 }
 
+/// Scans a payload with the USB scanner and checks the patient in with Enter.
+fn check_in_by_scanner(h: &mut Harness<'static, App>, payload: &str) {
+    scanner_types(h, payload);
+    step_until(h, "a verdict", |a| a.state.current.is_some());
+    h.key_press(Key::Enter);
+    step_until(h, "the ticket", |a| a.state.ticket.is_some());
+}
+
 #[test]
 fn a_scanned_bhyt_card_shows_eligible_and_enter_records_the_visit() {
     let db = database("scan-eligible");
@@ -207,10 +215,7 @@ fn a_second_scan_of_the_same_patient_offers_a_reprint_not_a_new_visit() {
     let mut h = window(&db, blank_source(&db), Some("Lan"));
     h.step();
     let payload = demo_payload("01-bhyt-legacy.jpg");
-    scanner_types(&mut h, &payload);
-    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
-    h.key_press(Key::Enter);
-    step_until(&mut h, "the first ticket", |a| a.state.ticket.is_some());
+    check_in_by_scanner(&mut h, &payload);
 
     scanner_types(&mut h, &payload);
     step_until(&mut h, "the repeat guard", |a| {
@@ -258,10 +263,7 @@ fn today_lists_visits_and_voids_one_with_a_reason() {
     let db = database("today");
     let mut h = window(&db, blank_source(&db), Some("Lan"));
     h.step();
-    scanner_types(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
-    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
-    h.key_press(Key::Enter);
-    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+    check_in_by_scanner(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
 
     h.key_press(Key::F2);
     step_until(&mut h, "today's list", |a| {
@@ -388,10 +390,7 @@ fn end_of_day_exports_and_closes_the_day_from_the_window() {
     let mut h = window(&db, blank_source(&db), Some("Lan"));
     h.step();
     let payload = demo_payload("01-bhyt-legacy.jpg");
-    scanner_types(&mut h, &payload);
-    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
-    h.key_press(Key::Enter);
-    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+    check_in_by_scanner(&mut h, &payload);
 
     h.key_press(Key::F3);
     step_until(&mut h, "the end-of-day screen", |a| a.screen == Screen::DayEnd && a.state.day.is_some());
@@ -561,10 +560,9 @@ fn settings_save_the_facility_and_back_the_database_up() {
     step_until(&mut h, "the backup", |a| {
         a.state.notice.as_ref().is_some_and(|n| n.message.vi.starts_with("Đã sao lưu"))
     });
-    let backups: Vec<_> =
-        std::fs::read_dir(db.dir.join("backups")).expect("a backups folder").flatten().collect();
-    assert_eq!(backups.len(), 1);
-    let path = backups[0].path();
+    let backups = tiepdon::store::backup::list(&db.path);
+    assert_eq!(backups.len(), 2, "the day's automatic backup at start, and this one: {backups:?}");
+    let path = backups[1].1.clone();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777, 0o600, "owner-only");
     tiepdon::store::backup::check(&path).expect("the copy passes integrity_check");
@@ -574,4 +572,25 @@ fn settings_save_the_facility_and_back_the_database_up() {
         .query_row("SELECT value FROM settings WHERE key = 'desk'", [], |r| r.get(0))
         .expect("desk");
     assert_eq!(desk, "B", "the copy holds the saved setting");
+}
+
+#[test]
+fn a_damaged_database_stops_the_desk_and_names_the_backup() {
+    let db = database("damaged-window");
+    let backup = {
+        let store = Store::open(&db.path).expect("open");
+        tiepdon::store::backup::backup_now(&store, tiepdon::clock::now_utc()).expect("a backup")
+    };
+    let size = std::fs::metadata(&db.path).expect("stat").len();
+    {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::OpenOptions::new().write(true).open(&db.path).expect("open");
+        f.write_all_at(&vec![0x77; 40_000], size / 3).expect("damage");
+    }
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    step_until(&mut h, "the damage to be found", |a| a.state.fatal.is_some());
+    let fatal = h.state().state.fatal.clone().expect("fatal");
+    assert!(fatal.vi.contains("bị hỏng") && fatal.vi.contains(&backup.display().to_string()), "{}", fatal.vi);
+    assert!(has_label(&h, "tiepdon restore"), "the way out is on screen");
+    assert_eq!(std::fs::metadata(&db.path).expect("stat").len(), size, "the damaged file is not replaced");
 }

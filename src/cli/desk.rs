@@ -70,6 +70,7 @@ pub struct CheckinArgs {
 pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut store = open_store(db)?;
+    super::safety::daily_backup(&store);
     // Checks one input in; Ok(false) when it was refused.
     let mut one = |text: &str| -> Result<bool, Outcome> {
         let detection: Detection = card::detect(text);
@@ -94,13 +95,26 @@ pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> CommandResult {
     };
     let mut all_recorded = true;
     if args.stdin {
+        // A scanner pipe keeps going after a failed line (disk full, file deleted…): each failure is
+        // told on stderr, nothing is shown as recorded for it, and the exit status says it happened.
+        let mut failed = None;
         for line in std::io::stdin().lock().lines() {
             let line = line.map_err(|e| {
                 Outcome::Failed(format!("không đọc được đầu vào / cannot read standard input: {e}"))
             })?;
             if !line.trim().is_empty() {
-                all_recorded &= one(&line)?;
+                match one(&line) {
+                    Ok(recorded) => all_recorded &= recorded,
+                    Err(Outcome::Failed(why)) => {
+                        eprintln!("tiepdon: chưa ghi nhận / not recorded: {why}");
+                        failed = Some(why);
+                    }
+                    Err(other) => return Err(other),
+                }
             }
+        }
+        if let Some(why) = failed {
+            return Err(Outcome::Failed(why));
         }
     } else {
         all_recorded = one(args.payload.as_deref().or(args.id.as_deref()).unwrap_or_default())?;

@@ -6,7 +6,9 @@ mod data;
 mod day;
 mod desk;
 mod inspect;
+mod safety;
 mod scan;
+#[cfg(feature = "window")]
 mod window;
 
 use crate::store::{Store, StoreError};
@@ -28,7 +30,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Copy the database now into backups/ (checked), and delete daily backups older than --keep-days.
+    Backup(safety::BackupArgs),
+    /// Replace the database by a backup, after checking the backup (the replaced file is kept).
+    Restore(safety::RestoreArgs),
+    /// Check every page of the database (quick_check); name the latest backup if it is damaged.
+    CheckDb,
     /// Open the desk window (what `tiepdon` alone does).
+    #[cfg(feature = "window")]
     Window(window::WindowArgs),
     /// Tell what a payload or number is and print its fields as JSON.
     Parse(inspect::InputArgs),
@@ -78,8 +87,18 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let db = cli.db.as_deref();
     let outcome = match &cli.command {
+        #[cfg(feature = "window")]
         None => window::window(db, &window::WindowArgs::default()),
+        #[cfg(not(feature = "window"))]
+        None => {
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            Ok(Outcome::Done)
+        }
+        #[cfg(feature = "window")]
         Some(Command::Window(args)) => window::window(db, args),
+        Some(Command::Backup(args)) => safety::backup(db, args),
+        Some(Command::Restore(args)) => safety::restore(db, args),
+        Some(Command::CheckDb) => safety::check_db(db),
         Some(Command::Parse(args)) => inspect::parse(args),
         Some(Command::Check(args)) => inspect::check(args),
         Some(Command::ImportRoster(args)) => data::import_roster(db, args),
@@ -138,15 +157,19 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 
 /// Opens the database given by `--db`, or the default one.
 fn open_store(db: Option<&Path>) -> Result<Store, Outcome> {
-    let path = match db {
+    Ok(Store::open(&db_path(db)?)?)
+}
+
+/// The database path given by `--db`, or the default one.
+fn db_path(db: Option<&Path>) -> Result<std::path::PathBuf, Outcome> {
+    Ok(match db {
         Some(p) => p.to_path_buf(),
         None => Store::default_path().ok_or_else(|| {
             Outcome::Failed(
                 "không tìm thấy thư mục dữ liệu; dùng --db / no data directory found; use --db".into(),
             )
         })?,
-    };
-    Ok(Store::open(&path)?)
+    })
 }
 
 /// The operator to attribute a write to: as given, else the system user. Names are 1–100 printable

@@ -14,11 +14,31 @@ pub enum StoreError {
     Migration(String),
     /// A value given by the user is not acceptable; the message says why.
     Invalid { vi: String, en: String },
+    /// The database file is damaged; `backup` is the latest backup, if any.
+    Damaged { path: PathBuf, backup: Option<PathBuf> },
 }
 
 impl StoreError {
     pub fn invalid(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
         StoreError::Invalid { vi: vi.into(), en: en.into() }
+    }
+
+    /// The database at `path` is damaged: the error names the latest backup to restore.
+    pub fn damaged(path: &Path) -> StoreError {
+        StoreError::Damaged { path: path.to_path_buf(), backup: super::backup::latest(path) }
+    }
+
+    /// Whether SQLite said the file is damaged or not a database at all.
+    pub fn is_corruption(&self) -> bool {
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        match self {
+            StoreError::Sqlite { source, .. } => {
+                matches!(source.sqlite_error_code(), Some(DatabaseCorrupt | NotADatabase))
+            }
+            StoreError::Migration(e) => e.contains("malformed") || e.contains("not a database"),
+            StoreError::Damaged { .. } => true,
+            _ => false,
+        }
     }
 
     pub fn io(path: &Path, source: std::io::Error) -> StoreError {
@@ -41,6 +61,28 @@ impl StoreError {
                 format!("Cannot upgrade the database: {e}"),
             ),
             StoreError::Invalid { vi, en } => (vi.clone(), en.clone()),
+            StoreError::Damaged { path, backup } => {
+                let (vi_fix, en_fix) = match backup {
+                    Some(b) => (
+                        format!("khôi phục bản sao lưu gần nhất: tiepdon restore {}", b.display()),
+                        format!("restore the latest backup: tiepdon restore {}", b.display()),
+                    ),
+                    None => (
+                        "không có bản sao lưu; cần người phụ trách kỹ thuật.".to_string(),
+                        "there is no backup; call IT.".to_string(),
+                    ),
+                };
+                (
+                    format!(
+                        "Tệp dữ liệu {} bị hỏng; không mở (và không tạo mới). Hãy {vi_fix}",
+                        path.display()
+                    ),
+                    format!(
+                        "The database {} is damaged; not opened (nor re-created). To fix: {en_fix}",
+                        path.display()
+                    ),
+                )
+            }
         }
     }
 
@@ -63,6 +105,10 @@ impl StoreError {
             Some(DatabaseBusy | DatabaseLocked) => {
                 ("Cơ sở dữ liệu đang bận quá lâu: thử lại.", "The database stayed busy too long: retry.")
             }
+            Some(SystemIoFailure) => (
+                "Không đọc/ghi được đĩa (đĩa đầy, bị rút ra hoặc hỏng?): giải phóng dung lượng, kiểm tra ổ đĩa rồi thử lại.",
+                "The disk could not be read or written (full, unplugged or failing?): free some space, check the drive, retry.",
+            ),
             Some(CannotOpen | PermissionDenied) => (
                 "Không mở được tệp dữ liệu: kiểm tra đường dẫn và quyền.",
                 "Cannot open the database file: check the path and permissions.",
@@ -89,6 +135,10 @@ impl fmt::Display for StoreError {
                 write!(f, "Không nâng cấp được cơ sở dữ liệu / Cannot upgrade the database: {e}")
             }
             StoreError::Invalid { vi, en } => write!(f, "{vi} / {en}"),
+            StoreError::Damaged { .. } => {
+                let (vi, en) = self.messages();
+                write!(f, "{vi} / {en}")
+            }
         }
     }
 }

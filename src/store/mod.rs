@@ -35,6 +35,15 @@ pub const DB_FILE_NAME: &str = "tiepdon.db";
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The file's (device, inode) when opened: a write refuses when the file was deleted or replaced.
+    identity: Option<(u64, u64)>,
+    /// Where the file was saved after it was deleted or replaced under this connection.
+    rescued: Option<PathBuf>,
+}
+
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Brings the schema up to date. Several processes may open a new file at once: the loser of the race
@@ -77,23 +86,58 @@ impl Store {
             .truncate(false)
             .mode(0o600)
             .open(path)
-            .map_err(|e| StoreError::io(path, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem if path.exists() => {
+                    StoreError::invalid(
+                        format!(
+                            "Cơ sở dữ liệu {} chỉ đọc: không có quyền ghi. Kiểm tra quyền của tệp và thư mục (hoặc ổ \
+                             đĩa chỉ đọc); chưa ghi gì.",
+                            path.display()
+                        ),
+                        format!(
+                            "The database {} is read-only: no permission to write. Check the file's and folder's \
+                             permissions (or a read-only drive); nothing was recorded.",
+                            path.display()
+                        ),
+                    )
+                }
+                _ => StoreError::io(path, e),
+            })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).doing("opening the database")?;
+        // A damaged file is reported as such (with the latest backup to restore), never re-created.
+        let damaged = |e: StoreError| if e.is_corruption() { StoreError::damaged(path) } else { e };
         conn.busy_timeout(BUSY_TIMEOUT).doing("setting the busy timeout")?;
         // Only takes effect on a new, empty file (before the first table); larger pages load faster.
-        conn.pragma_update(None, "page_size", PAGE_SIZE).doing("setting the page size")?;
+        conn.pragma_update(None, "page_size", PAGE_SIZE).doing("setting the page size").map_err(damaged)?;
         // WAL is persistent in the file. Switching needs the file to itself: while another process holds
         // it (e.g. a bulk import in rollback mode), carry on and switch next time.
-        let mode: String =
-            conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).doing("reading the journal mode")?;
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .doing("reading the journal mode")
+            .map_err(damaged)?;
         if !mode.eq_ignore_ascii_case("wal") {
             let _ = conn.pragma_update(None, "journal_mode", "WAL");
         }
         conn.pragma_update(None, "synchronous", "FULL").doing("setting synchronous=FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON").doing("enabling foreign keys")?;
-        migrate(&mut conn)?;
-        Ok(Store { conn, path: path.to_path_buf() })
+        migrate(&mut conn).map_err(damaged)?;
+        Ok(Store { conn, path: path.to_path_buf(), identity: identity(path), rescued: None })
+    }
+
+    /// Opens the database and checks every page (`PRAGMA quick_check`): what the window does at start,
+    /// off the UI thread. A damaged file is an error naming the latest backup.
+    pub fn open_checked(path: &Path) -> Result<Store, StoreError> {
+        let store = Store::open(path)?;
+        let result: String = store
+            .conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .doing("checking the database")
+            .map_err(|e| if e.is_corruption() { StoreError::damaged(path) } else { e })?;
+        if result != "ok" {
+            return Err(StoreError::damaged(path));
+        }
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -110,6 +154,32 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Transaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        // Deleted or replaced under us (a cleaner, a careless copy): writing on would go to a file no one
+        // will ever open again. Refuse, say so, keep running.
+        if self.identity.is_some() && identity(&self.path) != self.identity {
+            // This connection still holds the old file: save it beside the path (once) so that nothing
+            // recorded before is lost.
+            if self.rescued.is_none() {
+                self.rescued = backup::rescue(&self.conn, &self.path);
+            }
+            let (vi_saved, en_saved) = match &self.rescued {
+                Some(p) => (
+                    format!(" Dữ liệu đã ghi được cứu vào {} (tiepdon restore tệp đó).", p.display()),
+                    format!(" What was recorded is saved in {} (tiepdon restore that file).", p.display()),
+                ),
+                None => (String::new(), String::new()),
+            };
+            return Err(StoreError::invalid(
+                format!(
+                    "Tệp dữ liệu {} đã bị xóa hoặc thay thế khi tiepdon đang chạy: không ghi gì.{vi_saved}",
+                    self.path.display()
+                ),
+                format!(
+                    "The database file {} was deleted or replaced while tiepdon ran: nothing was recorded.{en_saved}",
+                    self.path.display()
+                ),
+            ));
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -158,7 +158,8 @@ fn run(path: PathBuf, clock: Clock, jobs: Receiver<Job>, replies: Sender<Reply>,
         let _ = replies.send(r);
         wake();
     };
-    let mut store = match Store::open(&path) {
+    // Every page checked at start: a damaged file is named with its latest backup, never re-created.
+    let mut store = match Store::open_checked(&path) {
         Ok(s) => s,
         Err(e) => return reply(Reply::Failed(e.into())),
     };
@@ -166,7 +167,19 @@ fn run(path: PathBuf, clock: Clock, jobs: Receiver<Job>, replies: Sender<Reply>,
         Ok(r) => reply(r),
         Err(e) => return reply(Reply::Failed(e.into())),
     }
-    for job in jobs {
+    let mut backed_up_on = None;
+    for job in std::iter::once(None).chain(jobs.into_iter().map(Some)) {
+        // The day's automatic backup, at start and at the first job of each new day.
+        let today = today(&clock);
+        if backed_up_on != Some(today) {
+            backed_up_on = Some(today);
+            match backup::daily(&store, clock(), backup::KEEP_DAYS) {
+                Ok(Some(made)) => reply(Reply::BackedUp(Ok(made))),
+                Ok(None) => {}
+                Err(e) => reply(Reply::BackedUp(Err(e.into()))),
+            }
+        }
+        let Some(job) = job else { continue };
         // A bug in one job must not take the desk down: it becomes an error message, and the next job
         // runs (SQLite rolls back any transaction the panic left open).
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&mut store, job, &clock)))

@@ -1,0 +1,13 @@
+//! Any bytes as an image file (a dropped screenshot, a frame from disk): load it within the bounds,
+//! then run the whole decoder cascade. Must never panic or take unbounded memory.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(frame) = tiepdon::scan::frame::Frame::decode(data) {
+        let outcome = tiepdon::scan::decode::Decoder::standard().decode(&frame);
+        if let Some(d) = outcome.decoded {
+            let _ = tiepdon::card::detect(&d.text);
+        }
+    }
+});

@@ -1,0 +1,59 @@
+//! Arbitrary visit text (names, ids, operator, reasons) through the XML 130 and CSV exports: must never
+//! panic, and the XML must stay well-formed with every value escaped.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use tiepdon::export::Day;
+use tiepdon::store::visits::Visit;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.split('\u{1f}').map(String::from);
+    let mut next = || parts.next();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+    let visit = Visit {
+        id: 1,
+        ticket: next().unwrap_or_else(|| "A-001".into()),
+        day,
+        desk: next().unwrap_or_else(|| "A".into()),
+        checked_in_at: next().unwrap_or_else(|| "2026-11-23T09:00:00+07:00".into()),
+        full_name: next(),
+        birth_date: next(),
+        sex: next(),
+        card_number: next(),
+        bhxh_number: next(),
+        citizen_id: next(),
+        facility_code: next(),
+        verdict: serde_json::json!({"route": next(), "valid_from": next(), "valid_to": next(), "benefit_percent": next()}),
+        status: next().unwrap_or_default(),
+        code: next().unwrap_or_default(),
+        input_kind: next().unwrap_or_default(),
+        operator: next().unwrap_or_default(),
+        visit_type: next().unwrap_or_default(),
+        repeat: false,
+        repeat_of: next(),
+        overrides: vec![],
+        voided: false,
+        voided_at: None,
+        voided_by: None,
+        void_reason: next(),
+    };
+    let d = Day {
+        day,
+        clinic: tiepdon::coverage::Clinic::default(),
+        visits: vec![visit],
+        mask_ids: data.first().is_some_and(|b| b & 1 == 1),
+        made_on: day,
+    };
+    let xml = tiepdon::export::xml130::render(&d).expect("rendering in memory cannot fail");
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("the export is not well-formed XML: {e}"),
+        }
+        buf.clear();
+    }
+    let _ = tiepdon::export::csv::render(&d);
+});
