@@ -395,3 +395,17 @@ fn garbage_frames_are_reported_and_the_good_ones_still_read() {
     assert_eq!(errors, 3, "each broken frame reported");
     assert_eq!(codes, 1, "the good frame still read");
 }
+
+#[test]
+fn a_restore_waits_for_every_desk_to_close_the_database() {
+    let db = demo_db("restore-busy");
+    let store = tiepdon::store::Store::open(&db.path).expect("a desk has it open");
+    let backup = tiepdon::store::backup::backup_now(&store, tiepdon::clock::now_utc()).expect("a backup");
+    let refused = tiepdon::store::backup::restore(&db.path, &backup, tiepdon::clock::now_utc());
+    let err = refused.expect_err("refused while a desk has it open").to_string();
+    assert!(err.contains("still using this database"), "{err}");
+    drop(store);
+    let done =
+        tiepdon::store::backup::restore(&db.path, &backup, tiepdon::clock::now_utc()).expect("restored");
+    assert!(done.replaced_saved_as.is_some());
+}

@@ -151,22 +151,22 @@ pub struct Restored {
 /// has the database open.
 pub fn restore(db: &Path, backup: &Path, now: DateTime<Utc>) -> Result<Restored, StoreError> {
     check(backup)?;
-    if db.exists() {
-        // Nobody else may be using it: an exclusive lock says so (a damaged file cannot be locked
-        // through SQLite; then only the file's presence counts).
-        if let Ok(conn) = Connection::open(db) {
-            let _ = conn.busy_timeout(Duration::from_millis(200));
-            if let Err(e) = conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;")
-                && matches!(
-                    e.sqlite_error_code(),
-                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-                )
-            {
-                return Err(StoreError::invalid(
-                    "tiepdon vẫn đang dùng cơ sở dữ liệu này; đóng mọi cửa sổ tiepdon rồi khôi phục.",
-                    "tiepdon is still using this database; close every tiepdon window, then restore.",
-                ));
-            }
+    if db.exists()
+        && let Ok(conn) = Connection::open(db)
+    {
+        // Nobody else may be using it: leaving WAL mode needs the file to itself, so it fails while any
+        // other connection is open. (A damaged file cannot be asked; then only its presence counts.)
+        let _ = conn.busy_timeout(Duration::from_millis(200));
+        if let Err(e) = conn.pragma_update(None, "journal_mode", "DELETE")
+            && matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        {
+            return Err(StoreError::invalid(
+                "tiepdon vẫn đang dùng cơ sở dữ liệu này; đóng mọi cửa sổ tiepdon rồi khôi phục.",
+                "tiepdon is still using this database; close every tiepdon window, then restore.",
+            ));
         }
     }
     let stamp = clock::to_vietnam(now).format("%Y%m%d-%H%M%S");
