@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes tiepdon with cargo-fuzz (libFuzzer + AddressSanitizer): each target for MINUTES minutes
-# (default 10), two at a time on the machine's 2 cores, then prints a table: runs, coverage, corpus,
-# crashes. Crashes land in fuzz/artifacts/TARGET/ (re-run one with
+# (default 10), PARALLEL at a time (default 2, the machine's cores), then prints a table: runs,
+# coverage, corpus, crashes. Crashes land in fuzz/artifacts/TARGET/ (re-run one with
 # `RUSTC_BOOTSTRAP=1 cargo fuzz run TARGET fuzz/artifacts/TARGET/crash-…`).
 # Usage: scripts/fuzz.sh [MINUTES] [TARGET…]   (targets: payload typed_number roster_row image xml_export)
 # The stable toolchain runs cargo-fuzz's nightly flags through RUSTC_BOOTSTRAP=1.
@@ -26,7 +26,7 @@ i=0
 for t in "${targets[@]}"; do
     run "$t" &
     i=$((i + 1))
-    if [ $((i % 2)) -eq 0 ]; then wait; fi
+    if [ $((i % ${PARALLEL:-2})) -eq 0 ]; then wait; fi
 done
 wait
 echo "| target | minutes | runs | coverage (edges) | corpus | crashes |"

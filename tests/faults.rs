@@ -428,7 +428,7 @@ fn noise_anywhere_in_the_file_is_caught_or_harmless_and_the_backup_always_restor
     let pristine = std::fs::read(&db.path).expect("read");
     let pristine_visits = run_at(NOW, &db, &["visits", "--date", "2026-11-23"]).out;
     let (mut caught, mut caught_by_audit, mut harmless) = (0, 0, 0);
-    let mut seed: u64 = 0x7469_6570_646f_6e;
+    let mut seed: u64 = 0x0074_6965_7064_6f6e;
     for _ in 0..fault_runs() {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let offset = (seed >> 33) % pristine.len() as u64;
