@@ -55,21 +55,36 @@ pub fn backup_now(store: &Store, now: DateTime<Utc>) -> Result<PathBuf, StoreErr
     DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(|e| StoreError::io(&dir, e))?;
     let stamp = clock::to_vietnam(now).format("%Y%m%d-%H%M%S");
     let stem = stem(store.path());
-    // An empty owner-only file first (the copy keeps its mode); a second backup in the same second gets
-    // `-2`, `-3`, ….
+    // An empty owner-only file first (the copy keeps its mode), written as `….db.partial`, checked,
+    // then renamed: a backup killed half-way is never taken for a good one. A second backup in the
+    // same second gets `-2`, `-3`, ….
     let mut n = 1;
-    let target = loop {
+    let (partial, target) = loop {
         let name = if n == 1 { format!("{stem}-{stamp}.db") } else { format!("{stem}-{stamp}-{n}.db") };
-        let target = dir.join(name);
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&target) {
-            Ok(_) => break target,
+        let target = dir.join(&name);
+        let partial = dir.join(format!("{name}.partial"));
+        let taken = target.exists();
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&partial) {
+            Ok(_) if !taken => break (partial, target),
+            Ok(_) => {
+                let _ = std::fs::remove_file(&partial);
+                n += 1;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(StoreError::io(&target, e)),
+            Err(e) => return Err(StoreError::io(&partial, e)),
+        }
+        if n >= 100 {
+            return Err(StoreError::invalid(
+                "Quá nhiều bản sao lưu trong một giây.",
+                "Too many backups in one second.",
+            ));
         }
     };
-    let copied = copy(store.conn(), &target).and_then(|_| check(&target));
+    let copied = copy(store.conn(), &partial)
+        .and_then(|_| check(&partial))
+        .and_then(|_| std::fs::rename(&partial, &target).map_err(|e| StoreError::io(&target, e)));
     if let Err(e) = copied {
-        let _ = std::fs::remove_file(&target);
+        let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
     Ok(target)
