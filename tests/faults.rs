@@ -427,7 +427,7 @@ fn noise_anywhere_in_the_file_is_caught_or_harmless_and_the_backup_always_restor
     let backup_file = backup.out[0]["backup"].as_str().expect("a backup path").to_string();
     let pristine = std::fs::read(&db.path).expect("read");
     let pristine_visits = run_at(NOW, &db, &["visits", "--date", "2026-11-23"]).out;
-    let (mut caught, mut caught_by_audit, mut harmless) = (0, 0, 0);
+    let (mut caught, mut caught_by_audit, mut caught_on_read, mut harmless) = (0, 0, 0, 0);
     let mut seed: u64 = 0x0074_6965_7064_6f6e;
     for _ in 0..fault_runs() {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -442,6 +442,12 @@ fn noise_anywhere_in_the_file_is_caught_or_harmless_and_the_backup_always_restor
             0 if visits.code == 0 && visits.out == pristine_visits && audit.code == 0 => harmless += 1,
             // The structure is sound but a record changed: the audit chain notices.
             0 if audit.code == 1 => caught_by_audit += 1,
+            // The structure is sound but a row cannot be read: a clear "damaged" error, then restore.
+            0 if visits.code == 2 && visits.err.contains("bị hỏng") && visits.err.contains("restore") => {
+                caught_on_read += 1;
+                let restore = run_at(NOW, &db, &["restore", &backup_file]);
+                assert_eq!(restore.code, 0, "offset {offset}: {}", restore.err);
+            }
             0 => panic!("check-db passed but the visits are wrong at offset {offset}: {}", visits.err),
             1 => {
                 caught += 1;
@@ -456,6 +462,7 @@ fn noise_anywhere_in_the_file_is_caught_or_harmless_and_the_backup_always_restor
     }
     eprintln!(
         "noise: {caught} caught by check-db and restored, {caught_by_audit} caught by audit verify, \
+         {caught_on_read} caught on reading and restored, \
          {harmless} harmless (free space or unused bytes)"
     );
 }

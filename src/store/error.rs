@@ -89,6 +89,17 @@ impl StoreError {
     /// A short English/Vietnamese hint for what the SQLite error means at the desk.
     fn sqlite_hint(e: &rusqlite::Error) -> (&'static str, &'static str) {
         use rusqlite::ErrorCode::*;
+        if matches!(
+            e,
+            rusqlite::Error::Utf8Error(..)
+                | rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::InvalidColumnType(..)
+        ) {
+            return (
+                "Một phần dữ liệu trong tệp bị hỏng (không đọc được): khôi phục bản sao lưu gần nhất (tiepdon restore).",
+                "Part of the data in the file is damaged (unreadable): restore the latest backup (tiepdon restore).",
+            );
+        }
         match e.sqlite_error_code() {
             Some(DiskFull) => (
                 "Ổ đĩa đã đầy: giải phóng dung lượng rồi thử lại.",
