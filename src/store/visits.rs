@@ -229,6 +229,8 @@ pub struct Look {
     /// The day is closed (sealed): check-ins are refused.
     pub closed: bool,
     pub day: NaiveDate,
+    /// This desk's ticket prefix, from the same settings the verdict was decided with.
+    pub desk: String,
 }
 
 impl Look {
@@ -284,7 +286,7 @@ pub fn look(
     let patient = Patient::new(card, record.as_ref(), &verdict);
     let earlier = earlier_today(conn, &date::iso(day), &patient)?;
     let closed = closure::is_closed(conn, day)?;
-    Ok(Look { verdict, patient, record, link, earlier, closed, day })
+    Ok(Look { verdict, patient, record, link, earlier, closed, day, desk: settings.desk })
 }
 
 /// Checks a patient in: looks up local data, decides the verdict, and records the visit with the next
@@ -312,9 +314,8 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         {
             return Ok(Outcome::Refused(Box::new(look.repeat_refusal(e))));
         }
-        let Look { verdict, patient, earlier, link, day, .. } = look;
+        let Look { verdict, patient, earlier, link, day, desk, .. } = look;
         let day_text = date::iso(day);
-        let settings = settings::load(tx)?;
         let mut overrides = Vec::new();
         if earlier.is_some() {
             overrides.push("repeat");
@@ -344,11 +345,11 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         let seq: i64 = tx
             .query_row(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM visits WHERE desk = ?1 AND day = ?2",
-                params![settings.desk, day_text],
+                params![desk, day_text],
                 |r| r.get(0),
             )
             .doing("numbering the ticket")?;
-        let ticket = format!("{}-{seq:03}", settings.desk);
+        let ticket = format!("{desk}-{seq:03}");
         let kind = match req.detection.kind {
             Kind::Bhyt => "bhyt",
             Kind::Cccd => "cccd",
@@ -363,7 +364,7 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             params![
                 day_text,
-                settings.desk,
+                desk,
                 seq,
                 ticket,
                 now_text,
