@@ -3,17 +3,24 @@
 # screenshot.sh). `deps_need GROUP…` with the groups:
 #   build       libclang-dev (nokhwa's V4L2 webcam bindings)
 #   test        Mesa's software Vulkan driver (window tests render on the CPU), GNU time (peak memory)
-#   window      the X11/Wayland client libraries and a GPU-or-CPU renderer the window opens with
+#   window      the X11/Wayland client libraries and a GPU-or-CPU renderer the window opens with, and
+#               what its file dialogs and "Open folder" use where the desktop lacks them (zenity,
+#               xdg-open)
 #   virtual     Xvfb, for a machine with no display (screenshots, benchmarks, headless runs)
+#   realwindow  Xvfb, the openbox window manager, xdotool, ImageMagick and xprop: the real-window tests
+#               start the window on a virtual screen, type into it and take screenshots
 deps_need() {
+    # What the window needs to open: the X11/Wayland client libraries and a GPU-or-CPU renderer.
+    local window_libs=(mesa-vulkan-drivers libvulkan1 libegl1 libgl1-mesa-dri libx11-6 libx11-xcb1 libxcursor1
+                       libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 libwayland-client0)
     local pkgs=()
     for group in "$@"; do
         case "$group" in
             build) pkgs+=(libclang-dev) ;;
             test) pkgs+=(mesa-vulkan-drivers libvulkan1 time util-linux) ;;
-            window) pkgs+=(mesa-vulkan-drivers libvulkan1 libegl1 libgl1-mesa-dri libx11-6 libx11-xcb1
-                           libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 libwayland-client0) ;;
+            window) pkgs+=("${window_libs[@]}" xdg-utils zenity) ;;
             virtual) pkgs+=(xvfb xauth) ;;
+            realwindow) pkgs+=("${window_libs[@]}" xvfb xauth openbox xdotool imagemagick x11-utils) ;;
         esac
     done
     local need=()

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every check and test of tiepdon: formatting, lints, then `cargo test` (the window tests run
-# headless through egui_kittest; one renders on the CPU through Mesa). Works on a fresh Debian 12
-# machine with the Rust toolchain; installs the packages it needs when missing (scripts/deps.sh).
+# headless through egui_kittest, one rendering on the CPU through Mesa; the real-window tests start the
+# window on Xvfb with openbox and type into it with xdotool). Works on a fresh Debian 12 machine with
+# the Rust toolchain; installs the packages it needs when missing (scripts/deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-deps_need build test
+deps_need build test realwindow
 
 if command -v rustfmt >/dev/null 2>&1; then
     cargo fmt --all -- --check

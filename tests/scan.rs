@@ -244,8 +244,8 @@ fn demo_source_shows_sample_cards_from_the_manifest() {
         .open()
         .unwrap_or_else(|e| panic!("demo opens: {e}"));
     let decoder = Decoder::standard();
-    // Each card is held 45 frames, then 20 blank ones: the second card shows from frame 65 on. A
-    // frame equal to the previous one is not decoded again.
+    // Each card is held 45 frames, then 20 frames of the scene out of focus: the second card shows from
+    // frame 65 on. A frame equal to the previous one is not decoded again.
     let (mut last, mut read): (Option<Frame>, Vec<String>) = (None, Vec::new());
     for i in 0..70 {
         let frame = source.next_frame().unwrap().unwrap_or_else(|| panic!("the demo loops, frame {i}"));
@@ -261,6 +261,24 @@ fn demo_source_shows_sample_cards_from_the_manifest() {
         }
     }
     assert!(read.len() >= 2, "at least two distinct cards in 70 frames: {read:?}");
+}
+
+#[test]
+fn the_demo_gap_shows_the_desk_out_of_focus_not_a_blank_grey_frame() {
+    let mut source = SourceSpec::Demo(tiepdon::scan::source::DemoPace::DESK)
+        .open()
+        .unwrap_or_else(|e| panic!("demo opens: {e}"));
+    let card = source.next_frame().unwrap().expect("a card frame");
+    for _ in 1..45 {
+        source.next_frame().unwrap();
+    }
+    let gap = source.next_frame().unwrap().expect("a gap frame");
+    assert_ne!(gap, card);
+    let (lo, hi) = gap.luma.iter().fold((255u8, 0u8), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+    assert!(hi - lo > 40, "the gap still shows the scene (luma {lo}..{hi}), not one flat grey");
+    let mean = |f: &Frame| f.luma.iter().map(|&p| u64::from(p)).sum::<u64>() / f.luma.len() as u64;
+    assert!(mean(&gap).abs_diff(mean(&card)) < 12, "the same scene, only out of focus");
+    assert!(Decoder::standard().decode(&gap).decoded.is_none(), "no code can be read in it");
 }
 
 /// Events until `Ended` (or `limit`), without the preview frames; also how many frames there were.

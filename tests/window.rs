@@ -90,10 +90,26 @@ fn scanner_types(h: &mut Harness<'static, App>, text: &str) {
     h.step();
 }
 
+/// Types `text` as a person does: one key at a time, 120 ms apart.
+fn type_slowly(h: &mut Harness<'static, App>, text: &str) {
+    for ch in text.chars() {
+        h.event(egui::Event::Text(ch.to_string()));
+        h.step();
+        std::thread::sleep(Duration::from_millis(120));
+        h.step();
+    }
+}
+
+/// Steps until the verdict on screen has been visible long enough for Enter to act on it.
+fn wait_readable(h: &mut Harness<'static, App>) {
+    step_until(h, "the verdict to be readable", |a| a.state.enter_ready(Instant::now()));
+}
+
 /// Scans a payload with the USB scanner and checks the patient in with Enter.
 fn check_in_by_scanner(h: &mut Harness<'static, App>, payload: &str) {
     scanner_types(h, payload);
     step_until(h, "a verdict", |a| a.state.current.is_some());
+    wait_readable(h);
     h.key_press(Key::Enter);
     step_until(h, "the ticket", |a| a.state.ticket.is_some());
 }
@@ -117,6 +133,7 @@ fn a_scanned_bhyt_card_shows_eligible_and_enter_records_the_visit() {
     assert!(has_label(&h, "ĐỦ ĐIỀU KIỆN"), "the status is written in words");
     assert!(has_label(&h, status.as_str()), "and its code");
 
+    wait_readable(&mut h);
     h.key_press(Key::Enter);
     step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
     assert!(has_label(&h, "A-001"), "the ticket is on screen");
@@ -163,6 +180,7 @@ fn a_keyboard_wedge_scanner_types_into_the_window_without_a_click() {
     step_until(&mut h, "the verdict of the typed payload", |a| a.state.current.is_some());
     assert!(has_label(&h, "Bùi Văn Minh Nghĩa"));
     assert!(matches!(current_status(h.state()), Some(Status::Eligible | Status::EligibleWithWarning)));
+    wait_readable(&mut h);
     h.key_press(Key::Enter);
     step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
     assert_eq!(visits_today(&db).len(), 1);
@@ -221,8 +239,9 @@ fn a_second_scan_of_the_same_patient_offers_a_reprint_not_a_new_visit() {
     step_until(&mut h, "the repeat guard", |a| {
         a.state.current.as_ref().and_then(|c| c.look.as_ref()).is_some_and(|l| l.earlier.is_some())
     });
-    assert!(has_label(&h, "Đã tiếp đón hôm nay: số A-001"));
+    assert!(has_label(&h, "ĐÃ TIẾP ĐÓN HÔM NAY — số A-001"), "the repeat guard is the headline");
     // Enter now reprints the earlier ticket.
+    wait_readable(&mut h);
     h.key_press(Key::Enter);
     step_until(&mut h, "the reprinted ticket", |a| a.state.ticket.is_some());
     assert!(has_label(&h, "A-001"));
@@ -273,10 +292,10 @@ fn today_lists_visits_and_voids_one_with_a_reason() {
     h.get_by_label("Hủy A-001").click();
     h.step();
     h.step();
-    h.get_by_label("Hủy lượt A-001 — lý do:").focus();
-    h.step();
-    h.event(egui::Event::Text("nhầm người".into()));
-    h.step();
+    // The reason field has the keyboard without another click: typing goes there, not to check-in.
+    type_slowly(&mut h, "nhầm người");
+    assert_eq!(h.state().screen, Screen::Today, "typing the reason stays on Today");
+    assert!(h.state().checkin_field().is_empty(), "nothing leaked into the scanner field");
     h.get_by_label("Xác nhận hủy").click();
     step_until(&mut h, "the void", |a| {
         a.state.day.as_ref().is_some_and(|d| d.1.first().is_some_and(|v| v.voided))
@@ -424,13 +443,23 @@ fn end_of_day_exports_and_closes_the_day_from_the_window() {
     assert_eq!(visits_today(&db).len(), 1);
 }
 
-/// A presentation as the desk worker reports it.
+/// A presentation from the camera as the desk worker reports it.
 fn looked(db: &Db, id: u64, payload: &str) -> tiepdon::ui::desk::Looked {
+    let origin = tiepdon::ui::desk::Origin::Camera { corners: vec![], frame_size: (1280, 720) };
+    looked_from(db, id, payload, origin)
+}
+
+/// A presentation from `origin` as the desk worker reports it.
+fn looked_from(
+    db: &Db,
+    id: u64,
+    payload: &str,
+    origin: tiepdon::ui::desk::Origin,
+) -> tiepdon::ui::desk::Looked {
     let store = Store::open(&db.path).expect("open");
     let detection = tiepdon::card::detect(payload);
     let card = detection.result.as_ref().expect("a usable payload");
     let look = visits::look(store.conn(), card, &detection, tiepdon::clock::now_utc()).expect("look");
-    let origin = tiepdon::ui::desk::Origin::Camera { corners: vec![], frame_size: (1280, 720) };
     tiepdon::ui::desk::Looked {
         id,
         text: payload.into(),
@@ -465,10 +494,13 @@ fn a_late_reply_about_one_patient_never_lands_on_the_next_patients_card() {
     assert!(matches!(repeat, visits::Outcome::Refused(_)));
 
     let mut state = DeskState::default();
-    state.apply(Reply::Looked(Box::new(looked(&db, 1, &a))));
+    let t = Instant::now();
+    state.apply(Reply::Looked(Box::new(looked(&db, 1, &a))), t);
     state.busy = true; // Enter pressed for A …
-    state.apply(Reply::Looked(Box::new(looked(&db, 2, &b)))); // … and B scanned before the answer.
-    state.apply(Reply::CheckedIn { look_id: 1, result: Ok(repeat) });
+    // … and B scanned with the USB scanner before the answer (typed input always takes the screen).
+    let b_typed = looked_from(&db, 2, &b, tiepdon::ui::desk::Origin::Typed);
+    state.apply(Reply::Looked(Box::new(b_typed)), t);
+    state.apply(Reply::CheckedIn { look_id: 1, result: Ok(repeat) }, t);
     let current = state.current.as_ref().expect("B stays on screen");
     assert_eq!(current.id, 2);
     assert!(
@@ -480,7 +512,7 @@ fn a_late_reply_about_one_patient_never_lands_on_the_next_patients_card() {
     assert!(!state.busy);
 
     // A recorded answer for A leaves B on screen too.
-    state.apply(Reply::CheckedIn { look_id: 1, result: Ok(visits::Outcome::Recorded(first.clone())) });
+    state.apply(Reply::CheckedIn { look_id: 1, result: Ok(visits::Outcome::Recorded(first.clone())) }, t);
     assert_eq!(state.current.as_ref().map(|c| c.id), Some(2));
     assert!(state.ticket.is_none());
     assert!(state.notice.as_ref().is_some_and(|n| n.message.vi.contains(&first.ticket)));
@@ -556,7 +588,8 @@ fn settings_save_the_facility_and_back_the_database_up() {
     h.get_all_by_label("Lưu").nth(2).expect("the desk's save button").click();
     step_until(&mut h, "the new desk", |a| a.state.settings.as_ref().is_some_and(|s| s.desk == "B"));
 
-    h.get_by_label("Sao lưu ngay").click();
+    // Below the fold of the settings page: pressed the way a screen reader or Tab + Enter does.
+    h.get_by_label("Sao lưu ngay").click_accesskit();
     step_until(&mut h, "the backup", |a| {
         a.state.notice.as_ref().is_some_and(|n| n.message.vi.starts_with("Đã sao lưu"))
     });
@@ -593,4 +626,272 @@ fn a_damaged_database_stops_the_desk_and_names_the_backup() {
     assert!(fatal.vi.contains("bị hỏng") && fatal.vi.contains(&backup.display().to_string()), "{}", fatal.vi);
     assert!(has_label(&h, "tiepdon restore"), "the way out is on screen");
     assert_eq!(std::fs::metadata(&db.path).expect("stat").len(), size, "the damaged file is not replaced");
+}
+
+#[test]
+fn the_operator_prompt_asks_for_the_keyboard_once_not_every_frame() {
+    // Asking every frame interrupts the input method every frame; on X11 that loop froze the window.
+    let db = database("operator-focus");
+    let mut h = window(&db, blank_source(&db), None);
+    for _ in 0..10 {
+        h.step();
+    }
+    let interrupts = |h: &Harness<'static, App>| {
+        h.output().platform_output.ime.as_ref().is_some_and(|i| i.should_interrupt_composition)
+    };
+    assert!(!interrupts(&h), "the prompt's field no longer restarts the input method");
+    assert!(h.output().platform_output.ime.is_some(), "the prompt's field has the keyboard");
+    // Enter on an empty name changes nothing, and the field keeps the keyboard.
+    h.key_press(Key::Enter);
+    h.step();
+    h.step();
+    assert!(h.state().state.operator.is_none());
+    assert!(h.output().platform_output.ime.is_some(), "the field has the keyboard again");
+    type_slowly(&mut h, "Lan");
+    h.key_press(Key::Enter);
+    h.step();
+    h.step();
+    assert_eq!(h.state().state.operator.as_deref(), Some("Lan"));
+    // The scanner field then takes the keyboard once, and keeps it over Enter.
+    for _ in 0..5 {
+        h.step();
+    }
+    assert!(!interrupts(&h), "the scanner field does not restart the input method every frame");
+    scanner_types(&mut h, "7917199208");
+    h.step();
+    assert!(!interrupts(&h), "Enter in the scanner field does not give the keyboard away");
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+}
+
+#[test]
+fn no_verdict_is_looked_up_behind_the_operator_prompt() {
+    let db = database("no-operator");
+    let mut h = window(&db, SourceSpec::File(demo_frame("02-bhyt-new.jpg")), None);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(h.state().state.current.is_none(), "nobody signed in: the camera read is not looked up");
+    assert_eq!(h.state().state.scans, 0);
+}
+
+#[test]
+fn a_scanner_burst_on_another_screen_reaches_check_in_whole_and_the_field_keeps_its_text() {
+    let db = database("wedge-today");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    h.key_press(Key::F2);
+    step_until(&mut h, "today", |a| a.screen == Screen::Today && a.state.day.is_some());
+    h.get_by_label("Tìm (tên, số thẻ, CCCD, số thứ tự):").focus();
+    h.step();
+    type_slowly(&mut h, "ngh");
+    // The scanner types the whole payload within one frame, then Enter.
+    let payload = demo_payload("01-bhyt-legacy.jpg");
+    h.event(egui::Event::Text(payload.clone()));
+    h.step();
+    h.key_press(Key::Enter);
+    h.step();
+    step_until(&mut h, "the scanned verdict", |a| a.state.current.is_some());
+    assert_eq!(h.state().screen, Screen::CheckIn, "a scan goes to check-in from any screen");
+    let current = h.state().state.current.clone().expect("the presentation");
+    assert_eq!(current.text, payload, "the payload arrives intact");
+    assert_eq!(current.origin, tiepdon::ui::desk::Origin::Typed);
+    h.key_press(Key::F2);
+    h.step();
+    h.step();
+    assert!(
+        h.query_all_by_value("ngh").next().is_some(),
+        "the search field keeps what the receptionist typed"
+    );
+}
+
+#[test]
+fn typing_on_another_screen_with_no_field_goes_to_the_scanner_field_intact() {
+    let db = database("typing-today");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    h.key_press(Key::F2);
+    step_until(&mut h, "today", |a| a.screen == Screen::Today);
+    // No field has the keyboard on Today: a person typing a card code is sent to check-in, every key.
+    type_slowly(&mut h, "HT3797917199208");
+    assert_eq!(h.state().screen, Screen::CheckIn);
+    assert_eq!(h.state().checkin_field(), "HT3797917199208");
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the verdict", |a| a.state.current.is_some());
+}
+
+mod replacement_rule {
+    //! A verdict on screen is never replaced by a camera read while the receptionist acts on it.
+    use super::*;
+    use tiepdon::ui::desk::{Origin, Reply};
+    use tiepdon::ui::state::{DeskState, ENTER_AFTER, IDLE_TAKEOVER, TICKET_HOLD};
+
+    fn camera() -> Origin {
+        Origin::Camera { corners: vec![], frame_size: (1280, 720) }
+    }
+
+    fn setup(name: &str) -> (Db, String, String) {
+        let db = database(name);
+        (db, demo_payload("01-bhyt-legacy.jpg"), demo_payload("02-bhyt-new.jpg"))
+    }
+
+    #[test]
+    fn a_camera_read_waits_while_a_typed_verdict_is_on_screen() {
+        let (db, typed, shown) = setup("rule-wait");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &typed, Origin::Typed))), t);
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &shown, camera()))), t + ms(430));
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(1), "the typed verdict stays");
+        assert_eq!(state.next.as_ref().map(|n| n.id), Some(2), "the camera read waits, visibly");
+        // Nobody touched anything for a while, but less than the idle limit: it still waits.
+        assert!(state.tick(t + IDLE_TAKEOVER - ms(100)).is_some());
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(1));
+        // The receptionist presses a key at 10 s: the idle clock restarts from there.
+        state.touched_at = Some(t + Duration::from_secs(10));
+        assert!(state.tick(t + IDLE_TAKEOVER + ms(100)).is_some());
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(1));
+        // Left alone for the whole idle time: the waiting read takes the screen.
+        assert!(state.tick(t + Duration::from_secs(10) + IDLE_TAKEOVER).is_none());
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(2));
+        assert!(state.next.is_none());
+    }
+
+    #[test]
+    fn enter_acts_only_on_a_verdict_visible_long_enough() {
+        let (db, typed, _) = setup("rule-enter");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &typed, Origin::Typed))), t);
+        assert!(!state.enter_ready(t + ms(100)));
+        assert!(state.enter_ready(t + ENTER_AFTER));
+    }
+
+    #[test]
+    fn the_same_card_seen_again_changes_nothing_and_typed_input_always_wins() {
+        let (db, a, b) = setup("rule-same");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, camera()))), t);
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &a, camera()))), t + ms(900));
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(1));
+        assert!(state.next.is_none(), "the same card again is not a next patient");
+        assert_eq!(state.shown_at, Some(t), "nor does it restart the verdict's clock");
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 3, &b, Origin::Typed))), t + ms(1000));
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(3), "typed input takes the screen at once");
+    }
+
+    #[test]
+    fn after_a_check_in_the_ticket_stays_before_the_next_camera_read_shows() {
+        let (db, a, b) = setup("rule-ticket");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, Origin::Typed))), t);
+        // Check A in for real, so the reply carries a real visit.
+        let mut store = Store::open(&db.path).expect("open");
+        let detection = tiepdon::card::detect(&a);
+        let req = visits::CheckIn {
+            detection: &detection,
+            operator: "Lan",
+            visit_type: "outpatient",
+            force: false,
+            now: tiepdon::clock::now_utc(),
+        };
+        let outcome = visits::check_in(&mut store, &req).expect("check-in");
+        state.busy = true;
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &b, camera()))), t + ms(500));
+        assert_eq!(state.next.as_ref().map(|n| n.id), Some(2), "a check-in on its way holds the screen");
+        state.apply(Reply::CheckedIn { look_id: 1, result: Ok(outcome) }, t + ms(600));
+        assert!(state.ticket.is_some());
+        assert!(state.tick(t + ms(600) + TICKET_HOLD - ms(50)).is_some(), "the ticket is still shown");
+        assert!(state.ticket.is_some());
+        assert!(state.tick(t + ms(600) + TICKET_HOLD).is_none());
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(2), "then the next patient shows");
+        assert!(state.ticket.is_none());
+    }
+
+    #[test]
+    fn f5_shows_the_waiting_read_at_once_and_dismissing_frees_the_screen() {
+        let (db, a, b) = setup("rule-f5");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, Origin::Typed))), t);
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &b, camera()))), t + ms(100));
+        state.show_next(t + ms(200));
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(2));
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 3, &a, camera()))), t + ms(300));
+        assert_eq!(state.next.as_ref().map(|n| n.id), Some(3));
+        state.current = None; // Esc
+        assert!(state.tick(t + ms(400)).is_none());
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(3), "a free screen takes the waiting read");
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+}
+
+#[test]
+fn the_waiting_camera_read_is_shown_under_the_verdict_and_f5_brings_it() {
+    let db = database("next-slot");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    scanner_types(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
+    step_until(&mut h, "the typed verdict", |a| a.state.current.is_some());
+    // The camera reads another card now (the same path a webcam read takes).
+    h.state_mut().act(tiepdon::ui::Action::UseSource(Some(SourceSpec::File(demo_frame("02-bhyt-new.jpg")))));
+    step_until(&mut h, "the camera read waiting", |a| a.state.next.is_some());
+    assert!(has_label(&h, "TIẾP THEO (camera):"), "the waiting read is on screen");
+    assert!(has_label(&h, "Bùi Văn Minh Nghĩa"), "the typed patient's verdict is still the one shown");
+    wait_readable(&mut h);
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+    let visits = visits_today(&db);
+    assert_eq!(visits.len(), 1);
+    assert_eq!(
+        visits[0].full_name.as_deref(),
+        Some("Bùi Văn Minh Nghĩa"),
+        "Enter recorded the typed patient"
+    );
+    h.key_press(Key::F5);
+    step_until(&mut h, "the waiting read", |a| a.state.current.is_some());
+    assert!(h.state().state.next.is_none());
+}
+
+#[test]
+fn texts_are_vietnamese_and_the_exported_count_leaves_out_voided_visits() {
+    let db = database("texts");
+    let mut launch =
+        Launch::new(db.path.clone(), Some(SourceSpec::Demo(tiepdon::scan::source::DemoPace::DESK)));
+    launch.operator = Some("Lan".into());
+    launch.demo_db = true;
+    let mut h = Harness::builder()
+        .with_size(egui::Vec2::new(1366.0, 768.0))
+        .build_eframe(move |cc| App::new(cc, launch));
+    step_until(&mut h, "the demo source", |a| a.state.source.description.is_some());
+    assert!(has_label(&h, "Camera demo: ảnh mẫu thẻ BHYT và CCCD"));
+    assert!(h.query_all_by_label_contains("images").next().is_none(), "no English under the preview");
+    h.key_press(Key::F4);
+    h.step();
+    h.step();
+    assert!(h.query_all_by_label_contains("(roster)").next().is_none());
+    assert!(h.query_all_by_label_contains("tiepdon --db").next().is_none(), "no terminal advice");
+    assert!(has_label(&h, "Chọn tệp CSV…"), "the roster file is chosen in a dialog");
+    h.key_press(Key::F1);
+    h.step();
+    // Two visits, one voided: the export says one.
+    check_in_by_scanner(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
+    check_in_by_scanner(&mut h, &demo_payload("04-bhyt-truncated.jpg"));
+    let mut store = Store::open(&db.path).expect("open");
+    let today = tiepdon::clock::vietnam_now().date();
+    visits::void(&mut store, "A-002", today, "nhầm", "Lan", tiepdon::clock::now_utc()).expect("void");
+    h.key_press(Key::F3);
+    step_until(&mut h, "the end-of-day screen", |a| a.screen == Screen::DayEnd && a.state.day.is_some());
+    h.step();
+    h.get_by_label("Xuất CSV, XML 130, tổng hợp").click();
+    step_until(&mut h, "the export", |a| a.state.exported.is_some());
+    let note = h.state().state.notice.clone().expect("a note");
+    assert!(note.message.vi.starts_with("Đã xuất 1 lượt khám (1 đã hủy)"), "{}", note.message.vi);
+    assert!(has_label(&h, "Mở thư mục"), "the folder can be opened");
 }

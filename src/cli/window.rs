@@ -41,7 +41,9 @@ pub fn window(db: Option<&Path>, args: &WindowArgs) -> CommandResult {
     }
     let mut launch = Launch::decide(db.map(PathBuf::from), source, args.demo).map_err(Outcome::Failed)?;
     launch.started = started;
-    launch.operator = args.operator.clone().filter(|o| !o.trim().is_empty());
+    // Plain `tiepdon` (no subcommand) has no parsed arguments: TIEPDON_OPERATOR is read here too.
+    let operator = args.operator.clone().or_else(|| std::env::var("TIEPDON_OPERATOR").ok());
+    launch.operator = operator.map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
     let benching = args.bench_scans.is_some() || args.bench_frames.is_some();
     launch.plan = match (benching, &args.metrics, &args.screenshots) {
         (true, Some(out), _) => RunPlan::Bench {

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct Exported {
     pub day: NaiveDate,
+    /// Every visit of the day, voided ones included (they are in the CSV, flagged).
     pub visits: usize,
+    /// Of those, the voided ones (left out of the XML 130 table).
+    pub voided: usize,
     pub files: Vec<PathBuf>,
 }
 
@@ -21,7 +24,9 @@ pub struct Exported {
 #[derive(Debug, Clone)]
 pub struct Closed {
     pub day: NaiveDate,
+    /// Every visit of the day, voided ones included.
     pub visits: usize,
+    pub voided: usize,
     pub files: Vec<PathBuf>,
     pub manifest: PathBuf,
     pub manifest_sha256: String,
@@ -53,7 +58,7 @@ pub fn export_day(
         audit::append(tx, now, operator, "export", Some(&iso(day)), &detail)?;
         Ok(())
     })?;
-    Ok(Exported { day, visits: data.visits.len(), files })
+    Ok(Exported { day, visits: data.visits.len(), voided: data.voided(), files })
 }
 
 /// Seals `day`: every format into the new folder `out`, a MANIFEST.json of their hashes, and the close
@@ -94,6 +99,7 @@ pub fn close_day(
         Ok(Closed {
             day,
             visits: data.visits.len(),
+            voided: data.voided(),
             files,
             manifest: out.join(seal::MANIFEST),
             manifest_sha256,

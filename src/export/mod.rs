@@ -39,6 +39,11 @@ pub struct Day {
 }
 
 impl Day {
+    /// How many of the day's visits are voided.
+    pub fn voided(&self) -> usize {
+        self.visits.iter().filter(|v| v.voided).count()
+    }
+
     pub fn load(conn: &Connection, day: NaiveDate, mask_ids: bool) -> Result<Day, StoreError> {
         let clinic = crate::store::settings::load(conn)?.clinic;
         let made_on = crate::clock::vietnam_now().date();

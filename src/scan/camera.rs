@@ -33,6 +33,44 @@ pub fn list() -> Result<Vec<CameraDevice>, FrameError> {
         .collect())
 }
 
+/// A camera with the resolutions it offers (for choosing in the window's Settings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CameraInfo {
+    pub device: CameraDevice,
+    /// Width × height, smallest first; empty when the device would not say.
+    pub resolutions: Vec<(u32, u32)>,
+}
+
+/// The cameras present now, each with the resolutions it offers (each is opened briefly: call it off
+/// the UI thread).
+pub fn list_with_resolutions() -> Result<Vec<CameraInfo>, FrameError> {
+    Ok(list()?
+        .into_iter()
+        .map(|device| {
+            let resolutions = resolutions(&device.index).unwrap_or_default();
+            CameraInfo { device, resolutions }
+        })
+        .collect())
+}
+
+fn resolutions(index: &str) -> Result<Vec<(u32, u32)>, nokhwa::NokhwaError> {
+    let index = match index.parse::<u32>() {
+        Ok(n) => CameraIndex::Index(n),
+        Err(_) => CameraIndex::String(index.to_string()),
+    };
+    let requested = RequestedFormat::new::<LumaFormat>(RequestedFormatType::None);
+    let mut camera = Camera::new(index, requested)?;
+    let mut sizes: Vec<(u32, u32)> = camera
+        .compatible_camera_formats()?
+        .iter()
+        .map(|f| (f.resolution().width(), f.resolution().height()))
+        .filter(|&(w, h)| w >= 320 && h >= 240)
+        .collect();
+    sizes.sort_by_key(|&(w, h)| (u64::from(w) * u64::from(h), w));
+    sizes.dedup();
+    Ok(sizes)
+}
+
 /// Picks a camera by index (`0`) or by a part of its name (case-insensitive).
 fn resolve(which: &str) -> Result<CameraIndex, FrameError> {
     if let Ok(n) = which.trim().parse::<u32>() {

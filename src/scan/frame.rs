@@ -50,6 +50,40 @@ impl Frame {
         Frame { width, height, luma: vec![level; width as usize * height as usize] }
     }
 
+    /// The same scene far out of focus (block means, smoothly enlarged back): what a webcam shows when
+    /// the card has been taken away. No code can be read in it.
+    pub fn defocused(&self) -> Frame {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let block = (w.max(h) / 40).max(8);
+        let (bw, bh) = (w.div_ceil(block), h.div_ceil(block));
+        let mut means = vec![0f32; bw * bh];
+        for by in 0..bh {
+            for bx in 0..bw {
+                let (x0, y0) = (bx * block, by * block);
+                let (x1, y1) = ((x0 + block).min(w), (y0 + block).min(h));
+                let mut sum = 0u64;
+                for y in y0..y1 {
+                    sum += self.luma[y * w + x0..y * w + x1].iter().map(|&p| u64::from(p)).sum::<u64>();
+                }
+                means[by * bw + bx] = sum as f32 / ((x1 - x0) * (y1 - y0)) as f32;
+            }
+        }
+        let at = |x: usize, y: usize| means[y.min(bh - 1) * bw + x.min(bw - 1)];
+        let mut luma = Vec::with_capacity(w * h);
+        for y in 0..h {
+            let fy = ((y as f32 + 0.5) / block as f32 - 0.5).max(0.0);
+            let (y0, ty) = (fy as usize, fy.fract());
+            for x in 0..w {
+                let fx = ((x as f32 + 0.5) / block as f32 - 0.5).max(0.0);
+                let (x0, tx) = (fx as usize, fx.fract());
+                let top = at(x0, y0) * (1.0 - tx) + at(x0 + 1, y0) * tx;
+                let bottom = at(x0, y0 + 1) * (1.0 - tx) + at(x0 + 1, y0 + 1) * tx;
+                luma.push((top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8);
+            }
+        }
+        Frame { width: self.width, height: self.height, luma }
+    }
+
     /// Decodes an encoded image (PNG, JPEG, WebP) held in memory.
     pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
         let reader = || {

@@ -128,8 +128,8 @@ pub fn image_files(dir: &Path) -> Result<Vec<PathBuf>, FrameError> {
     Ok(files)
 }
 
-/// Images replayed in order: each held for `hold` frames, then `gap` blank frames; at `fps` (0 = as
-/// fast as asked).
+/// Images replayed in order: each held for `hold` frames, then `gap` frames of the same scene out of
+/// focus (the card taken away); at `fps` (0 = as fast as asked).
 pub struct FolderSource {
     files: Vec<PathBuf>,
     interval: Option<Duration>,
@@ -139,6 +139,8 @@ pub struct FolderSource {
     index: usize,
     step: u32,
     current: Option<Frame>,
+    /// The current image out of focus, for the gap.
+    gap_frame: Option<Frame>,
     next_due: Instant,
 }
 
@@ -162,6 +164,7 @@ impl FolderSource {
             index: 0,
             step: 0,
             current: None,
+            gap_frame: None,
             next_due: Instant::now(),
         })
     }
@@ -204,13 +207,14 @@ impl FrameSource for FolderSource {
         }
         let frame = match &self.current {
             Some(f) if self.step < self.hold => f.clone(),
-            Some(f) => Frame::blank(f.width, f.height, 200),
+            Some(f) => self.gap_frame.get_or_insert_with(|| f.defocused()).clone(),
             None => return Ok(None),
         };
         self.step += 1;
         if self.step >= self.hold + self.gap {
             self.step = 0;
             self.current = None;
+            self.gap_frame = None;
             self.index += 1;
         }
         Ok(Some(frame))

@@ -2,13 +2,15 @@
 //! [`DeskState`]; `ui` draws the header and the current screen and hands the screen's [`Action`] to a
 //! worker. Remembers the language, the operator and the camera between runs (eframe storage).
 
+mod files;
 mod plan;
 mod roster_import;
 mod sources;
 
-use super::checkin::CheckinScreen;
+use super::checkin::{self, CheckinScreen};
 use super::day_end::DayEndScreen;
 use super::desk::{DeskWorker, Job, Origin, Reply};
+use super::keyboard::{self, Keyboard};
 use super::lang::{Lang, Message};
 use super::launch::Launch;
 use super::metrics::Metrics;
@@ -16,12 +18,13 @@ use super::preview::Preview;
 use super::settings::SettingsScreen;
 use super::state::{DeskState, SourceStatus};
 use super::today::TodayScreen;
-use super::{Action, fonts, logfile};
+use super::{Action, fonts, logfile, probe};
 use crate::scan::decode::Decoder;
 use crate::scan::source::SourceSpec;
 use crate::scan::worker::{ScanEvent, ScanWorker};
 use crate::store::visits::Outcome;
-use egui::{Color32, Key, RichText};
+use egui::{Color32, Event, ImeEvent, Key, RichText};
+use files::Picking;
 use plan::Screenshots;
 use roster_import::{ImportTask, import_message};
 use serde::{Deserialize, Serialize};
@@ -39,6 +42,18 @@ pub enum Screen {
     Today,
     DayEnd,
     Settings,
+}
+
+impl Screen {
+    /// The screen's name in the UI map (`ui::probe`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Screen::CheckIn => "check-in",
+            Screen::Today => "today",
+            Screen::DayEnd => "day-end",
+            Screen::Settings => "settings",
+        }
+    }
 }
 
 /// What is remembered between runs.
@@ -84,12 +99,23 @@ pub struct App {
     wake: Arc<dyn Fn() + Send + Sync>,
     pub metrics: Metrics,
     screenshots: Screenshots,
+    /// Keystrokes held while it is not yet clear whether a person or a scanner types.
+    keyboard: Keyboard,
+    /// The operator prompt's text has been selected (once per prompt, so typing replaces the last name).
+    operator_focus_asked: bool,
+    /// The language the window title was last set in.
+    title_lang: Option<Lang>,
+    /// A file or folder dialog open on its own thread.
+    picking: Option<Picking>,
+    /// The last UI map written (`ui::probe`).
+    map_last: String,
 }
 
 impl App {
     /// Builds the app (eframe's creation context gives the egui context and the storage).
     pub fn new(cc: &eframe::CreationContext<'_>, launch: Launch) -> App {
         fonts::install(&cc.egui_ctx);
+        fonts::install_style(&cc.egui_ctx);
         if let Some(dir) = &launch.log_dir {
             logfile::install(dir);
         }
@@ -125,6 +151,7 @@ impl App {
             settings.resolution = *size;
         }
         log::info!(target: "tiepdon", "window opened (demo data: {}, demo frames: {})", state.demo_db, state.demo_source);
+        let exports = launch.exports.clone();
         App {
             operator_field: prefs.operator.clone(),
             wake,
@@ -134,7 +161,7 @@ impl App {
             screen: Screen::CheckIn,
             checkin: CheckinScreen::default(),
             today: TodayScreen::default(),
-            day_end: DayEndScreen::default(),
+            day_end: DayEndScreen { base: exports, ..DayEndScreen::default() },
             settings,
             desk,
             replies,
@@ -150,11 +177,21 @@ impl App {
             cameras: None,
             metrics: Metrics::default(),
             screenshots: Screenshots::default(),
+            keyboard: Keyboard::default(),
+            operator_focus_asked: false,
+            title_lang: None,
+            picking: None,
+            map_last: String::new(),
         }
     }
 
     fn lang(&self) -> Lang {
         self.prefs.lang
+    }
+
+    /// What the scanner field on Check-in holds (typed, not yet looked up).
+    pub fn checkin_field(&self) -> &str {
+        &self.checkin.field
     }
 
     fn operator(&self) -> String {
@@ -189,6 +226,9 @@ impl App {
                 self.state.refusal = None;
                 self.state.typed_error = None;
             }
+            Action::ShowNext => self.state.show_next(Instant::now()),
+            Action::Pick(what) => self.pick(what),
+            Action::OpenFolder(path) => self.open_folder(&path),
             Action::Void { ticket, reason } => {
                 if let Some((day, _)) = &self.state.day {
                     self.state.busy = true;
@@ -206,7 +246,10 @@ impl App {
             Action::ListCameras => self.list_cameras(),
             Action::LeaveDemo => self.leave_demo(),
             Action::SetLang(l) => self.prefs.lang = l,
-            Action::AskOperator => self.state.operator = None,
+            Action::AskOperator => {
+                self.state.operator = None;
+                self.operator_focus_asked = false;
+            }
         }
     }
 
@@ -218,6 +261,7 @@ impl App {
 
     /// Folds everything the workers said since the last frame.
     fn drain(&mut self, ctx: &egui::Context) {
+        let now = Instant::now();
         let mut reload = false;
         while let Ok(reply) = self.replies.try_recv() {
             // Events only: never a name, a number or a payload.
@@ -236,7 +280,7 @@ impl App {
                 }
                 _ => {}
             }
-            reload |= self.state.apply(reply);
+            reload |= self.state.apply(reply, now);
         }
         while let Ok(event) = self.scans.try_recv() {
             self.state.apply_scan(&event);
@@ -248,8 +292,11 @@ impl App {
                 ScanEvent::Code(code) => {
                     self.metrics.scan_to_code_ms.push(code.captured_at.elapsed().as_secs_f64() * 1000.0);
                     self.preview.mark(code.corners.clone(), code.frame_size);
-                    let origin = Origin::Camera { corners: code.corners, frame_size: code.frame_size };
-                    self.look(code.text, origin, code.captured_at);
+                    // Nobody has signed in yet: the preview runs, but nothing is looked up.
+                    if self.state.operator.is_some() {
+                        let origin = Origin::Camera { corners: code.corners, frame_size: code.frame_size };
+                        self.look(code.text, origin, code.captured_at);
+                    }
                 }
                 ScanEvent::SourceError(e) => log::warn!(target: "tiepdon", "frame source: {e}"),
                 _ => {}
@@ -259,6 +306,10 @@ impl App {
             self.desk.send(Job::LoadDay);
         }
         self.drain_sources();
+        self.drain_picks();
+        if let Some(wait) = self.state.tick(now) {
+            ctx.request_repaint_after(wait);
+        }
         if let Some(task) = &self.import {
             let progress = self.state.import.get_or_insert_with(Default::default);
             progress.done = task.done.load(Ordering::Relaxed);
@@ -298,12 +349,16 @@ impl App {
                 (Screen::Settings, "Cài đặt", "Settings", "F4"),
             ] {
                 let label = format!("{} ({key})", lang.tr(vi, en));
-                if ui.selectable_label(self.screen == screen, RichText::new(label).size(17.0)).clicked() {
+                let r = ui.selectable_label(self.screen == screen, RichText::new(label).size(17.0));
+                probe::note(ui, format!("tab:{}", screen.slug()), &r);
+                if r.clicked() {
                     self.go(screen);
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button(lang.switch_label()).clicked() {
+                let r = ui.button(lang.switch_label());
+                probe::note(ui, "lang-toggle", &r);
+                if r.clicked() {
                     action = Some(Action::SetLang(lang.other()));
                 }
                 if let Some(op) = &self.state.operator {
@@ -361,9 +416,24 @@ impl App {
             ui.heading(lang.tr("Bắt đầu ca làm việc", "Start of shift"));
             let label = ui.label(lang.tr("Tên người tiếp đón:", "Operator name:"));
             let r = ui.text_edit_singleline(&mut self.operator_field).labelled_by(label.id);
+            probe::note(ui, "operator-name", &r);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-            if !enter {
+            // Asking for the keyboard every frame restarts the input method on X11, whose events repaint
+            // and ask again: the window froze that way.
+            // The keyboard is asked for only when nothing has it (after Enter on an empty name, say).
+            if ui.memory(|m| m.focused().is_none()) {
                 r.request_focus();
+            }
+            if !self.operator_focus_asked {
+                self.operator_focus_asked = true;
+                // The last operator's name is offered selected: Enter keeps it, typing replaces it.
+                let mut edit = egui::text_edit::TextEditState::load(ui.ctx(), r.id).unwrap_or_default();
+                let all = egui::text::CCursorRange::two(
+                    egui::text::CCursor::new(0),
+                    egui::text::CCursor::new(self.operator_field.chars().count()),
+                );
+                edit.cursor.set_char_range(Some(all));
+                edit.store(ui.ctx(), r.id);
             }
             let name = self.operator_field.trim();
             let ok = plausible_operator(name);
@@ -376,8 +446,9 @@ impl App {
                     ),
                 );
             }
-            if (ui.add_enabled(ok, egui::Button::new(lang.tr("Bắt đầu", "Start"))).clicked() || enter) && ok
-            {
+            let start = ui.add_enabled(ok, egui::Button::new(lang.tr("Bắt đầu", "Start")));
+            probe::note(ui, "operator-start", &start);
+            if (start.clicked() || enter) && ok {
                 let name = name.to_string();
                 self.prefs.operator = name.clone();
                 self.state.operator = Some(name);
@@ -386,24 +457,24 @@ impl App {
         let _ = modal;
     }
 
-    fn keys(&mut self, ctx: &egui::Context) {
-        // A USB scanner typing while another screen shows and no field has the keyboard: the scan
-        // belongs to the check-in screen.
-        if self.screen != Screen::CheckIn
-            && self.state.operator.is_some()
-            && ctx.memory(|m| m.focused().is_none())
-        {
-            let typed: String = ctx.input(|i| {
-                i.events
-                    .iter()
-                    .filter_map(|e| if let egui::Event::Text(t) = e { Some(t.as_str()) } else { None })
-                    .collect()
-            });
-            if !typed.is_empty() {
-                self.checkin.field.push_str(&typed);
-                self.screen = Screen::CheckIn;
-            }
+    /// Where this frame's keystrokes go (`ui::keyboard` has the rule), and the window's keys: F1–F4
+    /// screens, F5 the waiting camera read, Esc dismisses on Check-in. Returns what Enter asked for.
+    fn keys(&mut self, ctx: &egui::Context, now: Instant) -> Option<Action> {
+        let touched = ctx.input(|i| {
+            i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    Event::Key { pressed: true, .. }
+                        | Event::PointerButton { pressed: true, .. }
+                        | Event::Text(_)
+                )
+            })
+        });
+        if touched {
+            self.state.touched_at = Some(now);
         }
+        // Until somebody signs in, the operator prompt's field takes every key.
+        self.state.operator.as_ref()?;
         let pressed = |k| ctx.input(|i| i.key_pressed(k));
         for (key, screen) in [
             (Key::F1, Screen::CheckIn),
@@ -415,6 +486,61 @@ impl App {
                 self.go(screen);
             }
         }
+        if pressed(Key::F5) {
+            self.state.show_next(now);
+            self.go(Screen::CheckIn);
+        }
+        let focused = ctx.memory(|m| m.focused());
+        // The scanner field only has the keyboard while Check-in shows (it is not drawn elsewhere).
+        let scanner_has_it = focused == Some(checkin::scanner_id()) && self.screen == Screen::CheckIn;
+        let other_field = ctx.text_edit_focused() && focused != Some(checkin::scanner_id());
+        let scan = ctx.input_mut(|i| self.keyboard.filter(&mut i.events, now, other_field));
+        if self.keyboard.deferring() {
+            ctx.request_repaint();
+        } else if self.keyboard.holding() {
+            ctx.request_repaint_after(keyboard::HOLD);
+        }
+        if let Some(payload) = scan {
+            log::info!(target: "tiepdon", "a scanner burst went to check-in");
+            self.go(Screen::CheckIn);
+            return Some(Action::Look { text: payload.trim().to_string(), origin: Origin::Typed });
+        }
+        if self.screen == Screen::CheckIn && pressed(Key::Escape) {
+            self.checkin.field.clear();
+            return Some(Action::Clear);
+        }
+        if scanner_has_it || other_field {
+            return None;
+        }
+        // No field has the keyboard: text goes to the scanner field on Check-in, and Enter (with nothing
+        // focused at all — a focused button takes its own Enter) submits it there.
+        let nothing_focused = focused.is_none() || focused == Some(checkin::scanner_id());
+        let (typed, enter) = ctx.input_mut(|i| {
+            let mut typed = String::new();
+            let mut enter = false;
+            i.events.retain(|e| match e {
+                Event::Text(t) | Event::Ime(ImeEvent::Commit(t)) => {
+                    typed.push_str(t);
+                    false
+                }
+                Event::Key { key: Key::Enter, pressed: true, .. } if nothing_focused => {
+                    enter = true;
+                    false
+                }
+                _ => true,
+            });
+            (typed, enter)
+        });
+        if !typed.is_empty() {
+            self.checkin.field.push_str(&typed);
+            checkin::caret_to_end(ctx, &self.checkin.field);
+            self.go(Screen::CheckIn);
+        }
+        if enter && (self.screen == Screen::CheckIn || !self.checkin.field.trim().is_empty()) {
+            self.go(Screen::CheckIn);
+            return self.checkin.enter(&self.state, now);
+        }
+        None
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {
@@ -446,20 +572,32 @@ fn plausible_operator(name: &str) -> bool {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // Workers' replies only: input is read in `ui` (eframe runs `logic` while the window is hidden,
+        // with the last shown frame's input).
         self.drain(ctx);
-        self.keys(ctx);
-        self.dropped_files(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        let now = Instant::now();
         let lang = self.lang();
-        let mut action = None;
+        if self.title_lang.is_none() {
+            // Window managers differ in honouring "maximised" at creation: ask again once it is shown.
+            ctx.send_viewport_cmd(egui::ViewportCommand::Maximized(true));
+        }
+        if self.title_lang != Some(lang) {
+            self.title_lang = Some(lang);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(super::title(lang).into()));
+        }
+        let mut action = self.keys(&ctx, now);
+        self.dropped_files(&ctx);
         egui::Panel::top("header").show(ui, |ui| {
-            action = self.header(ui);
+            if let Some(a) = self.header(ui) {
+                action = Some(a);
+            }
         });
-        egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| match &self.state.notice {
+        let status = egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| match &self.state.notice {
                 Some(n) if n.error => {
                     ui.colored_label(Color32::from_rgb(0xd0, 0x30, 0x30), n.message.get(lang));
                 }
@@ -469,20 +607,21 @@ impl eframe::App for App {
                 None => {
                     ui.label(
                         RichText::new(lang.tr(
-                            "F1–F4: màn hình · Enter: tiếp đón · Esc: bỏ qua",
-                            "F1–F4: screens · Enter: check in · Esc: dismiss",
+                            "F1–F4: màn hình · Enter: tiếp đón · Esc: bỏ qua · F5: người tiếp theo",
+                            "F1–F4: screens · Enter: check in · Esc: dismiss · F5: next patient",
                         ))
                         .weak(),
                     );
                 }
             });
         });
+        probe::note(ui, "status-bar", &status.response);
         egui::CentralPanel::default().show(ui, |ui| {
             let a = match self.screen {
-                Screen::CheckIn => self.checkin.ui(ui, lang, &self.state, &self.preview),
+                Screen::CheckIn => self.checkin.ui(ui, lang, &self.state, &self.preview, now),
                 Screen::Today => self.today.ui(ui, lang, &self.state),
                 Screen::DayEnd => self.day_end.ui(ui, lang, &self.state),
-                Screen::Settings => self.settings.ui(ui, lang, &self.state),
+                Screen::Settings => self.settings.ui(ui, lang, &self.state, self.picking.is_some()),
             };
             action = a.or(action.take());
         });
@@ -501,6 +640,17 @@ impl eframe::App for App {
             }
         }
         self.follow_plan(&ctx, frame);
+        let (screen, operator_prompt) = (self.screen.slug(), self.state.operator.is_none());
+        let (verdict, next, ticket) =
+            (self.state.current.is_some(), self.state.next.is_some(), self.state.ticket.is_some());
+        probe::flush(&ctx, &mut self.map_last, |m| {
+            m.screen = screen;
+            m.lang = lang.code();
+            m.operator_prompt = operator_prompt;
+            m.verdict_shown = verdict;
+            m.next_waiting = next;
+            m.ticket_shown = ticket;
+        });
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

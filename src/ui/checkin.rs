@@ -1,18 +1,36 @@
 //! The check-in screen: camera preview and the scanner field on the left, the verdict card (or the
-//! ticket just given) on the right. Enter in an empty field checks the patient on screen in; a USB 2D
-//! scanner types its payload and Enter into the field, which keeps the keyboard focus.
+//! ticket just given) on the right, and under it a camera read waiting its turn. Enter in an empty
+//! field checks the patient on screen in; a USB 2D scanner types its payload and Enter into the field,
+//! which keeps the keyboard focus (taken once when nothing has it, never every frame: on X11 each
+//! request restarts the input method). Where typed text goes is `ui::keyboard`'s rule.
 
 use super::desk::Origin;
 use super::lang::Lang;
 use super::preview::Preview;
 use super::state::DeskState;
-use super::{Action, fonts, verdict_card};
+use super::{Action, fonts, probe, verdict_card};
 use crate::store::visits::Visit;
 use egui::{Color32, Id, Key, RichText, TextEdit, Ui, Vec2};
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// The scanner field's id (kept focused while this screen shows).
 pub const SCANNER_ID: &str = "scanner-field";
+
+/// The scanner field's egui id.
+pub fn scanner_id() -> Id {
+    Id::unique(SCANNER_ID)
+}
+
+/// Puts the scanner field's caret after its last character (text routed to the field while it did not
+/// have the keyboard is then followed, not preceded, by what is typed next).
+pub fn caret_to_end(ctx: &egui::Context, field: &str) {
+    let id = scanner_id();
+    let mut state = egui::text_edit::TextEditState::load(ctx, id).unwrap_or_default();
+    let end = egui::text::CCursor::new(field.chars().count());
+    state.cursor.set_char_range(Some(egui::text_selection::CCursorRange::one(end)));
+    state.store(ctx, id);
+}
 
 /// Input state of the check-in screen.
 #[derive(Default)]
@@ -22,7 +40,14 @@ pub struct CheckinScreen {
 }
 
 impl CheckinScreen {
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState, preview: &Preview) -> Option<Action> {
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        lang: Lang,
+        state: &DeskState,
+        preview: &Preview,
+        now: Instant,
+    ) -> Option<Action> {
         let mut action = None;
         let avail = ui.available_size();
         let left = (avail.x * 0.46).max(320.0);
@@ -31,11 +56,15 @@ impl CheckinScreen {
                 ui.set_width(left);
                 preview.draw(ui, Vec2::new(left, avail.y * 0.55), &state.source_line(lang));
                 ui.add_space(8.0);
-                action = self.scanner(ui, lang, state).or(action.take());
+                action = self.scanner(ui, lang, state, now).or(action.take());
             });
             ui.separator();
             ui.vertical(|ui| {
                 egui::ScrollArea::vertical().id_salt("verdict").show(ui, |ui| {
+                    if let Some(next) = &state.next {
+                        action = verdict_card::waiting(ui, lang, next).or(action.take());
+                        ui.add_space(6.0);
+                    }
                     if let Some(looked) = &state.current {
                         let a = verdict_card::show(ui, lang, looked, state.refusal.as_deref(), state.busy);
                         action = a.or(action.take());
@@ -56,61 +85,62 @@ impl CheckinScreen {
         action
     }
 
-    fn scanner(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState) -> Option<Action> {
+    fn scanner(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState, now: Instant) -> Option<Action> {
         let label = ui.label(lang.tr(
             "Máy quét / nhập số thẻ (15 ký tự), mã BHXH (10 số) hoặc CCCD (12 số):",
             "Scanner / type a card code (15 characters), BHXH number (10 digits) or citizen id (12 digits):",
         ));
-        let id = Id::unique(SCANNER_ID);
+        let id = scanner_id();
         let response = ui
             .add(
                 TextEdit::singleline(&mut self.field)
                     .id(id)
                     .font(egui::TextStyle::Monospace)
                     .desired_width(f32::INFINITY)
+                    // Enter does not give the keyboard away: taking it back would restart the input
+                    // method, and a scanner's next payload may already be arriving.
+                    .return_key(None)
                     .hint_text(lang.tr("quét hoặc gõ rồi nhấn Enter", "scan or type, then Enter")),
             )
             .labelled_by(label.id);
-        // Read Enter before taking the focus back: the field gives it up on Enter.
-        let enter = ui.input(|i| i.key_pressed(Key::Enter));
-        let enter_in_field = response.lost_focus() && enter;
-        let nothing_focused = ui.memory(|m| m.focused().is_none());
+        probe::note(ui, "scanner", &response);
+        let focused = ui.memory(|m| m.has_focus(id));
         let mut action = None;
-        if enter_in_field || (enter && nothing_focused) {
-            let text = std::mem::take(&mut self.field);
-            action = submit(text.trim(), state);
+        if focused && ui.input(|i| i.key_pressed(Key::Enter)) {
+            action = self.enter(state, now);
         }
-        // Keep the keyboard here (a USB scanner types without anyone clicking first), unless a dialog or
-        // another field has it.
+        // Keep the keyboard here (a USB scanner types without anyone clicking first) — asked once, when
+        // nothing has it, and never while a dialog is open.
+        let nothing_focused = ui.memory(|m| m.focused().is_none());
         let modal_open = state.operator.is_none() || egui::Popup::is_any_open(ui.ctx());
-        if (enter_in_field || nothing_focused) && !modal_open {
+        if nothing_focused && !modal_open {
             response.request_focus();
         }
-        if ui.input(|i| i.key_pressed(Key::Escape)) {
-            self.field.clear();
-            action = Some(Action::Clear);
-        }
         if let Some(hint) = typing_hint(self.field.trim(), lang) {
-            ui.label(RichText::new(hint).weak());
+            ui.label(RichText::new(hint).size(15.0));
         }
         if let Some(err) = &state.typed_error {
             ui.label(RichText::new(err.get(lang)).color(Color32::from_rgb(0xd0, 0x30, 0x30)).size(16.0));
         }
-        ui.label(
-            RichText::new(lang.tr(
-                "Có thể kéo thả ảnh chụp thẻ (VssID) vào cửa sổ.",
-                "You can drop a screenshot of the card (VssID) on the window.",
-            ))
-            .weak()
-            .small(),
-        );
+        ui.label(RichText::new(lang.tr(
+            "Có thể kéo thả ảnh chụp thẻ (VssID) vào cửa sổ.",
+            "You can drop a screenshot of the card (VssID) on the window.",
+        )));
         action
+    }
+
+    /// Enter in the scanner field (or with no field holding the keyboard): looks the typed text up, or
+    /// acts on the verdict on screen.
+    pub fn enter(&mut self, state: &DeskState, now: Instant) -> Option<Action> {
+        let text = std::mem::take(&mut self.field);
+        submit(text.trim(), state, now)
     }
 }
 
 /// What Enter does: a typed text is looked up (or an image path opened); an empty field checks in the
-/// patient on screen — or reprints the earlier ticket of a repeat.
-fn submit(text: &str, state: &DeskState) -> Option<Action> {
+/// patient on screen — or reprints the earlier ticket of a repeat — once the verdict has been visible
+/// long enough to be read (`state::ENTER_AFTER`).
+fn submit(text: &str, state: &DeskState, now: Instant) -> Option<Action> {
     if !text.is_empty() {
         let path = PathBuf::from(text.strip_prefix("file://").unwrap_or(text));
         if path.is_absolute() && path.is_file() {
@@ -119,7 +149,7 @@ fn submit(text: &str, state: &DeskState) -> Option<Action> {
         return Some(Action::Look { text: text.to_string(), origin: Origin::Typed });
     }
     let look = state.current.as_ref()?.look.as_ref()?;
-    if state.busy || look.closed {
+    if state.busy || look.closed || !state.enter_ready(now) {
         return None;
     }
     if look.earlier.is_some() {

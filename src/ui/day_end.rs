@@ -1,15 +1,18 @@
 //! The End-of-day screen: export the day (CSV, XML 130, summary with chart) or close it (sealed export
-//! with a manifest; check-ins refused afterwards).
+//! with a manifest; check-ins refused afterwards). The folder is the user's Documents folder by default,
+//! chosen with the system's dialog otherwise, and opened in the file manager afterwards.
 
-use super::Action;
 use super::lang::Lang;
 use super::state::DeskState;
+use super::{Action, Pick, probe};
 use egui::{RichText, Ui};
 use std::path::PathBuf;
 
 /// Input state of the End-of-day screen.
 #[derive(Default)]
 pub struct DayEndScreen {
+    /// Where a day's folder goes unless another is chosen (`Launch::exports`).
+    pub base: PathBuf,
     pub folder: String,
     pub mask_ids: bool,
     pub confirm_close: bool,
@@ -22,11 +25,8 @@ impl DayEndScreen {
             ui.label(lang.tr("Đang tải…", "Loading…"));
             return None;
         };
-        if self.folder.is_empty()
-            && let Some(db) = &state.db_path
-        {
-            let base = db.parent().map(|p| p.join("exports")).unwrap_or_else(|| PathBuf::from("exports"));
-            self.folder = base.join(day.format("%Y-%m-%d").to_string()).display().to_string();
+        if self.folder.is_empty() {
+            self.folder = self.base.join(day.format("%Y-%m-%d").to_string()).display().to_string();
         }
         ui.heading(format!("{} {}", lang.tr("Cuối ngày", "End of day"), day.format("%d/%m/%Y")));
         let live = visits.iter().filter(|v| !v.voided).count();
@@ -36,9 +36,14 @@ impl DayEndScreen {
             visits.len() - live,
             lang.tr("đã hủy", "voided")
         ));
-        ui.horizontal(|ui| {
-            let l = ui.label(lang.tr("Thư mục xuất:", "Export folder:"));
-            ui.add(egui::TextEdit::singleline(&mut self.folder).desired_width(420.0)).labelled_by(l.id);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(lang.tr("Thư mục xuất:", "Export folder:"));
+            ui.label(RichText::new(self.folder.as_str()).monospace());
+            let r = ui.button(lang.tr("Chọn thư mục khác…", "Choose another folder…"));
+            probe::note(ui, "pick-export-folder", &r);
+            if r.clicked() {
+                action = Some(Action::Pick(Pick::ExportFolder));
+            }
         });
         ui.checkbox(
             &mut self.mask_ids,
@@ -46,14 +51,23 @@ impl DayEndScreen {
         );
         let out = PathBuf::from(self.folder.trim());
         let ok = !self.folder.trim().is_empty() && !state.busy;
-        if ui
-            .add_enabled(
-                ok,
-                egui::Button::new(lang.tr("Xuất CSV, XML 130, tổng hợp", "Export CSV, XML 130, summary")),
-            )
-            .clicked()
-        {
+        let export = ui.add_enabled(
+            ok,
+            egui::Button::new(lang.tr("Xuất CSV, XML 130, tổng hợp", "Export CSV, XML 130, summary")),
+        );
+        probe::note(ui, "export-button", &export);
+        if export.clicked() {
             action = Some(Action::Export { out: out.clone(), mask_ids: self.mask_ids });
+        }
+        if let Some(done) = &state.exported {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("{} {}", lang.tr("Đã ghi vào:", "Written into:"), done.display()));
+                let r = ui.button(lang.tr("Mở thư mục", "Open folder"));
+                probe::note(ui, "open-folder", &r);
+                if r.clicked() {
+                    action = Some(Action::OpenFolder(done.clone()));
+                }
+            });
         }
         ui.separator();
         ui.label(RichText::new(lang.tr(

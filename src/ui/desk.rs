@@ -115,7 +115,8 @@ pub enum Reply {
     Day(Result<(NaiveDate, Vec<Visit>), Message>),
     Settings(Result<Settings, Message>),
     BackedUp(Result<PathBuf, Message>),
-    DayEnd(Result<Message, Message>),
+    /// An export or close: what was done, and the folder written.
+    DayEnd(Result<(Message, PathBuf), Message>),
     /// The database could not be opened or a job failed outside any of the above.
     Failed(Message),
 }
@@ -202,6 +203,15 @@ fn opened(store: &Store) -> Result<Reply, StoreError> {
     Ok(Reply::Opened { path: store.path().to_path_buf(), settings, roster_size })
 }
 
+/// "3 lượt khám (1 đã hủy)" / "3 visits (1 voided)": the visits that count, as the screen shows them.
+fn counted(all: usize, voided: usize) -> (String, String) {
+    let live = all.saturating_sub(voided);
+    match voided {
+        0 => (format!("{live} lượt khám"), format!("{live} visits")),
+        n => (format!("{live} lượt khám ({n} đã hủy)"), format!("{live} visits ({n} voided)")),
+    }
+}
+
 fn today(clock: &Clock) -> NaiveDate {
     crate::clock::to_vietnam(clock()).date()
 }
@@ -247,24 +257,24 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
         Job::Export { out, mask_ids, operator } => {
             let done = day_end::export_day(store, today(clock), &ALL_FORMATS, &out, mask_ids, &operator, now);
             Reply::DayEnd(done.map_err(Message::from).map(|d| {
-                Message::new(
-                    format!("Đã xuất {} lượt khám vào {}.", d.visits, out.display()),
-                    format!("Exported {} visits into {}.", d.visits, out.display()),
-                )
+                let (vi, en) = counted(d.visits, d.voided);
+                let m = Message::new(
+                    format!("Đã xuất {vi} vào {}.", out.display()),
+                    format!("Exported {en} into {}.", out.display()),
+                );
+                (m, out)
             }))
         }
         Job::CloseDay { out, mask_ids, operator } => {
             let done = day_end::close_day(store, today(clock), &out, mask_ids, &operator, now);
             Reply::DayEnd(done.map_err(Message::from).map(|d| {
-                Message::new(
-                    format!(
-                        "Đã chốt sổ ngày {} ({} lượt khám); tệp niêm phong: {}.",
-                        d.day,
-                        d.visits,
-                        d.manifest.display()
-                    ),
-                    format!("Closed {} ({} visits); seal: {}.", d.day, d.visits, d.manifest.display()),
-                )
+                let (vi, en) = counted(d.visits, d.voided);
+                let day = d.day.format("%d/%m/%Y");
+                let m = Message::new(
+                    format!("Đã chốt sổ ngày {day} ({vi}); tệp niêm phong: {}.", d.manifest.display()),
+                    format!("Closed {day} ({en}); seal: {}.", d.manifest.display()),
+                );
+                (m, out)
             }))
         }
     }

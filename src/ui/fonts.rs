@@ -36,3 +36,20 @@ pub fn install(ctx: &egui::Context) {
 pub fn bold(size: f32) -> egui::FontId {
     egui::FontId::new(size, FontFamily::Name(BOLD_FAMILY.into()))
 }
+
+/// Text sizes readable across a desk: body and buttons 16 points, small print never under 14, help
+/// text in a grey that still reads on a cheap monitor.
+pub fn install_style(ctx: &egui::Context) {
+    use egui::{FontId, TextStyle};
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (TextStyle::Small, FontId::new(14.0, FontFamily::Proportional)),
+            (TextStyle::Body, FontId::new(16.0, FontFamily::Proportional)),
+            (TextStyle::Button, FontId::new(16.0, FontFamily::Proportional)),
+            (TextStyle::Monospace, FontId::new(16.0, FontFamily::Monospace)),
+            (TextStyle::Heading, FontId::new(22.0, FontFamily::Name(BOLD_FAMILY.into()))),
+        ]
+        .into();
+        style.visuals.weak_text_alpha = 0.8;
+    });
+}

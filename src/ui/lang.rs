@@ -21,6 +21,11 @@ impl Lang {
         }
     }
 
+    /// The language's code (`vi`, `en`).
+    pub fn code(self) -> &'static str {
+        self.tr("vi", "en")
+    }
+
     /// The other language (the header's toggle).
     pub fn other(self) -> Lang {
         match self {

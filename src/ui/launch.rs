@@ -15,6 +15,9 @@ use std::time::Instant;
 pub const DEMO_CARDS: u64 = 500;
 /// Demo database file, beside the real one.
 pub const DEMO_DB: &str = "demo.db";
+/// The file (in the data folder) naming the database chosen in the window's Settings, when it is not
+/// the default one.
+pub const CHOSEN_DB: &str = "database-path.txt";
 
 /// The first webcam found, if any.
 pub fn first_camera() -> Option<SourceSpec> {
@@ -55,13 +58,14 @@ pub struct Launch {
     pub demo_reason: Option<(String, String)>,
     /// The webcam was chosen automatically: the camera remembered from the last run may replace it.
     pub camera_is_default: bool,
+    /// Where each day's export folder goes unless another is chosen.
+    pub exports: PathBuf,
 }
 
 impl Launch {
     /// A window on `db` reading `source`, with no log file (what tests build).
     pub fn new(db: PathBuf, source: Option<SourceSpec>) -> Launch {
         Launch {
-            db,
             source,
             demo_db: false,
             operator: None,
@@ -71,6 +75,8 @@ impl Launch {
             log_dir: None,
             demo_reason: None,
             camera_is_default: false,
+            exports: db.parent().map(|d| d.join("exports")).unwrap_or_else(|| PathBuf::from("exports")),
+            db,
         }
     }
 
@@ -79,9 +85,27 @@ impl Launch {
         matches!(self.source, Some(SourceSpec::Demo(_)))
     }
 
-    /// The real database (the default path), for leaving demo mode.
+    /// The real database, for leaving demo mode: the one chosen in Settings, else the default path.
     pub fn real_db() -> Option<PathBuf> {
-        Store::default_path()
+        let default = Store::default_path()?;
+        Some(chosen_db(default.parent()?).unwrap_or(default))
+    }
+
+    /// Remembers `db` as the window's database for the next start (owner-only file in the data folder).
+    pub fn remember_db(db: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let Some(dir) = Store::default_path().and_then(|p| p.parent().map(PathBuf::from)) else {
+            return Ok(());
+        };
+        std::fs::create_dir_all(&dir)?;
+        let db = std::path::absolute(db)?;
+        let tmp = dir.join(format!("{CHOSEN_DB}.tmp"));
+        let mut f =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        f.write_all(db.as_os_str().as_encoded_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(tmp, dir.join(CHOSEN_DB))
     }
 
     /// Decides what `tiepdon` (or `tiepdon window`) opens. `db` and `source` are what the command line
@@ -92,6 +116,8 @@ impl Launch {
         let default = Store::default_path()
             .ok_or("cannot find the user's data directory; give the database with --db / TIEPDON_DB")?;
         let data_dir = default.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        // The database chosen in Settings last time, if it still exists, stands for the default.
+        let default = chosen_db(&data_dir).unwrap_or(default);
         let first_run = db.is_none() && !default.exists();
         let mut reason = None;
         let (db, demo_db) = match db {
@@ -118,6 +144,7 @@ impl Launch {
         launch.demo_reason = reason;
         launch.log_dir = Some(data_dir);
         launch.camera_is_default = !given && !demo_db;
+        launch.exports = default_exports().unwrap_or(launch.exports);
         Ok(launch)
     }
 
@@ -129,4 +156,19 @@ impl Launch {
         }
         Ok(())
     }
+}
+
+/// The database named in the data folder's [`CHOSEN_DB`], if that file exists and names an existing
+/// database.
+fn chosen_db(data_dir: &std::path::Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(data_dir.join(CHOSEN_DB)).ok()?;
+    let path = PathBuf::from(text.trim());
+    (path.is_absolute() && path.is_file()).then_some(path)
+}
+
+/// Where a receptionist's exports go by default: `tiepdon` in the Documents folder (or the home
+/// folder), where the file manager shows it — not the hidden data folder.
+pub fn default_exports() -> Option<PathBuf> {
+    let user = directories::UserDirs::new()?;
+    Some(user.document_dir().unwrap_or(user.home_dir()).join("tiepdon"))
 }

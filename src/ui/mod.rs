@@ -8,11 +8,13 @@ pub mod checkin;
 pub mod day_end;
 pub mod desk;
 pub mod fonts;
+pub mod keyboard;
 pub mod lang;
 pub mod launch;
 pub mod logfile;
 pub mod metrics;
 pub mod preview;
+pub mod probe;
 pub mod settings;
 pub mod state;
 pub mod today;
@@ -42,6 +44,12 @@ pub enum Action {
     Reprint,
     /// Dismiss the presentation on screen.
     Clear,
+    /// Show the camera read waiting in the "next" slot now.
+    ShowNext,
+    /// Open the system's file or folder dialog (on its own thread).
+    Pick(Pick),
+    /// Open a folder in the system's file manager.
+    OpenFolder(PathBuf),
     Void {
         ticket: String,
         reason: String,
@@ -76,21 +84,43 @@ pub enum Action {
     AskOperator,
 }
 
-/// The window's title.
-pub const TITLE: &str = "tiepdon — Tiếp đón người bệnh BHYT";
+/// What a file or folder dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// The roster file to import (CSV).
+    Roster,
+    /// The folder the day's files are exported into.
+    ExportFolder,
+    /// Another existing database file.
+    Database,
+    /// A new database file.
+    NewDatabase,
+}
+
+/// The window's title in `lang`.
+pub fn title(lang: Lang) -> &'static str {
+    lang.tr("tiepdon — Tiếp đón người bệnh BHYT", "tiepdon — BHYT patient check-in")
+}
+
+/// The window's size when it is not maximised: fits a 1280×720 screen with its panels.
+pub const WINDOW_SIZE: [f32; 2] = [1240.0, 680.0];
 
 /// Opens the window and runs it until closed.
 pub fn run(launch: Launch) -> Result<(), String> {
     let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).ok();
+    // Maximised on the desk's screen (most clinic PCs have 1366×768): everything is reachable on
+    // 1366×768 and 1280×720. The size is not restored from the last run, so a window saved on a bigger
+    // screen never opens partly off this one.
     let mut viewport = egui::ViewportBuilder::default()
-        .with_title(TITLE)
+        .with_title(title(Lang::Vi))
         .with_app_id("tiepdon")
-        .with_inner_size([1280.0, 800.0])
-        .with_min_inner_size([900.0, 600.0]);
+        .with_inner_size(WINDOW_SIZE)
+        .with_min_inner_size([800.0, 560.0])
+        .with_maximized(true);
     if let Some(icon) = icon {
         viewport = viewport.with_icon(icon);
     }
-    let mut options = eframe::NativeOptions { viewport, persist_window: true, ..Default::default() };
+    let mut options = eframe::NativeOptions { viewport, persist_window: false, ..Default::default() };
     // OpenGL by default: measured 3–4× cheaper per frame than wgpu on a machine that renders on the CPU
     // (Mesa llvmpipe vs lavapipe, BENCHMARKS.md), and present on old office PCs that lack Vulkan.
     // `TIEPDON_RENDERER=wgpu` picks wgpu. No waiting for vertical sync either way: a verdict is drawn as

@@ -1,9 +1,10 @@
 //! The Settings and data screen: clinic facility code and name, desk prefix, the shift's operator,
-//! camera and resolution, language, roster import (progress off the UI thread), database and backup.
+//! camera and resolution (picked from the cameras found), language, roster import (the file chosen in
+//! the system's dialog, progress off the UI thread), database and backup. No path is ever typed.
 
-use super::Action;
 use super::lang::Lang;
 use super::state::DeskState;
+use super::{Action, Pick, probe};
 use crate::scan::source::{CAMERA_SIZE, DemoPace, SourceSpec};
 use egui::{RichText, Ui};
 use std::path::PathBuf;
@@ -48,8 +49,20 @@ fn field(ui: &mut Ui, label: &str, value: &mut String, save: &str) -> bool {
     clicked
 }
 
+/// A button that opens a dialog (greyed while another dialog is open), named `name` in the UI map.
+fn dialog_button(ui: &mut Ui, name: &str, label: &str, picking: bool) -> bool {
+    let r = ui.add_enabled(!picking, egui::Button::new(label));
+    probe::note(ui, name, &r);
+    r.clicked()
+}
+
 impl SettingsScreen {
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState) -> Option<Action> {
+    /// Reads the clinic settings again (another database was opened).
+    pub fn reload(&mut self) {
+        self.loaded = false;
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState, picking: bool) -> Option<Action> {
         let mut action = None;
         if let (false, Some(s)) = (self.loaded, &state.settings) {
             self.facility = s.clinic.facility_code.clone().unwrap_or_default();
@@ -91,44 +104,46 @@ impl SettingsScreen {
             });
             ui.separator();
             ui.heading(lang.tr("Camera", "Camera"));
-            ui.horizontal(|ui| {
-                let l = ui.label(lang.tr("Camera (số hoặc tên):", "Camera (index or name):"));
-                ui.add(egui::TextEdit::singleline(&mut self.camera).desired_width(120.0)).labelled_by(l.id);
-                egui::ComboBox::from_id_salt("resolution")
-                    .selected_text(format!("{}×{}", self.resolution.0, self.resolution.1))
-                    .show_ui(ui, |ui| {
-                        for r in RESOLUTIONS {
-                            ui.selectable_value(&mut self.resolution, r, format!("{}×{}", r.0, r.1));
-                        }
-                    });
-                if ui.button(lang.tr("Dùng camera này", "Use this camera")).clicked() {
-                    let which = self.camera.trim().to_string();
-                    action = Some(Action::UseSource(Some(SourceSpec::Camera { which, size: self.resolution })));
-                }
-                // Demo frames only with demo data: invented patients never reach a real database.
-                if state.demo_db && ui.button(lang.tr("Dùng ảnh demo", "Use the demo frames")).clicked() {
-                    action = Some(Action::UseSource(Some(SourceSpec::Demo(DemoPace::DESK))));
-                }
-                if ui.button(lang.tr("Không dùng camera", "No camera")).clicked() {
-                    action = Some(Action::UseSource(None));
-                }
-            });
             ui.horizontal_wrapped(|ui| {
                 if ui.button(lang.tr("Tìm camera", "Find cameras")).clicked() {
                     action = Some(Action::ListCameras);
                 }
                 match &state.cameras {
+                    None => {
+                        ui.label(lang.tr(
+                            "Bấm “Tìm camera” để liệt kê camera đang cắm.",
+                            "Press “Find cameras” to list the cameras plugged in.",
+                        ));
+                    }
                     Some(Ok(list)) if list.is_empty() => {
-                        ui.label(lang.tr("Không thấy camera nào.", "No camera found."));
+                        ui.label(lang.tr(
+                            "Không thấy camera nào. Cắm camera USB rồi bấm “Tìm camera”.",
+                            "No camera found. Plug in a USB camera, then press “Find cameras”.",
+                        ));
                     }
                     Some(Ok(list)) => {
-                        for (index, name) in list {
-                            if ui
-                                .selectable_label(self.camera == *index, format!("{index}: {name}"))
-                                .clicked()
-                            {
-                                self.camera = index.clone();
+                        let chosen = list.iter().find(|c| c.device.index == self.camera);
+                        let name = chosen.map(|c| c.device.name.clone()).unwrap_or_else(|| "—".into());
+                        egui::ComboBox::from_id_salt("camera").selected_text(name).show_ui(ui, |ui| {
+                            for c in list {
+                                ui.selectable_value(&mut self.camera, c.device.index.clone(), &c.device.name);
                             }
+                        });
+                        let sizes: Vec<(u32, u32)> = match chosen {
+                            Some(c) if !c.resolutions.is_empty() => c.resolutions.clone(),
+                            _ => RESOLUTIONS.to_vec(),
+                        };
+                        egui::ComboBox::from_id_salt("resolution")
+                            .selected_text(format!("{}×{}", self.resolution.0, self.resolution.1))
+                            .show_ui(ui, |ui| {
+                                for r in sizes {
+                                    ui.selectable_value(&mut self.resolution, r, format!("{}×{}", r.0, r.1));
+                                }
+                            });
+                        let ok = chosen.is_some();
+                        if ui.add_enabled(ok, egui::Button::new(lang.tr("Dùng camera này", "Use this camera"))).clicked() {
+                            let which = self.camera.clone();
+                            action = Some(Action::UseSource(Some(SourceSpec::Camera { which, size: self.resolution })));
                         }
                     }
                     Some(Err(e)) => {
@@ -137,7 +152,15 @@ impl SettingsScreen {
                             lang.tr("Không liệt kê được camera:", "Cannot list cameras:")
                         ));
                     }
-                    None => {}
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                // Demo frames only with demo data: invented patients never reach a real database.
+                if state.demo_db && ui.button(lang.tr("Dùng ảnh demo", "Use the demo frames")).clicked() {
+                    action = Some(Action::UseSource(Some(SourceSpec::Demo(DemoPace::DESK))));
+                }
+                if ui.button(lang.tr("Không dùng camera (chỉ máy quét)", "No camera (scanner only)")).clicked() {
+                    action = Some(Action::UseSource(None));
                 }
             });
             ui.label(RichText::new(state.source_line(lang)).weak());
@@ -151,29 +174,33 @@ impl SettingsScreen {
                 }
             });
             ui.separator();
-            ui.heading(lang.tr("Danh sách thẻ BHYT (roster)", "Coverage roster"));
+            ui.heading(lang.tr("Danh sách thẻ BHYT", "Coverage roster"));
             ui.label(format!("{} {}", lang.tr("Số bản ghi:", "Records:"), state.roster_size));
+            ui.horizontal_wrapped(|ui| {
+                if dialog_button(ui, "pick-roster", lang.tr("Chọn tệp CSV…", "Choose the CSV file…"), picking) {
+                    action = Some(Action::Pick(Pick::Roster));
+                }
+                let chosen = self.roster_path.trim();
+                if chosen.is_empty() {
+                    ui.label(lang.tr("(chưa chọn tệp)", "(no file chosen)"));
+                } else {
+                    ui.label(RichText::new(chosen).monospace());
+                }
+            });
             ui.horizontal(|ui| {
-                let l = ui.label(lang.tr("Tệp CSV:", "CSV file:"));
-                ui.add(egui::TextEdit::singleline(&mut self.roster_path).desired_width(360.0))
-                    .labelled_by(l.id);
-                ui.checkbox(&mut self.replace, lang.tr("Thay toàn bộ", "Replace all"));
+                ui.checkbox(&mut self.replace, lang.tr("Thay toàn bộ danh sách cũ", "Replace the whole roster"));
                 let running = state.import.as_ref().is_some_and(|i| i.result.is_none());
                 let ok = !self.roster_path.trim().is_empty() && !running;
-                if ui.add_enabled(ok, egui::Button::new(lang.tr("Nhập", "Import"))).clicked() {
+                let import = ui.add_enabled(ok, egui::Button::new(lang.tr("Nhập", "Import")));
+                probe::note(ui, "import-button", &import);
+                if import.clicked() {
                     action = Some(Action::Import {
                         path: PathBuf::from(self.roster_path.trim()),
                         replace: self.replace,
                     });
                 }
             });
-            ui.label(
-                RichText::new(
-                    lang.tr("Hoặc kéo thả tệp CSV vào cửa sổ.", "Or drop the CSV file on the window."),
-                )
-                .weak()
-                .small(),
-            );
+            ui.label(lang.tr("Hoặc kéo thả tệp CSV vào cửa sổ.", "Or drop the CSV file on the window."));
             if let Some(imp) = &state.import {
                 let fraction = if imp.total > 0 { imp.done as f32 / imp.total as f32 } else { 0.0 };
                 match &imp.result {
@@ -188,14 +215,10 @@ impl SettingsScreen {
                     }
                 }
             }
-            ui.label(
-                RichText::new(lang.tr(
-                    "Nhập danh sách lớn ngoài giờ tiếp đón: trong lúc nhập, việc tiếp đón phải chờ.",
-                    "Import large rosters outside opening hours: check-ins wait while it runs.",
-                ))
-                .weak()
-                .small(),
-            );
+            ui.label(lang.tr(
+                "Nhập danh sách lớn ngoài giờ tiếp đón: trong lúc nhập, việc tiếp đón phải chờ.",
+                "Import large rosters outside opening hours: check-ins wait while it runs.",
+            ));
             ui.separator();
             ui.heading(lang.tr("Dữ liệu", "Data"));
             if state.demo_db {
@@ -210,16 +233,30 @@ impl SettingsScreen {
             if let Some(p) = &state.db_path {
                 ui.label(format!("{} {}", lang.tr("Cơ sở dữ liệu:", "Database:"), p.display()));
             }
-            ui.label(
-                RichText::new(lang.tr(
-                    "Đổi vị trí: chạy tiepdon --db ĐƯỜNG_DẪN (hoặc biến TIEPDON_DB).",
-                    "To move it: run tiepdon --db PATH (or set TIEPDON_DB).",
-                ))
-                .weak(),
-            );
-            if ui.button(lang.tr("Sao lưu ngay", "Back up now")).clicked() {
-                action = Some(Action::Backup);
-            }
+            ui.horizontal_wrapped(|ui| {
+                if dialog_button(ui, "pick-database", lang.tr("Mở cơ sở dữ liệu khác…", "Open another database…"), picking) {
+                    action = Some(Action::Pick(Pick::Database));
+                }
+                if dialog_button(ui, "new-database", lang.tr("Tạo cơ sở dữ liệu mới…", "Create a new database…"), picking) {
+                    action = Some(Action::Pick(Pick::NewDatabase));
+                }
+                if ui.button(lang.tr("Sao lưu ngay", "Back up now")).clicked() {
+                    action = Some(Action::Backup);
+                }
+                if let Some(dir) = state.db_path.as_ref().and_then(|p| p.parent()) {
+                    let backups = dir.join("backups");
+                    if ui
+                        .add_enabled(backups.is_dir(), egui::Button::new(lang.tr("Mở thư mục sao lưu", "Open the backup folder")))
+                        .clicked()
+                    {
+                        action = Some(Action::OpenFolder(backups));
+                    }
+                }
+            });
+            ui.label(lang.tr(
+                "Cơ sở dữ liệu đã chọn được dùng lại ở lần mở sau.",
+                "The database chosen is used again next time.",
+            ));
         });
         action
     }

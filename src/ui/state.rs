@@ -8,6 +8,14 @@ use crate::store::settings::Settings;
 use crate::store::visits::{Outcome, Refusal, Visit};
 use chrono::NaiveDate;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long a verdict must have been on screen before Enter acts on it (nobody reads faster).
+pub const ENTER_AFTER: Duration = Duration::from_millis(300);
+/// How long a ticket just given stays on screen before a waiting camera read takes its place.
+pub const TICKET_HOLD: Duration = Duration::from_secs(3);
+/// How long a verdict nobody touched (no key, no click) stays before a waiting camera read replaces it.
+pub const IDLE_TAKEOVER: Duration = Duration::from_secs(15);
 
 /// A note at the bottom of the window (the last outcome or error).
 #[derive(Debug, Clone, PartialEq)]
@@ -50,8 +58,18 @@ pub struct DeskState {
     /// The operator of this shift (None until given).
     pub operator: Option<String>,
     pub source: SourceStatus,
-    /// The presentation on screen, with its verdict.
+    /// The presentation on screen, with its verdict. A camera read never replaces it while the
+    /// receptionist may be acting on it: see [`DeskState::apply`] and [`DeskState::tick`].
     pub current: Option<Looked>,
+    /// When `current` was put on screen.
+    pub shown_at: Option<Instant>,
+    /// The last key or click of the receptionist.
+    pub touched_at: Option<Instant>,
+    /// A camera read that arrived while `current` (or a fresh ticket) was on screen: it waits,
+    /// visibly, until the screen is free (or F5 shows it now). Only the newest is kept.
+    pub next: Option<Box<Looked>>,
+    /// When the ticket on screen was given.
+    pub ticket_at: Option<Instant>,
     /// A new `current` not yet drawn (for the scan-to-verdict measurement).
     pub current_fresh: bool,
     /// Why the last check-in of `current` was refused.
@@ -70,8 +88,10 @@ pub struct DeskState {
     /// Scans looked up since start.
     pub scans: u64,
     pub import: Option<ImportProgress>,
-    /// The webcams found by the last search: (index, name), or why none could be listed.
-    pub cameras: Option<Result<Vec<(String, String)>, String>>,
+    /// The webcams found by the last search, or why none could be listed.
+    pub cameras: Option<Result<Vec<crate::scan::camera::CameraInfo>, String>>,
+    /// The folder of the last export (for "Open folder").
+    pub exported: Option<PathBuf>,
 }
 
 impl DeskState {
@@ -79,8 +99,69 @@ impl DeskState {
         self.notice = Some(Notice { message, error });
     }
 
+    /// Whether Enter may act on the verdict on screen: it has been visible for [`ENTER_AFTER`].
+    pub fn enter_ready(&self, now: Instant) -> bool {
+        self.current.is_some() && self.shown_at.is_some_and(|at| now.duration_since(at) >= ENTER_AFTER)
+    }
+
+    /// Puts a presentation on screen.
+    fn show(&mut self, looked: Looked, now: Instant) {
+        if self.next.as_ref().is_some_and(|n| n.text == looked.text) {
+            self.next = None;
+        }
+        self.typed_error = None;
+        self.refusal = None;
+        self.ticket = None;
+        self.ticket_at = None;
+        self.current = Some(looked);
+        self.shown_at = Some(now);
+        self.current_fresh = true;
+    }
+
+    /// Whether the screen is held for the receptionist: a verdict they may be acting on, a check-in on
+    /// its way, or a ticket given less than [`TICKET_HOLD`] ago.
+    fn held(&self, now: Instant) -> bool {
+        self.current.is_some()
+            || self.busy
+            || self.ticket_at.is_some_and(|at| now.duration_since(at) < TICKET_HOLD)
+    }
+
+    /// Shows the waiting camera read now (F5, or a click on it).
+    pub fn show_next(&mut self, now: Instant) {
+        if !self.busy
+            && let Some(next) = self.next.take()
+        {
+            self.show(*next, now);
+        }
+    }
+
+    /// Lets a waiting camera read take the screen once it is free: nothing on it, a ticket shown for
+    /// [`TICKET_HOLD`], or a verdict nobody touched for [`IDLE_TAKEOVER`]. Returns when to look again.
+    pub fn tick(&mut self, now: Instant) -> Option<Duration> {
+        self.next.as_ref()?;
+        if self.busy {
+            return Some(Duration::from_millis(200));
+        }
+        let since = |at: Option<Instant>| at.map(|at| now.saturating_duration_since(at));
+        let wait = if self.current.is_some() {
+            let idle = since(self.shown_at.max(self.touched_at)).unwrap_or_default();
+            IDLE_TAKEOVER.saturating_sub(idle)
+        } else {
+            TICKET_HOLD.saturating_sub(since(self.ticket_at).unwrap_or(TICKET_HOLD))
+        };
+        if wait.is_zero() {
+            self.show_next(now);
+            return None;
+        }
+        Some(wait)
+    }
+
     /// Folds a reply of the desk worker. Returns true when today's list should be reloaded.
-    pub fn apply(&mut self, reply: Reply) -> bool {
+    ///
+    /// A look-up from the scanner field, the keyboard or an image file takes the screen at once. A
+    /// camera read takes it only when the screen is not held ([`DeskState::held`]); otherwise it waits
+    /// in `next`. The same card read again by the camera while it is on screen changes nothing.
+    pub fn apply(&mut self, reply: Reply, now: Instant) -> bool {
         match reply {
             Reply::Opened { path, settings, roster_size } => {
                 self.demo_db |= settings.demo;
@@ -98,11 +179,16 @@ impl DeskState {
                     }
                     return false;
                 }
-                self.typed_error = None;
-                self.refusal = None;
-                self.ticket = None;
-                self.current = Some(*looked);
-                self.current_fresh = true;
+                let camera = matches!(looked.origin, Origin::Camera { .. });
+                if camera && self.current.as_ref().is_some_and(|c| c.text == looked.text) {
+                    return false; // the same card, still in front of the camera
+                }
+                if camera && self.held(now) {
+                    log::info!(target: "tiepdon", "a camera read waits: another presentation is on screen");
+                    self.next = Some(looked);
+                    return false;
+                }
+                self.show(*looked, now);
             }
             Reply::CheckedIn { look_id, result } => {
                 self.busy = false;
@@ -119,6 +205,7 @@ impl DeskState {
                         // A newer patient on screen stays there; the ticket is in the note and in Today.
                         if on_screen || self.current.is_none() {
                             self.ticket = Some(*visit);
+                            self.ticket_at = Some(now);
                             self.current = None;
                             self.refusal = None;
                         }
@@ -144,6 +231,7 @@ impl DeskState {
                         let on_screen = self.current.as_ref().is_some_and(|c| c.id == look_id);
                         if on_screen || self.current.is_none() {
                             self.ticket = Some(visit);
+                            self.ticket_at = Some(now);
                             self.current = None;
                             self.refusal = None;
                         }
@@ -183,8 +271,9 @@ impl DeskState {
                 false,
             ),
             Reply::BackedUp(Err(e)) => self.note(e, true),
-            Reply::DayEnd(Ok(m)) => {
+            Reply::DayEnd(Ok((m, folder))) => {
                 self.note(m, false);
+                self.exported = Some(folder);
                 return true;
             }
             Reply::DayEnd(Err(e)) => self.note(e, true),
@@ -225,12 +314,26 @@ impl DeskState {
                 )
                 .into();
         }
-        match (&s.error, &s.description) {
+        if self.demo_source && s.error.is_none() {
+            let what =
+                lang.tr("Camera demo: ảnh mẫu thẻ BHYT và CCCD", "Demo camera: sample BHYT and CCCD cards");
+            return if s.ended {
+                format!("{what} — {}", lang.tr("đã hết ảnh", "no more frames"))
+            } else {
+                what.into()
+            };
+        }
+        // A folder replayed as a camera describes itself as "N images".
+        let description = s.description.as_ref().map(|d| match d.strip_suffix(" images") {
+            Some(n) if n.parse::<u32>().is_ok() => format!("{n} {}", lang.tr("ảnh", "images")),
+            _ => d.clone(),
+        });
+        match (&s.error, &description) {
             (Some(e), _) => {
                 format!("{} {e}", lang.tr("Lỗi camera (đang thử lại):", "Camera error (retrying):"))
             }
             (None, Some(d)) if s.ended => format!("{d} — {}", lang.tr("đã hết ảnh", "no more frames")),
-            (None, Some(d)) => d.clone(),
+            (None, Some(d)) => d.to_string(),
             (None, None) => lang.tr("Đang mở nguồn ảnh…", "Opening the frame source…").into(),
         }
     }

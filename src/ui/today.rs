@@ -1,10 +1,10 @@
 //! The Today screen: the day's visits (ticket, time, name, verdict, operator), search by name or
 //! number, counts per verdict, and voiding a visit with a reason.
 
-use super::Action;
 use super::lang::Lang;
 use super::state::DeskState;
 use super::verdict_card::{status_look, visit_status};
+use super::{Action, probe};
 use crate::card::text::fold_name_ascii;
 use crate::coverage::Status;
 use crate::store::visits::Visit;
@@ -17,6 +17,8 @@ pub struct TodayScreen {
     /// The ticket being voided, and the reason typed.
     pub voiding: Option<String>,
     pub reason: String,
+    /// The reason field has just opened: give it the keyboard (once).
+    focus_reason: bool,
 }
 
 fn matches(v: &Visit, needle: &str) -> bool {
@@ -63,7 +65,8 @@ impl TodayScreen {
         ui.horizontal(|ui| {
             let label =
                 ui.label(lang.tr("Tìm (tên, số thẻ, CCCD, số thứ tự):", "Search (name, card, id, ticket):"));
-            ui.text_edit_singleline(&mut self.search).labelled_by(label.id);
+            let r = ui.text_edit_singleline(&mut self.search).labelled_by(label.id);
+            probe::note(ui, "today-search", &r);
         });
         if let Some(ticket) = self.voiding.clone() {
             ui.group(|ui| {
@@ -73,12 +76,17 @@ impl TodayScreen {
                         lang.tr("Hủy lượt", "Void"),
                         lang.tr("lý do:", "reason:")
                     ));
-                    ui.text_edit_singleline(&mut self.reason).labelled_by(label.id);
+                    let r = ui.text_edit_singleline(&mut self.reason).labelled_by(label.id);
+                    probe::note(ui, "void-reason", &r);
+                    if std::mem::take(&mut self.focus_reason) {
+                        r.request_focus();
+                    }
+                    let entered = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     let ok = !self.reason.trim().is_empty() && !state.busy;
-                    if ui
-                        .add_enabled(ok, egui::Button::new(lang.tr("Xác nhận hủy", "Confirm void")))
-                        .clicked()
-                    {
+                    let confirm =
+                        ui.add_enabled(ok, egui::Button::new(lang.tr("Xác nhận hủy", "Confirm void")));
+                    probe::note(ui, "void-confirm", &confirm);
+                    if ok && (confirm.clicked() || entered) {
                         action = Some(Action::Void {
                             ticket: ticket.clone(),
                             reason: self.reason.trim().to_string(),
@@ -86,7 +94,9 @@ impl TodayScreen {
                         self.voiding = None;
                         self.reason.clear();
                     }
-                    if ui.button(lang.tr("Thôi", "Cancel")).clicked() {
+                    let cancel = ui.button(lang.tr("Thôi (Esc)", "Cancel (Esc)"));
+                    probe::note(ui, "void-cancel", &cancel);
+                    if cancel.clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                         self.voiding = None;
                     }
                 });
@@ -118,7 +128,12 @@ impl TodayScreen {
                         v.card_number.as_deref().or(v.citizen_id.as_deref()).or(v.bhxh_number.as_deref());
                     ui.label(text(id.unwrap_or("—")).monospace());
                     let (colour, words) = status_look(visit_status(v), lang);
-                    ui.label(RichText::new(words).color(colour));
+                    if v.voided {
+                        // A voided visit's verdict no longer counts: no colour, struck through.
+                        ui.label(text(words));
+                    } else {
+                        ui.label(RichText::new(words).color(colour));
+                    }
                     ui.label(text(&v.operator));
                     if v.voided {
                         ui.label(format!(
@@ -126,9 +141,14 @@ impl TodayScreen {
                             lang.tr("đã hủy", "voided"),
                             v.void_reason.as_deref().unwrap_or("")
                         ));
-                    } else if ui.button(format!("{} {}", lang.tr("Hủy", "Void"), v.ticket)).clicked() {
-                        self.voiding = Some(v.ticket.clone());
-                        self.reason.clear();
+                    } else {
+                        let r = ui.button(format!("{} {}", lang.tr("Hủy", "Void"), v.ticket));
+                        probe::note(ui, format!("void:{}", v.ticket), &r);
+                        if r.clicked() {
+                            self.voiding = Some(v.ticket.clone());
+                            self.reason.clear();
+                            self.focus_reason = true;
+                        }
                     }
                     ui.end_row();
                 }

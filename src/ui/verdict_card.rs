@@ -3,9 +3,9 @@
 //! reprint the earlier ticket).
 
 use super::Action;
-use super::desk::Looked;
-use super::fonts;
+use super::desk::{Looked, Origin};
 use super::lang::Lang;
+use super::{fonts, probe};
 use crate::card::{Card, Sex};
 use crate::coverage::{Route, Source, Status, Verdict};
 use crate::store::visits::Refusal;
@@ -61,6 +61,56 @@ fn opt(s: Option<&str>) -> String {
     s.filter(|s| !s.is_empty()).unwrap_or("—").to_string()
 }
 
+/// Whose presentation this is, in words: the name and birth date (or what was presented).
+fn who(looked: &Looked, lang: Lang) -> String {
+    let patient = looked.look.as_ref().map(|l| &l.patient);
+    match patient.and_then(|p| p.full_name.as_deref()).filter(|n| !n.is_empty()) {
+        Some(name) => match patient.and_then(|p| p.birth_date.as_deref()) {
+            Some(b) => format!("{name} · {}", dmy_text(b)),
+            None => name.to_string(),
+        },
+        None => lang.tr("(không rõ tên)", "(no name)").to_string(),
+    }
+}
+
+/// Where a presentation came from, in words.
+fn origin_words(origin: &Origin, lang: Lang) -> String {
+    match origin {
+        Origin::Camera { .. } => lang.tr("camera", "camera").into(),
+        Origin::Typed => lang.tr("máy quét / bàn phím", "scanner / keyboard").into(),
+        Origin::File(name) => format!("{} {name}", lang.tr("ảnh", "image")),
+    }
+}
+
+/// The camera read waiting its turn while another verdict is on screen: who it is, its status, and the
+/// way to show it now (F5 or a click).
+pub fn waiting(ui: &mut Ui, lang: Lang, next: &Looked) -> Option<Action> {
+    let verdict = next.look.as_ref().map(|l| l.verdict.status);
+    let (colour, words) = status_look(verdict, lang);
+    let mut action = None;
+    let frame = egui::Frame::new()
+        .stroke(egui::Stroke::new(2.0, colour))
+        .corner_radius(6.0)
+        .inner_margin(8.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(lang.tr("TIẾP THEO (camera):", "NEXT (camera):")).strong());
+                ui.label(RichText::new(who(next, lang)).size(18.0).strong());
+                ui.label(RichText::new(words).color(colour).strong());
+                if ui.button(RichText::new(lang.tr("Xem ngay (F5)", "Show now (F5)")).size(16.0)).clicked() {
+                    action = Some(Action::ShowNext);
+                }
+            });
+            ui.label(lang.tr(
+                "Kết quả đang hiển thị được giữ nguyên cho tới khi tiếp đón xong hoặc bỏ qua (Esc).",
+                "The verdict on screen stays until it is checked in or dismissed (Esc).",
+            ));
+        });
+    probe::note(ui, "next-slot", &frame.response);
+    action
+}
+
 /// Draws the card for a presentation; returns what the receptionist chose.
 pub fn show(
     ui: &mut Ui,
@@ -70,10 +120,31 @@ pub fn show(
     busy: bool,
 ) -> Option<Action> {
     let verdict = looked.look.as_ref().map(|l| &l.verdict);
+    let earlier = looked.look.as_ref().and_then(|l| l.earlier.as_ref());
     let (colour, words) = status_look(verdict.map(|v| v.status), lang);
+    // Whose verdict this is, in large type, before anything else.
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(who(looked, lang)).font(fonts::bold(30.0)).strong());
+        ui.label(RichText::new(format!("({})", origin_words(&looked.origin, lang))).size(15.0).weak());
+    });
     egui::Frame::new().fill(colour).corner_radius(8.0).inner_margin(14.0).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.label(RichText::new(words).font(fonts::bold(34.0)).color(Color32::WHITE));
+        if let Some(e) = earlier {
+            // The repeat guard is the headline when it applies.
+            let headline = format!(
+                "{} {}",
+                lang.tr("ĐÃ TIẾP ĐÓN HÔM NAY — số", "ALREADY CHECKED IN TODAY — ticket"),
+                e.ticket
+            );
+            ui.label(RichText::new(headline).font(fonts::bold(32.0)).color(Color32::WHITE));
+            ui.label(
+                RichText::new(format!("{} {} · {words}", lang.tr("lúc", "at"), e.local_time()))
+                    .size(20.0)
+                    .color(Color32::WHITE),
+            );
+        } else {
+            ui.label(RichText::new(words).font(fonts::bold(34.0)).color(Color32::WHITE));
+        }
         let line = match (verdict, &looked.detection.result) {
             (Some(v), _) => format!("{} · {}", v.status.as_str(), v.code.as_str()),
             (None, Err(why)) => why.code.as_str().to_string(),
@@ -88,7 +159,7 @@ pub fn show(
         ui.label(RichText::new(message).size(19.0).color(Color32::WHITE));
         if let Some(v) = verdict {
             ui.label(
-                RichText::new(lang.tr(&v.next_step_vi, &v.next_step_en)).size(15.0).color(Color32::WHITE),
+                RichText::new(lang.tr(&v.next_step_vi, &v.next_step_en)).size(16.0).color(Color32::WHITE),
             );
         }
     });
@@ -192,7 +263,9 @@ fn actions(
                     .strong(),
                 );
                 ui.end_row();
-                if ui.button(big(lang.tr("In lại số (Enter)", "Reprint ticket (Enter)"))).clicked() {
+                let r = ui.button(big(lang.tr("In lại số (Enter)", "Reprint ticket (Enter)")));
+                probe::note(ui, "reprint-button", &r);
+                if r.clicked() {
                     action = Some(Action::Reprint);
                 }
                 if ui.button(big(lang.tr("Khám thêm lượt mới", "Another visit today"))).clicked() {
@@ -207,10 +280,16 @@ fn actions(
                 if ui.button(big(lang.tr("Vẫn tiếp đón (không BHYT)", "Check in anyway (no BHYT)"))).clicked() {
                     action = Some(Action::CheckIn { force: true });
                 }
-            } else if ui.button(big(lang.tr("Tiếp đón (Enter)", "Check in (Enter)"))).clicked() {
-                action = Some(Action::CheckIn { force: false });
+            } else {
+                let r = ui.button(big(lang.tr("Tiếp đón (Enter)", "Check in (Enter)")));
+                probe::note(ui, "checkin-button", &r);
+                if r.clicked() {
+                    action = Some(Action::CheckIn { force: false });
+                }
             }
-            if ui.button(big(lang.tr("Bỏ qua (Esc)", "Dismiss (Esc)"))).clicked() {
+            let r = ui.button(big(lang.tr("Bỏ qua (Esc)", "Dismiss (Esc)")));
+            probe::note(ui, "dismiss-button", &r);
+            if r.clicked() {
                 action = Some(Action::Clear);
             }
         });

@@ -32,6 +32,11 @@ impl App {
         match self.launch.plan.clone() {
             RunPlan::Desk => {}
             RunPlan::Bench { scans, frames, out } => {
+                // A receptionist who dismisses each verdict once it is drawn: every camera read then
+                // finds the screen free (a read arriving while one is shown would wait its turn).
+                if self.state.current.is_some() && !self.state.current_fresh && !self.state.busy {
+                    self.act(Action::Clear);
+                }
                 let m = &mut self.metrics;
                 if self.preview.frames > 0 {
                     m.ui_frame_ms.push(f64::from(frame.info().cpu_usage.unwrap_or(0.0)) * 1000.0);

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::sync::mpsc::channel;
 use std::time::Instant;
 
-/// The webcams found: (index, name), or why they could not be listed.
-pub(super) type CameraList = Result<Vec<(String, String)>, String>;
+/// The webcams found, with their resolutions, or why they could not be listed.
+pub(super) type CameraList = Result<Vec<crate::scan::camera::CameraInfo>, String>;
 
 /// What reading an image file gave: (file name, payload, when it was dropped), or why not.
 pub(super) type ImageRead = Result<(String, String, Instant), Message>;
@@ -49,9 +49,7 @@ impl App {
         let (tx, rx) = channel();
         let wake = self.wake.clone();
         std::thread::spawn(move || {
-            let found = crate::scan::camera::list()
-                .map(|l| l.into_iter().map(|c| (c.index, c.name)).collect())
-                .map_err(|e| e.to_string());
+            let found = crate::scan::camera::list_with_resolutions().map_err(|e| e.to_string());
             let _ = tx.send(found);
             wake();
         });
@@ -87,17 +85,33 @@ impl App {
     /// Leaves demo mode: the real database (created if needed) and the first webcam, if any.
     pub(super) fn leave_demo(&mut self) {
         let Some(db) = Launch::real_db() else { return };
+        self.open_database(db);
+        log::info!(target: "tiepdon", "left demo mode");
+    }
+
+    /// Switches the desk to the database at `path` (created if needed), remembered for the next start.
+    /// Demo frames never feed a real database: leaving demo data also leaves the demo camera.
+    pub(super) fn open_database(&mut self, path: PathBuf) {
         let (tx, rx) = channel();
-        self.desk = DeskWorker::start(db.clone(), self.launch.clock.clone(), tx, self.wake.clone());
+        self.desk = DeskWorker::start(path.clone(), self.launch.clock.clone(), tx, self.wake.clone());
         self.replies = rx;
-        self.launch.db = db;
+        if let Err(e) = Launch::remember_db(&path) {
+            log::warn!(target: "tiepdon", "cannot remember the database chosen: {e}");
+        }
+        self.launch.db = path;
+        let was_demo = self.launch.demo_db || self.state.demo_source;
         self.launch.demo_db = false;
         self.launch.demo_reason = None;
-        self.state = DeskState { operator: self.state.operator.take(), ..DeskState::default() };
-        self.use_source(None);
-        self.want_first_camera = true;
-        self.list_cameras();
-        log::info!(target: "tiepdon", "left demo mode");
+        let source = self.state.source.clone();
+        self.state = DeskState { operator: self.state.operator.take(), source, ..DeskState::default() };
+        if was_demo {
+            self.use_source(None);
+            self.want_first_camera = true;
+            self.list_cameras();
+        }
+        self.settings.reload();
+        self.day_end.folder.clear();
+        log::info!(target: "tiepdon", "database switched");
     }
 
     /// Folds what the helper threads reported.
@@ -106,8 +120,9 @@ impl App {
             self.cameras = None;
             if std::mem::take(&mut self.want_first_camera)
                 && let Ok(list) = &found
-                && let Some((index, _)) = list.first()
+                && let Some(first) = list.first()
             {
+                let index = &first.device.index;
                 let size = crate::scan::source::CAMERA_SIZE;
                 self.use_source(Some(SourceSpec::Camera { which: index.clone(), size }));
             }
