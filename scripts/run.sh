@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 deps_need build window
 cargo build --release --locked --quiet
-bin=target/release/tiepdon
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon"
 if [ "$#" -gt 0 ]; then
     exec "$bin" "$@"
 fi

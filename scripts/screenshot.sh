@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Takes the README's screenshots: runs the release window under Xvfb in demo mode (a fresh demo
-# database), checks three demo patients in, and saves the check-in screen after a scan and the Today
-# screen as PNGs into assets/screenshots/ (or the folder given).
+# Takes the README's screenshots: runs the release window maximised on a 1366×768 virtual screen (Xvfb
+# with the openbox window manager, as on most clinic PCs) in demo mode (a fresh demo database), checks
+# three demo patients in, and saves the check-in screen after a scan and the Today screen as PNGs into
+# assets/screenshots/ (or the folder given).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-deps_need build window virtual
+deps_need build window realwindow
 out="${1:-assets/screenshots}"
 cargo build --release --locked --quiet
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon"
 home="$(mktemp -d)"
-trap 'rm -rf "$home"' EXIT
 mkdir -p "$out"
-XDG_DATA_HOME="$home" XDG_CONFIG_HOME="$home" timeout 180 \
-    xvfb-run -a -s "-screen 0 1280x800x24" \
-    target/release/tiepdon window --demo --operator "Nguyễn Thị Lan" --screenshots "$out"
+Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp 3>"$home/display" >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $xvfb ${wm:-} 2>/dev/null; rm -rf "$home"' EXIT
+for _ in $(seq 50); do [ -s "$home/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(cat "$home/display")"
+openbox >/dev/null 2>&1 &
+wm=$!
+for _ in $(seq 50); do xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window && break; sleep 0.1; done
+HOME="$home" XDG_DATA_HOME="$home" XDG_CONFIG_HOME="$home" timeout 180 \
+    "$bin" window --demo --operator "Nguyễn Thị Lan" --screenshots "$out"
 ls -l "$out"/checkin.png "$out"/today.png

@@ -745,7 +745,20 @@ mod replacement_rule {
         state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &shown, camera()))), t + ms(430));
         assert_eq!(state.current.as_ref().map(|c| c.id), Some(1), "the typed verdict stays");
         assert_eq!(state.next.as_ref().map(|n| n.id), Some(2), "the camera read waits, visibly");
-        // Nobody touched anything for a while, but less than the idle limit: it still waits.
+        // A verdict the receptionist typed is never taken away, however long it is left alone.
+        assert_eq!(state.tick(t + Duration::from_secs(600)), None);
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(1));
+        assert_eq!(state.next.as_ref().map(|n| n.id), Some(2));
+    }
+
+    #[test]
+    fn a_camera_verdict_left_alone_gives_way_to_the_next_camera_read() {
+        let (db, first, second) = setup("rule-idle");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &first, camera()))), t);
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &second, camera()))), t + ms(500));
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(1), "the camera's first verdict stays");
         assert!(state.tick(t + IDLE_TAKEOVER - ms(100)).is_some());
         assert_eq!(state.current.as_ref().map(|c| c.id), Some(1));
         // The receptionist presses a key at 10 s: the idle clock restarts from there.

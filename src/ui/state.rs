@@ -136,14 +136,19 @@ impl DeskState {
     }
 
     /// Lets a waiting camera read take the screen once it is free: nothing on it, a ticket shown for
-    /// [`TICKET_HOLD`], or a verdict nobody touched for [`IDLE_TAKEOVER`]. Returns when to look again.
+    /// [`TICKET_HOLD`], or a verdict *from the camera* nobody touched for [`IDLE_TAKEOVER`] (its patient
+    /// walked on). A verdict the receptionist typed or scanned stays until recorded or dismissed.
+    /// Returns when to look again.
     pub fn tick(&mut self, now: Instant) -> Option<Duration> {
         self.next.as_ref()?;
         if self.busy {
             return Some(Duration::from_millis(200));
         }
         let since = |at: Option<Instant>| at.map(|at| now.saturating_duration_since(at));
-        let wait = if self.current.is_some() {
+        let wait = if let Some(current) = &self.current {
+            if !matches!(current.origin, Origin::Camera { .. }) {
+                return None; // F5 or Esc frees it
+            }
             let idle = since(self.shown_at.max(self.touched_at)).unwrap_or_default();
             IDLE_TAKEOVER.saturating_sub(idle)
         } else {
