@@ -884,6 +884,8 @@ fn texts_are_vietnamese_and_the_exported_count_leaves_out_voided_visits() {
         .build_eframe(move |cc| App::new(cc, launch));
     step_until(&mut h, "the demo source", |a| a.state.source.description.is_some());
     assert!(has_label(&h, "Camera demo: ảnh mẫu thẻ BHYT và CCCD"));
+    let small = h.ctx.style_of(egui::Theme::Dark).text_styles[&egui::TextStyle::Small].size;
+    assert!(small >= 14.0, "help text is readable across a desk: {small} pt");
     assert!(h.query_all_by_label_contains("images").next().is_none(), "no English under the preview");
     h.key_press(Key::F4);
     h.step();

@@ -418,9 +418,9 @@ impl App {
             let r = ui.text_edit_singleline(&mut self.operator_field).labelled_by(label.id);
             probe::note(ui, "operator-name", &r);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-            // Asking for the keyboard every frame restarts the input method on X11, whose events repaint
-            // and ask again: the window froze that way.
-            // The keyboard is asked for only when nothing has it (after Enter on an empty name, say).
+            // The keyboard is asked for only when nothing has it (at first, after Enter on an empty
+            // name). Asking every frame restarts the input method on X11, whose events repaint and ask
+            // again: the window froze that way on first launch.
             if ui.memory(|m| m.focused().is_none()) {
                 r.request_focus();
             }
@@ -630,6 +630,9 @@ impl eframe::App for App {
         }
         if let Some(a) = action {
             self.act(a);
+            // What the action changed (a dismissed verdict freeing the screen for a waiting read, say)
+            // is drawn at once, not at the next input.
+            ctx.request_repaint();
         }
         if self.state.current_fresh && self.screen == Screen::CheckIn {
             self.state.current_fresh = false;

@@ -121,7 +121,7 @@ pub fn run(launch: Launch) -> Result<(), String> {
         viewport = viewport.with_icon(icon);
     }
     let mut options = eframe::NativeOptions { viewport, persist_window: false, ..Default::default() };
-    // OpenGL by default: measured 3–4× cheaper per frame than wgpu on a machine that renders on the CPU
+    // OpenGL by default: measured 4–5× cheaper per frame than wgpu on a machine that renders on the CPU
     // (Mesa llvmpipe vs lavapipe, BENCHMARKS.md), and present on old office PCs that lack Vulkan.
     // `TIEPDON_RENDERER=wgpu` picks wgpu. No waiting for vertical sync either way: a verdict is drawn as
     // soon as it is known, and frames are drawn only when something changed, so idle costs nothing.
