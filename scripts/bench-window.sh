@@ -18,14 +18,8 @@ bin="${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon"
 work="$(mktemp -d)"
 export HOME="$work" XDG_DATA_HOME="$work" XDG_CONFIG_HOME="$work"
 # A 1366×768 screen (most clinic PCs) with a window manager: the window opens maximised, as at a desk.
-Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill $xvfb ${wm:-} 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do [ -s "$work/display" ] && break; sleep 0.1; done
-export DISPLAY=":$(cat "$work/display")"
-openbox >/dev/null 2>&1 &
-wm=$!
-for _ in $(seq 50); do xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window && break; sleep 0.1; done
+trap 'kill ${DESKTOP_PIDS:-} 2>/dev/null; rm -rf "$work"' EXIT
+start_desktop 1366x768 "$work"
 run() { "$bin" window --demo --operator bench "$@"; }
 for renderer in gl wgpu; do
     n="$scans"; [ "$renderer" = wgpu ] && n=$(( scans < 300 ? scans : 300 ))

@@ -42,3 +42,19 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then
     mkdir -p "$XDG_RUNTIME_DIR"
     chmod 700 "$XDG_RUNTIME_DIR"
 fi
+
+# start_desktop WxH DIR: a virtual screen of that size (Xvfb on a free display) with the openbox window
+# manager, as at a desk; exports DISPLAY and leaves both process ids in DESKTOP_PIDS (to kill on exit).
+start_desktop() {
+    local size="$1" dir="$2"
+    Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp 3>"$dir/display" >/dev/null 2>&1 &
+    DESKTOP_PIDS="$!"
+    for _ in $(seq 50); do [ -s "$dir/display" ] && break; sleep 0.1; done
+    export DISPLAY=":$(cat "$dir/display")"
+    openbox >/dev/null 2>&1 &
+    DESKTOP_PIDS="$DESKTOP_PIDS $!"
+    for _ in $(seq 50); do
+        xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window && break
+        sleep 0.1
+    done
+}

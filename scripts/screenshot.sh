@@ -12,14 +12,8 @@ cargo build --release --locked --quiet
 bin="${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon"
 home="$(mktemp -d)"
 mkdir -p "$out"
-Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp 3>"$home/display" >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill $xvfb ${wm:-} 2>/dev/null; rm -rf "$home"' EXIT
-for _ in $(seq 50); do [ -s "$home/display" ] && break; sleep 0.1; done
-export DISPLAY=":$(cat "$home/display")"
-openbox >/dev/null 2>&1 &
-wm=$!
-for _ in $(seq 50); do xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q window && break; sleep 0.1; done
+trap 'kill ${DESKTOP_PIDS:-} 2>/dev/null; rm -rf "$home"' EXIT
+start_desktop 1366x768 "$home"
 HOME="$home" XDG_DATA_HOME="$home" XDG_CONFIG_HOME="$home" timeout 180 \
     "$bin" window --demo --operator "Nguyễn Thị Lan" --screenshots "$out"
 ls -l "$out"/checkin.png "$out"/today.png

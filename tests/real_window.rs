@@ -669,24 +669,7 @@ fn add_covered_patient(db: &Db) -> String {
     row.valid_to = Some((today + chrono::Duration::days(300)).format("%Y-%m-%d").to_string());
     row.facility_code = Some(tiepdon::demo::DEMO_FACILITY.to_string());
     let card = row.card_number.clone().expect("an invented person has a card");
-    let csv = format!("{}\n{}\n", tiepdon::demo::csv_header(), tiepdon::demo::csv_line(&row));
-    let file = db.write("covered.csv", &csv);
-    let mut store = Store::open(&db.path).expect("the test database opens");
-    let opts = tiepdon::store::import::Options {
-        mode: tiepdon::store::import::Mode::Merge,
-        skip_bad: false,
-        reject_file: None,
-        default_as_of: None,
-    };
-    tiepdon::store::import::import(
-        &mut store,
-        &file,
-        &opts,
-        "test",
-        tiepdon::clock::now_utc(),
-        &mut |_, _| {},
-    )
-    .expect("the extra roster row imports");
+    db.import_rows("covered.csv", &[row]);
     card
 }
 

@@ -528,25 +528,7 @@ fn a_citizen_card_whose_record_names_someone_else_is_flagged() {
     let mut row = tiepdon::demo::person(4242, 9, today);
     row.citizen_id = Some(citizen_id);
     row.full_name = Some("Hoàng Thị Mai".into());
-    let csv = format!("{}\n{}\n", tiepdon::demo::csv_header(), tiepdon::demo::csv_line(&row));
-    let roster = db.write("other.csv", &csv);
-    let mut store = Store::open(&db.path).expect("open");
-    let opts = tiepdon::store::import::Options {
-        mode: tiepdon::store::import::Mode::Merge,
-        skip_bad: false,
-        reject_file: None,
-        default_as_of: None,
-    };
-    tiepdon::store::import::import(
-        &mut store,
-        &roster,
-        &opts,
-        "it",
-        tiepdon::clock::now_utc(),
-        &mut |_, _| {},
-    )
-    .expect("the roster imports");
-    drop(store);
+    db.import_rows("other.csv", &[row]);
 
     let mut h = window(&db, SourceSpec::File(demo_frame("03-cccd-7.jpg")), Some("Lan"));
     step_until(&mut h, "a verdict", |a| a.state.current.is_some());

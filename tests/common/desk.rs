@@ -28,6 +28,25 @@ impl Db {
         std::fs::write(&p, contents).expect("write a test file");
         p
     }
+
+    /// Imports `rows` into the database as a roster CSV named `name` (merged, all-or-nothing).
+    pub fn import_rows(&self, name: &str, rows: &[tiepdon::store::roster_csv::RosterRow]) {
+        let mut csv = tiepdon::demo::csv_header() + "\n";
+        for row in rows {
+            csv += &(tiepdon::demo::csv_line(row) + "\n");
+        }
+        let file = self.write(name, &csv);
+        let mut store = tiepdon::store::Store::open(&self.path).expect("the test database opens");
+        let opts = tiepdon::store::import::Options {
+            mode: tiepdon::store::import::Mode::Merge,
+            skip_bad: false,
+            reject_file: None,
+            default_as_of: None,
+        };
+        let now = tiepdon::clock::now_utc();
+        tiepdon::store::import::import(&mut store, &file, &opts, "test", now, &mut |_, _| {})
+            .expect("the roster rows import");
+    }
 }
 
 impl Drop for Db {
