@@ -82,8 +82,8 @@ impl App {
                 // rfd says "cancelled" both for a cancel and for a dialog that could not open.
                 self.state.notice = Some(Notice {
                     message: Message::new(
-                        "Không mở được hộp chọn tệp: cần xdg-desktop-portal hoặc zenity (bash scripts/run.sh cài sẵn).",
-                        "The file dialog did not open: it needs xdg-desktop-portal or zenity (bash scripts/run.sh installs it).",
+                        "Không mở được hộp chọn tệp trên máy này: nhờ người quản trị máy cài xdg-desktop-portal hoặc zenity.",
+                        "The file dialog did not open on this computer: ask its administrator to install xdg-desktop-portal or zenity.",
                     ),
                     error: true,
                 });
