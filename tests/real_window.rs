@@ -343,6 +343,13 @@ impl Desktop {
     /// Starts `tiepdon --db DB ARGS` on this display with a UI map, `operator` as `TIEPDON_OPERATOR`
     /// (None: unset), and waits for its window.
     fn launch(&self, db: &Db, args: &[&str], operator: Option<&str>) -> Window<'_> {
+        let mut with_db = vec!["--db", db.path.to_str().expect("a UTF-8 test path")];
+        with_db.extend_from_slice(args);
+        self.launch_args(&with_db, operator)
+    }
+
+    /// Starts `tiepdon ARGS` (no database named: the window decides) as [`Desktop::launch`] does.
+    fn launch_args(&self, args: &[&str], operator: Option<&str>) -> Window<'_> {
         let map = self.dir.join("ui-map.json");
         // A map left by an earlier launch must not pass for this one's.
         let _ = std::fs::remove_file(&map);
@@ -352,12 +359,7 @@ impl Desktop {
             std::fs::File::create(p).unwrap_or_else(|e| panic!("cannot create {}: {e}", p.display()))
         };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tiepdon"));
-        cmd.arg("--db")
-            .arg(&db.path)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(file(&stdout))
-            .stderr(file(&stderr));
+        cmd.args(args).stdin(Stdio::null()).stdout(file(&stdout)).stderr(file(&stderr));
         private_env(&mut cmd, &self.dir);
         cmd.env("DISPLAY", &self.display).env("TIEPDON_UI_MAP", &map);
         if let Some(name) = operator {
@@ -710,6 +712,24 @@ fn tiepdon_operator_skips_the_prompt_for_plain_tiepdon() {
     win.check_in_typed(CARD_01);
     let list = win.wait_visits(&db, 1);
     assert_eq!(list[0].operator, "Trần Văn Bình");
+}
+
+#[test]
+fn plain_tiepdon_opens_the_database_chosen_in_settings_last_time() {
+    let _serial = serial();
+    let db = roster_db("chosen-db");
+    let desk = Desktop::start("chosen-db", &db.dir, 1366, 768);
+    // What the window writes when a database is chosen in Settings (`Launch::remember_db`).
+    let data = db.dir.join("home/.local/share/tiepdon");
+    std::fs::create_dir_all(&data).expect("the data folder");
+    std::fs::write(data.join("database-path.txt"), db.path.to_str().expect("a UTF-8 path")).expect("written");
+    let mut win = desk.launch_args(&[], Some("Lan"));
+    let map = win.wait_map("the check-in screen", |m| m.screen == "check-in" && !m.operator_prompt);
+    assert!(map.widgets.contains_key("scanner"));
+    win.check_in_typed(CARD_01);
+    let list = win.wait_visits(&db, 1);
+    assert_eq!(list[0].card_number.as_deref(), Some(CARD_01), "recorded in the chosen database, not demo.db");
+    assert!(!data.join("demo.db").exists(), "no demo database was made: the chosen one exists");
 }
 
 #[test]

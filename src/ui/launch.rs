@@ -93,19 +93,10 @@ impl Launch {
 
     /// Remembers `db` as the window's database for the next start (owner-only file in the data folder).
     pub fn remember_db(db: &std::path::Path) -> std::io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let Some(dir) = Store::default_path().and_then(|p| p.parent().map(PathBuf::from)) else {
-            return Ok(());
-        };
-        std::fs::create_dir_all(&dir)?;
-        let db = std::path::absolute(db)?;
-        let tmp = dir.join(format!("{CHOSEN_DB}.tmp"));
-        let mut f =
-            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-        f.write_all(db.as_os_str().as_encoded_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(tmp, dir.join(CHOSEN_DB))
+        match Store::default_path().and_then(|p| p.parent().map(PathBuf::from)) {
+            Some(dir) => remember_db_in(&dir, db),
+            None => Ok(()),
+        }
     }
 
     /// Decides what `tiepdon` (or `tiepdon window`) opens. `db` and `source` are what the command line
@@ -158,6 +149,20 @@ impl Launch {
     }
 }
 
+/// Writes [`CHOSEN_DB`] into the data folder `dir`: the absolute path of `db`, owner-only, whole or not
+/// at all (written aside, then renamed).
+fn remember_db_in(dir: &std::path::Path, db: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    let db = std::path::absolute(db)?;
+    let tmp = dir.join(format!("{CHOSEN_DB}.tmp"));
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    f.write_all(db.as_os_str().as_encoded_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(tmp, dir.join(CHOSEN_DB))
+}
+
 /// The database named in the data folder's [`CHOSEN_DB`], if that file exists and names an existing
 /// database.
 fn chosen_db(data_dir: &std::path::Path) -> Option<PathBuf> {
@@ -171,4 +176,28 @@ fn chosen_db(data_dir: &std::path::Path) -> Option<PathBuf> {
 pub fn default_exports() -> Option<PathBuf> {
     let user = directories::UserDirs::new()?;
     Some(user.document_dir().unwrap_or(user.home_dir()).join("tiepdon"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_chosen_database_is_remembered_owner_only_and_forgotten_when_gone() {
+        let dir = std::env::temp_dir().join(format!("tiepdon-chosen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let db = dir.join("clinic").join("desk.db");
+        std::fs::create_dir_all(db.parent().expect("a parent")).expect("a folder");
+        assert_eq!(chosen_db(&dir), None, "nothing chosen yet");
+        remember_db_in(&dir, &db).expect("remembered");
+        let file = dir.join(CHOSEN_DB);
+        assert_eq!(std::fs::metadata(&file).expect("written").permissions().mode() & 0o777, 0o600);
+        assert_eq!(chosen_db(&dir), None, "a path whose file does not exist is not used");
+        std::fs::write(&db, b"").expect("the database file");
+        assert_eq!(chosen_db(&dir), Some(db.clone()));
+        std::fs::write(&file, "relative/path.db").expect("overwritten");
+        assert_eq!(chosen_db(&dir), None, "only an absolute path counts");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
