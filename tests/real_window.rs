@@ -733,12 +733,46 @@ fn plain_tiepdon_opens_the_database_chosen_in_settings_last_time() {
 }
 
 #[test]
+fn a_missing_chosen_database_stops_the_start_instead_of_opening_another() {
+    let db = Db::new("chosen-missing");
+    let data = db.dir.join("home/.local/share/tiepdon");
+    std::fs::create_dir_all(&data).expect("the data folder");
+    let gone = db.dir.join("usb-drive/tiepdon.db");
+    std::fs::write(data.join("database-path.txt"), gone.to_str().expect("a UTF-8 path")).expect("written");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tiepdon"));
+    cmd.stdin(Stdio::null());
+    private_env(&mut cmd, &db.dir);
+    let out = bounded(cmd, "plain tiepdon with a missing chosen database");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "a start error: {stderr}");
+    assert!(stderr.contains(gone.to_str().expect("UTF-8")), "the message names the missing file: {stderr}");
+    assert!(!data.join("demo.db").exists() && !data.join("tiepdon.db").exists(), "nothing else was opened");
+}
+
+#[test]
 fn a_scanner_burst_over_today_search_is_recorded_whole_on_check_in() {
     let _serial = serial();
     let db = roster_db("wedge");
     let entry = demo_entry("01-bhyt-legacy.jpg");
     let payload = entry["payload"].as_str().expect("a payload").to_string();
     let fields = &entry["fields"];
+    // An earlier visit of somebody the search below does not match.
+    let other = demo_entry("02-bhyt-new.jpg")["payload"].as_str().expect("a payload").to_string();
+    let earlier = {
+        let mut store = Store::open(&db.path).expect("the test database opens");
+        let detection = tiepdon::card::detect(&other);
+        let req = visits::CheckIn {
+            detection: &detection,
+            operator: "Lan",
+            visit_type: "outpatient",
+            force: false,
+            now: tiepdon::clock::now_utc(),
+        };
+        match visits::check_in(&mut store, &req).expect("the earlier visit") {
+            visits::Outcome::Recorded(v) => v.ticket,
+            visits::Outcome::Refused(r) => panic!("the earlier visit was refused: {r:?}"),
+        }
+    };
     let desk = Desktop::start("wedge", &db.dir, 1366, 768);
     let mut win = desk.launch(&db, &["window", "--operator", "Lan"], None);
     win.wait_map("the check-in screen", |m| m.screen == "check-in" && !m.operator_prompt);
@@ -765,8 +799,8 @@ fn a_scanner_burst_over_today_search_is_recorded_whole_on_check_in() {
     win.screenshot("scanned-verdict");
     win.check_in_shown();
 
-    let list = win.wait_visits(&db, 1);
-    let v = &list[0];
+    let list = win.wait_visits(&db, 2);
+    let v = list.iter().find(|v| v.ticket != earlier).expect("the scanned visit");
     let field = |k: &str| fields[k].as_str().map(String::from);
     assert_eq!(
         v.input_kind,
@@ -778,13 +812,15 @@ fn a_scanner_burst_over_today_search_is_recorded_whole_on_check_in() {
     assert_eq!(v.bhxh_number, field("bhxh_number"), "BHXH number intact");
     assert_eq!(v.full_name, field("full_name"), "name intact");
 
-    // The search field kept the person's text: "nghia" still lists the visit (a field holding the
-    // payload, or "nghia" plus part of it, would list nothing).
+    // The search field kept the person's text: "nghia" lists the scanned visit and not the earlier
+    // one (a field holding the payload, or "nghia" plus part of it, would list nothing; an emptied one
+    // would list both).
     win.key("F2");
-    let widget = format!("void:{}", v.ticket);
-    win.wait_map(&format!("Today listing {widget} under the kept search"), |m| {
+    let (widget, hidden) = (format!("void:{}", v.ticket), format!("void:{earlier}"));
+    let map = win.wait_map(&format!("Today listing {widget} under the kept search"), |m| {
         m.screen == "today" && m.widgets.contains_key(&widget)
     });
+    assert!(!map.widgets.contains_key(&hidden), "the search still filters: {map:?}");
     win.screenshot("search-kept");
 }
 

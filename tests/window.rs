@@ -260,6 +260,7 @@ fn a_second_scan_of_the_same_patient_offers_a_reprint_not_a_new_visit() {
     // "Another visit" is a deliberate, audited repeat.
     scanner_types(&mut h, &payload);
     step_until(&mut h, "the repeat guard again", |a| a.state.current.is_some());
+    wait_readable(&mut h); // a click on a card shown less than 300 ms ago is not acted on either
     h.get_by_label("Khám thêm lượt mới").click();
     step_until(&mut h, "the second ticket", |a| a.state.ticket.as_ref().is_some_and(|t| t.ticket == "A-002"));
     let visits = visits_today(&db);
@@ -634,14 +635,17 @@ fn the_operator_prompt_asks_for_the_keyboard_once_not_every_frame() {
     h.step();
     h.step();
     assert_eq!(h.state().state.operator.as_deref(), Some("Lan"));
-    // The scanner field then takes the keyboard once, and keeps it over Enter.
+    // The scanner field then takes the keyboard, with no input method (a Vietnamese one would rewrite
+    // a scanner's ASCII), and keeps it over Enter.
     for _ in 0..5 {
         h.step();
     }
-    assert!(!interrupts(&h), "the scanner field does not restart the input method every frame");
+    let scanner = Some(tiepdon::ui::checkin::scanner_id());
+    assert_eq!(h.ctx.memory(|m| m.focused()), scanner);
+    assert!(h.output().platform_output.ime.is_none(), "no input method in the scanner field");
     scanner_types(&mut h, "7917199208");
     h.step();
-    assert!(!interrupts(&h), "Enter in the scanner field does not give the keyboard away");
+    assert_eq!(h.ctx.memory(|m| m.focused()), scanner, "Enter does not give the keyboard away");
     step_until(&mut h, "a verdict", |a| a.state.current.is_some());
 }
 
@@ -707,7 +711,7 @@ mod replacement_rule {
     //! A verdict on screen is never replaced by a camera read while the receptionist acts on it.
     use super::*;
     use tiepdon::ui::desk::{Origin, Reply};
-    use tiepdon::ui::state::{DeskState, ENTER_AFTER, IDLE_TAKEOVER, TICKET_HOLD};
+    use tiepdon::ui::state::{DeskState, ENTER_AFTER, IDLE_TAKEOVER, NEXT_MAX_AGE, TICKET_HOLD};
 
     fn camera() -> Origin {
         Origin::Camera { corners: vec![], frame_size: (1280, 720) }
@@ -728,7 +732,7 @@ mod replacement_rule {
         assert_eq!(state.current.as_ref().map(|c| c.id), Some(1), "the typed verdict stays");
         assert_eq!(state.next.as_ref().map(|n| n.id), Some(2), "the camera read waits, visibly");
         // A verdict the receptionist typed is never taken away, however long it is left alone.
-        assert_eq!(state.tick(t + Duration::from_secs(600)), None);
+        assert_eq!(state.tick(t + NEXT_MAX_AGE - Duration::from_secs(1)), None);
         assert_eq!(state.current.as_ref().map(|c| c.id), Some(1));
         assert_eq!(state.next.as_ref().map(|n| n.id), Some(2));
     }
@@ -820,6 +824,95 @@ mod replacement_rule {
         state.current = None; // Esc
         assert!(state.tick(t + ms(400)).is_none());
         assert_eq!(state.current.as_ref().map(|c| c.id), Some(3), "a free screen takes the waiting read");
+    }
+
+    #[test]
+    fn enter_waits_for_a_typed_look_up_on_its_way() {
+        // A camera verdict for A is on screen; the receptionist types B's code and presses Enter twice.
+        let (db, a, b) = setup("rule-awaiting");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, camera()))), t);
+        assert!(state.enter_ready(t + Duration::from_secs(5)));
+        state.awaiting = Some(2); // what `App::look` sets for a typed look-up
+        assert!(!state.enter_ready(t + Duration::from_secs(5)), "the second Enter does not record A");
+        state.apply(
+            Reply::Looked(Box::new(looked_from(&db, 2, &b, Origin::Typed))),
+            t + Duration::from_secs(5),
+        );
+        assert_eq!(state.awaiting, None);
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(2));
+    }
+
+    #[test]
+    fn after_an_idle_takeover_enter_waits_a_second() {
+        let (db, a, b) = setup("rule-takeover");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, camera()))), t);
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &b, camera()))), t + ms(500));
+        let at = t + IDLE_TAKEOVER;
+        assert!(state.tick(at).is_none());
+        assert_eq!(state.current.as_ref().map(|c| c.id), Some(2));
+        assert!(!state.enter_ready(at + ms(400)), "a key meant for A does not record B");
+        assert!(state.enter_ready(at + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn the_waiting_read_of_the_patient_just_checked_in_is_dropped() {
+        let (db, typed, _) = setup("rule-same-patient");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        // The card number typed while the same patient's phone is read by the camera.
+        let code = typed.split('|').next().expect("a card code").to_string();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &code, Origin::Typed))), t);
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &typed, camera()))), t + ms(100));
+        assert!(state.next.is_some());
+        let mut store = Store::open(&db.path).expect("open");
+        let detection = tiepdon::card::detect(&code);
+        let req = visits::CheckIn {
+            detection: &detection,
+            operator: "Lan",
+            visit_type: "outpatient",
+            force: false,
+            now: tiepdon::clock::now_utc(),
+        };
+        let outcome = visits::check_in(&mut store, &req).expect("check-in");
+        state.apply(Reply::CheckedIn { look_id: 1, result: Ok(outcome) }, t + ms(700));
+        assert!(state.next.is_none(), "it would show the patient as not yet checked in");
+    }
+
+    #[test]
+    fn an_unusable_camera_read_never_pushes_out_a_waiting_patient_and_old_reads_expire() {
+        let (db, a, b) = setup("rule-unusable");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, Origin::Typed))), t);
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &b, camera()))), t + ms(100));
+        let poster = tiepdon::ui::desk::Looked {
+            id: 3,
+            text: "https://example.invalid/menu".into(),
+            origin: camera(),
+            detection: tiepdon::card::detect("https://example.invalid/menu"),
+            look: None,
+            seen_at: t,
+        };
+        assert!(poster.detection.result.is_err());
+        state.apply(Reply::Looked(Box::new(poster)), t + ms(200));
+        assert_eq!(state.next.as_ref().map(|n| n.id), Some(2), "the patient still waits");
+        state.tick(t + NEXT_MAX_AGE + Duration::from_secs(1));
+        assert!(state.next.is_none(), "a read that waited two minutes is dropped");
+    }
+
+    #[test]
+    fn a_verdict_that_arrived_on_another_screen_is_read_before_enter_acts() {
+        let (db, a, _) = setup("rule-seen");
+        let t = Instant::now();
+        let mut state = DeskState::default();
+        state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, camera()))), t);
+        state.seen_again(t + Duration::from_secs(10)); // F1 from Today
+        assert!(!state.enter_ready(t + Duration::from_secs(10) + ms(100)));
+        assert!(state.enter_ready(t + Duration::from_secs(10) + ENTER_AFTER));
     }
 
     fn ms(n: u64) -> Duration {

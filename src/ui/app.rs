@@ -109,6 +109,8 @@ pub struct App {
     picking: Option<Picking>,
     /// The last UI map written (`ui::probe`).
     map_last: String,
+    /// A database chosen in Settings, remembered for the next start once it has opened.
+    remember_on_open: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -182,6 +184,7 @@ impl App {
             title_lang: None,
             picking: None,
             map_last: String::new(),
+            remember_on_open: None,
         }
     }
 
@@ -204,8 +207,11 @@ impl App {
         match action {
             Action::Look { text, origin } => self.look(text, origin, Instant::now()),
             Action::CheckIn { force } => {
+                // The same rule for Enter and for the buttons: a verdict just shown (or replaced) is not
+                // acted on, nor one whose successor is being looked up.
                 if let Some(cur) = &self.state.current
                     && !self.state.busy
+                    && self.state.enter_ready(Instant::now())
                 {
                     self.state.busy = true;
                     self.desk.send(Job::CheckIn { look_id: cur.id, text: cur.text.clone(), force, operator });
@@ -216,6 +222,7 @@ impl App {
                 let earlier = cur.and_then(|c| c.look.as_ref()).and_then(|l| l.earlier.as_ref());
                 if let (Some(c), Some(e)) = (cur, earlier)
                     && !self.state.busy
+                    && self.state.enter_ready(Instant::now())
                 {
                     self.state.busy = true;
                     self.desk.send(Job::Reprint { look_id: c.id, visit_id: e.id, operator });
@@ -256,6 +263,9 @@ impl App {
     /// Sends a presentation to the desk worker under a new number.
     fn look(&mut self, text: String, origin: Origin, seen_at: Instant) {
         self.next_look += 1;
+        if !matches!(origin, Origin::Camera { .. }) {
+            self.state.awaiting = Some(self.next_look);
+        }
         self.desk.send(Job::Look { id: self.next_look, text, origin, seen_at });
     }
 
@@ -277,6 +287,12 @@ impl App {
                 }
                 Reply::Looked(l) if matches!(l.origin, Origin::Camera { .. }) => {
                     self.metrics.scan_to_look_ms.push(l.seen_at.elapsed().as_secs_f64() * 1000.0);
+                }
+                Reply::Opened { path, .. } if self.remember_on_open.as_ref() == Some(path) => {
+                    self.remember_on_open = None;
+                    if let Err(e) = Launch::remember_db(path) {
+                        log::warn!(target: "tiepdon", "cannot remember the database chosen: {e}");
+                    }
                 }
                 _ => {}
             }
@@ -307,9 +323,6 @@ impl App {
         }
         self.drain_sources();
         self.drain_picks();
-        if let Some(wait) = self.state.tick(now) {
-            ctx.request_repaint_after(wait);
-        }
         if let Some(task) = &self.import {
             let progress = self.state.import.get_or_insert_with(Default::default);
             progress.done = task.done.load(Ordering::Relaxed);
@@ -405,6 +418,10 @@ impl App {
         if screen != self.screen && matches!(screen, Screen::Today | Screen::DayEnd) {
             self.desk.send(Job::LoadDay);
         }
+        if screen != self.screen && screen == Screen::CheckIn {
+            // A verdict that arrived while another screen showed has not been seen yet.
+            self.state.seen_again(Instant::now());
+        }
         self.screen = screen;
     }
 
@@ -474,7 +491,28 @@ impl App {
             self.state.touched_at = Some(now);
         }
         // Until somebody signs in, the operator prompt's field takes every key.
-        self.state.operator.as_ref()?;
+        if self.state.operator.is_none() {
+            self.keyboard.reset();
+            return None;
+        }
+        // First where typed characters go (a scanner's burst is taken out here); the window's own keys
+        // are then read from what is left, so a key deferred behind held characters acts once.
+        let focused = ctx.memory(|m| m.focused());
+        // The scanner field only has the keyboard while Check-in shows (it is not drawn elsewhere).
+        let scanner_has_it = focused == Some(checkin::scanner_id()) && self.screen == Screen::CheckIn;
+        let other_field =
+            (ctx.text_edit_focused() && focused != Some(checkin::scanner_id())).then_some(focused).flatten();
+        let scan = ctx.input_mut(|i| self.keyboard.filter(&mut i.events, now, other_field));
+        if self.keyboard.deferring() {
+            ctx.request_repaint();
+        } else if self.keyboard.holding() {
+            ctx.request_repaint_after(keyboard::HOLD);
+        }
+        if let Some(payload) = scan {
+            log::info!(target: "tiepdon", "a scanner burst went to check-in");
+            self.go(Screen::CheckIn);
+            return Some(Action::Look { text: payload.trim().to_string(), origin: Origin::Typed });
+        }
         let pressed = |k| ctx.input(|i| i.key_pressed(k));
         for (key, screen) in [
             (Key::F1, Screen::CheckIn),
@@ -487,29 +525,14 @@ impl App {
             }
         }
         if pressed(Key::F5) {
-            self.state.show_next(now);
             self.go(Screen::CheckIn);
-        }
-        let focused = ctx.memory(|m| m.focused());
-        // The scanner field only has the keyboard while Check-in shows (it is not drawn elsewhere).
-        let scanner_has_it = focused == Some(checkin::scanner_id()) && self.screen == Screen::CheckIn;
-        let other_field = ctx.text_edit_focused() && focused != Some(checkin::scanner_id());
-        let scan = ctx.input_mut(|i| self.keyboard.filter(&mut i.events, now, other_field));
-        if self.keyboard.deferring() {
-            ctx.request_repaint();
-        } else if self.keyboard.holding() {
-            ctx.request_repaint_after(keyboard::HOLD);
-        }
-        if let Some(payload) = scan {
-            log::info!(target: "tiepdon", "a scanner burst went to check-in");
-            self.go(Screen::CheckIn);
-            return Some(Action::Look { text: payload.trim().to_string(), origin: Origin::Typed });
+            return Some(Action::ShowNext);
         }
         if self.screen == Screen::CheckIn && pressed(Key::Escape) {
             self.checkin.field.clear();
             return Some(Action::Clear);
         }
-        if scanner_has_it || other_field {
+        if scanner_has_it || other_field.is_some() {
             return None;
         }
         // No field has the keyboard: text goes to the scanner field on Check-in, and Enter (with nothing
@@ -591,6 +614,11 @@ impl eframe::App for App {
         }
         let mut action = self.keys(&ctx, now);
         self.dropped_files(&ctx);
+        // After this frame's keys and clicks are counted: a press that ends the idle time is not beaten
+        // by the waiting read it would otherwise land on.
+        if let Some(wait) = self.state.tick(now) {
+            ctx.request_repaint_after(wait);
+        }
         egui::Panel::top("header").show(ui, |ui| {
             if let Some(a) = self.header(ui) {
                 action = Some(a);

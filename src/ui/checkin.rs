@@ -105,6 +105,11 @@ impl CheckinScreen {
             .labelled_by(label.id);
         probe::note(ui, "scanner", &response);
         let focused = ui.memory(|m| m.has_focus(id));
+        if focused {
+            // No input method here: a Vietnamese one (Telex, VNI) would rewrite a scanner's ASCII
+            // ("aa" → "â", "dd" → "đ", tone letters) — the field takes codes and numbers only.
+            ui.ctx().output_mut(|o| o.ime = None);
+        }
         let mut action = None;
         if focused && ui.input(|i| i.key_pressed(Key::Enter)) {
             action = self.enter(state, now);

@@ -11,7 +11,7 @@
 //! For rule 3, while another field has the keyboard, its keystrokes are held back for
 //! [`HOLD`] (too short to notice) until it is clear whether they are a person's or a scanner's.
 
-use egui::{Event, ImeEvent, Key};
+use egui::{Event, Id, Key};
 use std::time::{Duration, Instant};
 
 /// How many characters make a scanner burst at the least (a typed card code has 15).
@@ -24,19 +24,22 @@ pub const HOLD: Duration = Duration::from_millis(80);
 /// Keystrokes held back while it is not yet clear who is typing.
 #[derive(Debug, Default)]
 pub struct Keyboard {
-    /// Events that came after held characters: handed on the next frame, once the field has taken
-    /// the characters (a click in the same frame would take the keyboard away from it first).
+    /// Key events that came after held characters: handed on the next frame, once the field has taken
+    /// the characters.
     deferred: Vec<Event>,
     held: String,
+    /// The field the held characters were typed into.
+    held_for: Option<Id>,
     chars: usize,
     first_at: Option<Instant>,
     last_at: Option<Instant>,
 }
 
-/// Text from an event, if it inserts text (typed characters or an input method's committed text).
+/// Typed characters in an event. An input method's committed text is not counted: a person composes
+/// it (it is handed on at once, after anything held).
 fn text_of(event: &Event) -> Option<&str> {
     match event {
-        Event::Text(t) | Event::Ime(ImeEvent::Commit(t)) => Some(t.as_str()),
+        Event::Text(t) => Some(t.as_str()),
         _ => None,
     }
 }
@@ -75,18 +78,26 @@ fn is_command_key(key: Key, modifiers: egui::Modifiers) -> bool {
         )
 }
 
-/// Whether an event may pass characters held before it: everything but what acts on a field or on a
-/// button reading it. A command key, a paste, a click or an accessibility action comes after the
-/// characters typed before it.
-fn passes_held(event: &Event) -> bool {
+/// What an event does to characters held before it.
+enum Order {
+    /// It cannot act on the field: it may pass them (pointer motion, key releases, character keys).
+    Passes,
+    /// It acts on the field or on a button reading it, and egui has already taken it into account
+    /// (a click, an accessibility action): the held characters go first, in the same frame.
+    After,
+    /// It edits or leaves the field (a command key, a paste, input-method text): the held characters go
+    /// this frame, the event and everything after it next frame.
+    NextFrame,
+}
+
+fn order(event: &Event) -> Order {
     match event {
-        Event::Key { pressed: true, key, modifiers, .. } => !is_command_key(*key, *modifiers),
-        Event::Paste(_)
-        | Event::Cut
-        | Event::Copy
-        | Event::PointerButton { pressed: true, .. }
-        | Event::AccessKitActionRequest(_) => false,
-        _ => true,
+        Event::Key { pressed: true, key, modifiers, .. } if is_command_key(*key, *modifiers) => {
+            Order::NextFrame
+        }
+        Event::Paste(_) | Event::Cut | Event::Copy | Event::Ime(_) => Order::NextFrame,
+        Event::PointerButton { pressed: true, .. } | Event::AccessKitActionRequest(_) => Order::After,
+        _ => Order::Passes,
     }
 }
 
@@ -102,22 +113,29 @@ impl Keyboard {
         self.chars = 0;
         self.first_at = None;
         self.last_at = None;
+        self.held_for = None;
         std::mem::take(&mut self.held)
     }
 
-    /// Folds this frame's `events` while a field other than the scanner's has the keyboard: typed text
-    /// is held back and given to the field once it is clearly a person's; a scanner's burst ending in
-    /// Enter is taken out and returned. With `foreign_field` false, anything held is given back at once.
-    pub fn filter(&mut self, events: &mut Vec<Event>, now: Instant, foreign_field: bool) -> Option<String> {
+    /// Forgets everything held and deferred (the operator prompt opened, say).
+    pub fn reset(&mut self) {
+        self.take();
+        self.deferred.clear();
+    }
+
+    /// Folds this frame's `events`. While `field`, a text field other than the scanner's, has the
+    /// keyboard, typed characters are held back and given to it once they are clearly a person's; a
+    /// scanner's burst ending in Enter is taken out and returned. Characters held for a field that has
+    /// lost the keyboard since (Esc, a click elsewhere) are dropped: they were that field's, never the
+    /// scanner field's.
+    pub fn filter(&mut self, events: &mut Vec<Event>, now: Instant, field: Option<Id>) -> Option<String> {
         if !self.deferred.is_empty() {
             events.splice(0..0, std::mem::take(&mut self.deferred));
         }
-        if !foreign_field {
-            if !self.held.is_empty() {
-                events.insert(0, Event::Text(self.take()));
-            }
-            return None;
+        if !self.held.is_empty() && self.held_for != field {
+            self.take();
         }
+        let field = field?;
         let mut scan = None;
         let mut out = Vec::with_capacity(events.len());
         let mut typed_now = false;
@@ -126,6 +144,7 @@ impl Keyboard {
             if let Some(t) = text_of(&event) {
                 if !t.is_empty() {
                     self.held.push_str(t);
+                    self.held_for = Some(field);
                     self.chars += t.chars().count();
                     self.first_at.get_or_insert(now);
                     self.last_at = Some(now);
@@ -137,12 +156,17 @@ impl Keyboard {
                 scan = Some(self.take());
                 continue; // the scanner's Enter is not the field's
             }
-            if !passes_held(&event) && !self.held.is_empty() {
-                // The field takes the characters this frame; this event and the rest follow next frame.
-                out.push(Event::Text(self.take()));
-                self.deferred.push(event);
-                self.deferred.extend(incoming.by_ref());
-                break;
+            if !self.held.is_empty() {
+                match order(&event) {
+                    Order::Passes => {}
+                    Order::After => out.push(Event::Text(self.take())),
+                    Order::NextFrame => {
+                        out.push(Event::Text(self.take()));
+                        self.deferred.push(event);
+                        self.deferred.extend(incoming.by_ref());
+                        break;
+                    }
+                }
             }
             out.push(event);
         }
@@ -168,6 +192,8 @@ impl Keyboard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const F: Option<Id> = Some(Id::NULL);
 
     fn text(t: &str) -> Event {
         Event::Text(t.into())
@@ -196,12 +222,12 @@ mod tests {
         let (a, rest) = payload.split_at(30);
         let (b, c) = rest.split_at(30);
         let mut f1 = vec![text(a)];
-        assert_eq!(k.filter(&mut f1, t0, true), None);
+        assert_eq!(k.filter(&mut f1, t0, F), None);
         assert!(f1.is_empty());
         let mut f2 = vec![text(b)];
-        assert_eq!(k.filter(&mut f2, t0 + Duration::from_millis(20), true), None);
+        assert_eq!(k.filter(&mut f2, t0 + Duration::from_millis(20), F), None);
         let mut f3 = vec![text(c), enter()];
-        assert_eq!(k.filter(&mut f3, t0 + Duration::from_millis(40), true).as_deref(), Some(payload));
+        assert_eq!(k.filter(&mut f3, t0 + Duration::from_millis(40), F).as_deref(), Some(payload));
         assert!(f3.is_empty(), "neither the text nor the Enter reach the field: {f3:?}");
     }
 
@@ -214,16 +240,16 @@ mod tests {
         for (i, ch) in "nham nguoi".chars().enumerate() {
             let at = t0 + Duration::from_millis(125 * i as u64);
             let mut ev = vec![text(&ch.to_string())];
-            assert_eq!(k.filter(&mut ev, at, true), None);
+            assert_eq!(k.filter(&mut ev, at, F), None);
             given.push_str(&texts(&ev));
             // The next frame, HOLD later, hands the key on.
             let mut later = vec![];
-            k.filter(&mut later, at + HOLD, true);
+            k.filter(&mut later, at + HOLD, F);
             given.push_str(&texts(&later));
         }
         assert_eq!(given, "nham nguoi");
         let mut ev = vec![enter()];
-        assert_eq!(k.filter(&mut ev, t0 + Duration::from_secs(3), true), None);
+        assert_eq!(k.filter(&mut ev, t0 + Duration::from_secs(3), F), None);
         assert!(is_enter(&ev[0]));
     }
 
@@ -239,16 +265,16 @@ mod tests {
             modifiers: Default::default(),
         };
         let mut ev = vec![text("ab"), backspace.clone(), text("c"), enter()];
-        assert_eq!(k.filter(&mut ev, t0, true), None);
+        assert_eq!(k.filter(&mut ev, t0, F), None);
         assert_eq!(ev.len(), 1, "{ev:?}");
         assert_eq!(text_of(&ev[0]), Some("ab"), "the field takes the characters first");
         let mut next = vec![];
-        assert_eq!(k.filter(&mut next, t0 + Duration::from_millis(16), true), None);
+        assert_eq!(k.filter(&mut next, t0 + Duration::from_millis(16), F), None);
         assert_eq!(next.len(), 2, "{next:?}");
         assert_eq!(next[0], backspace, "the Backspace follows on the next frame");
         assert_eq!(text_of(&next[1]), Some("c"));
         let mut last = vec![];
-        k.filter(&mut last, t0 + Duration::from_millis(32), true);
+        k.filter(&mut last, t0 + Duration::from_millis(32), F);
         assert!(is_enter(&last[0]), "and Enter after the c: {last:?}");
     }
 
@@ -271,10 +297,10 @@ mod tests {
             ev.push(key(k_));
             ev.push(text(t));
         }
-        assert_eq!(k.filter(&mut ev, t0, true), None);
+        assert_eq!(k.filter(&mut ev, t0, F), None);
         assert_eq!(texts(&ev), "", "nothing reaches the field while the burst runs");
         let mut end = vec![enter()];
-        let scan = k.filter(&mut end, t0 + Duration::from_millis(20), true).expect("a scan");
+        let scan = k.filter(&mut end, t0 + Duration::from_millis(20), F).expect("a scan");
         assert_eq!(scan.len(), 40);
         assert!(scan.starts_with("HT|3HT|3"));
     }
@@ -285,23 +311,46 @@ mod tests {
         let mut k = Keyboard::default();
         let t0 = Instant::now();
         let mut ev = vec![text("nguyenv"), enter()];
-        assert_eq!(k.filter(&mut ev, t0, true), None);
+        assert_eq!(k.filter(&mut ev, t0, F), None);
         assert_eq!(texts(&ev), "nguyenv");
         let mut next = vec![];
-        assert_eq!(k.filter(&mut next, t0 + Duration::from_millis(16), true), None);
+        assert_eq!(k.filter(&mut next, t0 + Duration::from_millis(16), F), None);
         assert!(is_enter(&next[0]), "Enter reaches the field: {next:?}");
     }
 
     #[test]
-    fn nothing_is_held_when_the_scanner_field_has_the_keyboard() {
+    fn characters_held_for_a_field_that_lost_the_keyboard_go_nowhere() {
+        // Esc (or a click elsewhere) took the keyboard from the field: its last letters are dropped,
+        // never sent to the scanner field.
         let mut k = Keyboard::default();
         let t0 = Instant::now();
         let mut ev = vec![text("abc")];
-        k.filter(&mut ev, t0, true);
+        k.filter(&mut ev, t0, F);
         assert!(k.holding());
         let mut next = vec![text("d")];
-        k.filter(&mut next, t0, false);
-        assert_eq!(texts(&next), "abcd", "what was held comes first");
+        k.filter(&mut next, t0, None);
+        assert_eq!(texts(&next), "d", "nothing held comes back: {next:?}");
         assert!(!k.holding());
+        let mut other = vec![text("x")];
+        k.filter(&mut other, t0, Some(Id::unique("another")));
+        assert!(k.holding(), "a new field holds its own");
+    }
+
+    #[test]
+    fn a_click_follows_the_held_characters_in_the_same_frame() {
+        let mut k = Keyboard::default();
+        let t0 = Instant::now();
+        let click = Event::PointerButton {
+            pos: egui::pos2(1.0, 1.0),
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: Default::default(),
+        };
+        let mut ev = vec![text("B"), click.clone()];
+        k.filter(&mut ev, t0, F);
+        assert_eq!(ev.len(), 2, "{ev:?}");
+        assert_eq!(text_of(&ev[0]), Some("B"));
+        assert_eq!(ev[1], click, "not deferred: egui has already seen the press");
+        assert!(!k.deferring());
     }
 }

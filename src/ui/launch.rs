@@ -88,7 +88,10 @@ impl Launch {
     /// The real database, for leaving demo mode: the one chosen in Settings, else the default path.
     pub fn real_db() -> Option<PathBuf> {
         let default = Store::default_path()?;
-        Some(chosen_db(default.parent()?).unwrap_or(default))
+        match chosen_db(default.parent()?) {
+            Chosen::Usable(path) => Some(path),
+            Chosen::Missing(_) | Chosen::None => Some(default),
+        }
     }
 
     /// Remembers `db` as the window's database for the next start (owner-only file in the data folder).
@@ -107,8 +110,23 @@ impl Launch {
         let default = Store::default_path()
             .ok_or("cannot find the user's data directory; give the database with --db / TIEPDON_DB")?;
         let data_dir = default.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-        // The database chosen in Settings last time, if it still exists, stands for the default.
-        let default = chosen_db(&data_dir).unwrap_or(default);
+        // The database chosen in Settings last time stands for the default. When it is missing (a drive
+        // not plugged in, a share not mounted) nothing else is opened in its place: the day's visits
+        // would be split between two files.
+        let default = match chosen_db(&data_dir) {
+            Chosen::Usable(path) => path,
+            Chosen::Missing(path) if db.is_none() && !demo => {
+                return Err(format!(
+                    "không thấy cơ sở dữ liệu đã chọn: {p} (ổ đĩa hoặc thư mục mạng chưa kết nối?). Kết nối rồi \
+                     mở lại; hoặc xóa {f} để dùng cơ sở dữ liệu mặc định. / the database chosen in Settings is \
+                     missing: {p} (a drive or network folder not connected?). Connect it and open tiepdon \
+                     again, or delete {f} to use the default database.",
+                    p = path.display(),
+                    f = data_dir.join(CHOSEN_DB).display()
+                ));
+            }
+            Chosen::Missing(_) | Chosen::None => default,
+        };
         let first_run = db.is_none() && !default.exists();
         let mut reason = None;
         let (db, demo_db) = match db {
@@ -163,12 +181,24 @@ fn remember_db_in(dir: &std::path::Path, db: &std::path::Path) -> std::io::Resul
     std::fs::rename(tmp, dir.join(CHOSEN_DB))
 }
 
-/// The database named in the data folder's [`CHOSEN_DB`], if that file exists and names an existing
-/// database.
-fn chosen_db(data_dir: &std::path::Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(data_dir.join(CHOSEN_DB)).ok()?;
+/// What the data folder's [`CHOSEN_DB`] says.
+#[derive(Debug, PartialEq)]
+enum Chosen {
+    /// No database chosen (no file, or not an absolute path).
+    None,
+    Usable(PathBuf),
+    /// Chosen, but not there now.
+    Missing(PathBuf),
+}
+
+fn chosen_db(data_dir: &std::path::Path) -> Chosen {
+    let Ok(text) = std::fs::read_to_string(data_dir.join(CHOSEN_DB)) else { return Chosen::None };
     let path = PathBuf::from(text.trim());
-    (path.is_absolute() && path.is_file()).then_some(path)
+    match (path.is_absolute(), path.is_file()) {
+        (false, _) => Chosen::None,
+        (true, true) => Chosen::Usable(path),
+        (true, false) => Chosen::Missing(path),
+    }
 }
 
 /// Where a receptionist's exports go by default: `tiepdon` in the Documents folder (or the home
@@ -189,15 +219,15 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let db = dir.join("clinic").join("desk.db");
         std::fs::create_dir_all(db.parent().expect("a parent")).expect("a folder");
-        assert_eq!(chosen_db(&dir), None, "nothing chosen yet");
+        assert_eq!(chosen_db(&dir), Chosen::None, "nothing chosen yet");
         remember_db_in(&dir, &db).expect("remembered");
         let file = dir.join(CHOSEN_DB);
         assert_eq!(std::fs::metadata(&file).expect("written").permissions().mode() & 0o777, 0o600);
-        assert_eq!(chosen_db(&dir), None, "a path whose file does not exist is not used");
+        assert_eq!(chosen_db(&dir), Chosen::Missing(db.clone()), "chosen, but the file is not there");
         std::fs::write(&db, b"").expect("the database file");
-        assert_eq!(chosen_db(&dir), Some(db.clone()));
+        assert_eq!(chosen_db(&dir), Chosen::Usable(db.clone()));
         std::fs::write(&file, "relative/path.db").expect("overwritten");
-        assert_eq!(chosen_db(&dir), None, "only an absolute path counts");
+        assert_eq!(chosen_db(&dir), Chosen::None, "only an absolute path counts");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,7 +1,8 @@
 //! A map of the window for tests that drive the real window from outside (xdotool under Xvfb): when
 //! `TIEPDON_UI_MAP` names a file, the window writes there, whenever it changes, the screen, the
 //! language, the field that has the keyboard and where its named widgets are (window pixels). It holds
-//! no name, number or payload. Nothing is recorded when the variable is unset.
+//! no patient's name, card or id number, or payload — only ticket numbers, in widget names such as
+//! `void:A-001`. Nothing is recorded when the variable is unset.
 
 use egui::{Id, Rect};
 use serde::Serialize;

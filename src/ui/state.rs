@@ -16,6 +16,10 @@ pub const ENTER_AFTER: Duration = Duration::from_millis(300);
 pub const TICKET_HOLD: Duration = Duration::from_secs(3);
 /// How long a verdict nobody touched (no key, no click) stays before a waiting camera read replaces it.
 pub const IDLE_TAKEOVER: Duration = Duration::from_secs(15);
+/// After such a replacement, how long Enter waits (a key meant for the verdict that was there).
+pub const ENTER_AFTER_TAKEOVER: Duration = Duration::from_secs(1);
+/// A camera read that waited this long is dropped (the patient has walked on).
+pub const NEXT_MAX_AGE: Duration = Duration::from_secs(120);
 
 /// A note at the bottom of the window (the last outcome or error).
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +74,11 @@ pub struct DeskState {
     pub next: Option<Box<Looked>>,
     /// When the ticket on screen was given.
     pub ticket_at: Option<Instant>,
+    /// The presentation on screen replaced another one by itself (a camera read after the idle time).
+    pub taken_over: bool,
+    /// A look-up typed, scanned or dropped, not answered yet: Enter waits for it rather than act on
+    /// what is on screen.
+    pub awaiting: Option<u64>,
     /// A new `current` not yet drawn (for the scan-to-verdict measurement).
     pub current_fresh: bool,
     /// Why the last check-in of `current` was refused.
@@ -99,9 +108,22 @@ impl DeskState {
         self.notice = Some(Notice { message, error });
     }
 
-    /// Whether Enter may act on the verdict on screen: it has been visible for [`ENTER_AFTER`].
+    /// Whether Enter (or a check-in button) may act on the verdict on screen: no typed look-up is on
+    /// its way, and the verdict has been visible for [`ENTER_AFTER`] ([`ENTER_AFTER_TAKEOVER`] when it
+    /// replaced another by itself).
     pub fn enter_ready(&self, now: Instant) -> bool {
-        self.current.is_some() && self.shown_at.is_some_and(|at| now.duration_since(at) >= ENTER_AFTER)
+        let after = if self.taken_over { ENTER_AFTER_TAKEOVER } else { ENTER_AFTER };
+        self.awaiting.is_none()
+            && self.current.is_some()
+            && self.shown_at.is_some_and(|at| now.saturating_duration_since(at) >= after)
+    }
+
+    /// The verdict on screen is seen again (Check-in shown after another screen): its reading time
+    /// starts now.
+    pub fn seen_again(&mut self, now: Instant) {
+        if self.current.is_some() {
+            self.shown_at = Some(now);
+        }
     }
 
     /// Puts a presentation on screen.
@@ -109,6 +131,7 @@ impl DeskState {
         if self.next.as_ref().is_some_and(|n| n.text == looked.text) {
             self.next = None;
         }
+        self.taken_over = false;
         self.typed_error = None;
         self.refusal = None;
         self.ticket = None;
@@ -135,11 +158,27 @@ impl DeskState {
         }
     }
 
+    /// Drops the waiting read when it is the patient just checked in (looked up before the visit was
+    /// recorded, it would show them as not yet checked in).
+    fn forget_next_of(&mut self, visit: &Visit) {
+        let Some(p) = self.next.as_ref().and_then(|n| n.look.as_ref()).map(|l| &l.patient) else { return };
+        let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+        if same(&p.card_number, &visit.card_number)
+            || same(&p.bhxh_number, &visit.bhxh_number)
+            || same(&p.citizen_id, &visit.citizen_id)
+        {
+            self.next = None;
+        }
+    }
+
     /// Lets a waiting camera read take the screen once it is free: nothing on it, a ticket shown for
     /// [`TICKET_HOLD`], or a verdict *from the camera* nobody touched for [`IDLE_TAKEOVER`] (its patient
     /// walked on). A verdict the receptionist typed or scanned stays until recorded or dismissed.
     /// Returns when to look again.
     pub fn tick(&mut self, now: Instant) -> Option<Duration> {
+        if self.next.as_ref().is_some_and(|n| now.saturating_duration_since(n.seen_at) > NEXT_MAX_AGE) {
+            self.next = None;
+        }
         self.next.as_ref()?;
         if self.busy {
             return Some(Duration::from_millis(200));
@@ -155,7 +194,9 @@ impl DeskState {
             TICKET_HOLD.saturating_sub(since(self.ticket_at).unwrap_or(TICKET_HOLD))
         };
         if wait.is_zero() {
+            let took_over = self.current.is_some();
             self.show_next(now);
+            self.taken_over = took_over;
             return None;
         }
         Some(wait)
@@ -177,6 +218,9 @@ impl DeskState {
             }
             Reply::Looked(looked) => {
                 self.scans += 1;
+                if self.awaiting == Some(looked.id) {
+                    self.awaiting = None;
+                }
                 let rejected = looked.detection.result.is_err();
                 if rejected && looked.origin == Origin::Typed {
                     if let Err(why) = &looked.detection.result {
@@ -189,8 +233,12 @@ impl DeskState {
                     return false; // the same card, still in front of the camera
                 }
                 if camera && self.held(now) {
-                    log::info!(target: "tiepdon", "a camera read waits: another presentation is on screen");
-                    self.next = Some(looked);
+                    // A read that cannot be used never pushes out a waiting patient.
+                    let usable = |l: &Looked| l.detection.result.is_ok();
+                    if usable(&looked) || !self.next.as_deref().is_some_and(usable) {
+                        log::info!(target: "tiepdon", "a camera read waits: another presentation is on screen");
+                        self.next = Some(looked);
+                    }
                     return false;
                 }
                 self.show(*looked, now);
@@ -200,6 +248,7 @@ impl DeskState {
                 let on_screen = self.current.as_ref().is_some_and(|c| c.id == look_id);
                 match result {
                     Ok(Outcome::Recorded(visit)) => {
+                        self.forget_next_of(&visit);
                         self.note(
                             Message::new(
                                 format!("Đã tiếp đón: số {}.", visit.ticket),

@@ -103,8 +103,8 @@ pub fn waiting(ui: &mut Ui, lang: Lang, next: &Looked) -> Option<Action> {
                 }
             });
             ui.label(lang.tr(
-                "Kết quả đang hiển thị được giữ nguyên cho tới khi tiếp đón xong hoặc bỏ qua (Esc).",
-                "The verdict on screen stays until it is checked in or dismissed (Esc).",
+                "Kết quả đang hiển thị không bị thay khi bạn đang xử lý: tiếp đón xong, hoặc Esc để bỏ qua, hoặc F5 để xem người tiếp theo.",
+                "The verdict on screen is not replaced while you work on it: check it in, or Esc to dismiss it, or F5 to show the next one.",
             ));
         });
     probe::note(ui, "next-slot", &frame.response);

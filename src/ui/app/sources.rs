@@ -33,6 +33,8 @@ impl App {
             self.prefs.resolution = Some(*size);
         }
         self.state.demo_source = matches!(spec, Some(SourceSpec::Demo(_)));
+        self.state.next = None; // a read of the old source
+
         self.state.source = SourceStatus { absent: spec.is_none(), ..Default::default() };
         self.preview = Default::default();
         // Events of the old worker still queued belong to it; a fresh channel starts clean.
@@ -92,12 +94,24 @@ impl App {
     /// Switches the desk to the database at `path` (created if needed), remembered for the next start.
     /// Demo frames never feed a real database: leaving demo data also leaves the demo camera.
     pub(super) fn open_database(&mut self, path: PathBuf) {
-        let (tx, rx) = channel();
-        self.desk = DeskWorker::start(path.clone(), self.launch.clock.clone(), tx, self.wake.clone());
-        self.replies = rx;
-        if let Err(e) = Launch::remember_db(&path) {
-            log::warn!(target: "tiepdon", "cannot remember the database chosen: {e}");
+        if self.import.is_some() {
+            self.state.notice = Some(crate::ui::state::Notice {
+                message: Message::new(
+                    "Đang nhập danh sách thẻ: đổi cơ sở dữ liệu sau khi nhập xong.",
+                    "A roster import is running: switch databases once it is done.",
+                ),
+                error: true,
+            });
+            return;
         }
+        let (tx, rx) = channel();
+        let new = DeskWorker::start(path.clone(), self.launch.clock.clone(), tx, self.wake.clone());
+        // The old worker finishes its queue (a backup, an export) on its own thread, not this one.
+        let old = std::mem::replace(&mut self.desk, new);
+        std::thread::spawn(move || drop(old));
+        self.replies = rx;
+        // Remembered for the next start once it has opened (`drain`).
+        self.remember_on_open = Some(path.clone());
         self.launch.db = path;
         let was_demo = self.launch.demo_db || self.state.demo_source;
         self.launch.demo_db = false;
@@ -130,6 +144,7 @@ impl App {
         }
         while let Ok(read) = self.images.try_recv() {
             match read {
+                Ok(_) if self.state.operator.is_none() => {} // nobody signed in: nothing is looked up
                 Ok((name, text, at)) => self.look(text, Origin::File(name), at),
                 Err(m) => self.state.notice = Some(crate::ui::state::Notice { message: m, error: true }),
             }
