@@ -758,20 +758,9 @@ fn a_scanner_burst_over_today_search_is_recorded_whole_on_check_in() {
     let fields = &entry["fields"];
     // An earlier visit of somebody the search below does not match.
     let other = demo_entry("02-bhyt-new.jpg")["payload"].as_str().expect("a payload").to_string();
-    let earlier = {
-        let mut store = Store::open(&db.path).expect("the test database opens");
-        let detection = tiepdon::card::detect(&other);
-        let req = visits::CheckIn {
-            detection: &detection,
-            operator: "Lan",
-            visit_type: "outpatient",
-            force: false,
-            now: tiepdon::clock::now_utc(),
-        };
-        match visits::check_in(&mut store, &req).expect("the earlier visit") {
-            visits::Outcome::Recorded(v) => v.ticket,
-            visits::Outcome::Refused(r) => panic!("the earlier visit was refused: {r:?}"),
-        }
+    let earlier = match db.check_in(&other) {
+        visits::Outcome::Recorded(v) => v.ticket,
+        visits::Outcome::Refused(r) => panic!("the earlier visit was refused: {r:?}"),
     };
     let desk = Desktop::start("wedge", &db.dir, 1366, 768);
     let mut win = desk.launch(&db, &["window", "--operator", "Lan"], None);

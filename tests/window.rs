@@ -788,16 +788,7 @@ mod replacement_rule {
         let mut state = DeskState::default();
         state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &a, Origin::Typed))), t);
         // Check A in for real, so the reply carries a real visit.
-        let mut store = Store::open(&db.path).expect("open");
-        let detection = tiepdon::card::detect(&a);
-        let req = visits::CheckIn {
-            detection: &detection,
-            operator: "Lan",
-            visit_type: "outpatient",
-            force: false,
-            now: tiepdon::clock::now_utc(),
-        };
-        let outcome = visits::check_in(&mut store, &req).expect("check-in");
+        let outcome = db.check_in(&a);
         state.busy = true;
         state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &b, camera()))), t + ms(500));
         assert_eq!(state.next.as_ref().map(|n| n.id), Some(2), "a check-in on its way holds the screen");
@@ -868,16 +859,7 @@ mod replacement_rule {
         state.apply(Reply::Looked(Box::new(looked_from(&db, 1, &code, Origin::Typed))), t);
         state.apply(Reply::Looked(Box::new(looked_from(&db, 2, &typed, camera()))), t + ms(100));
         assert!(state.next.is_some());
-        let mut store = Store::open(&db.path).expect("open");
-        let detection = tiepdon::card::detect(&code);
-        let req = visits::CheckIn {
-            detection: &detection,
-            operator: "Lan",
-            visit_type: "outpatient",
-            force: false,
-            now: tiepdon::clock::now_utc(),
-        };
-        let outcome = visits::check_in(&mut store, &req).expect("check-in");
+        let outcome = db.check_in(&code);
         state.apply(Reply::CheckedIn { look_id: 1, result: Ok(outcome) }, t + ms(700));
         assert!(state.next.is_none(), "it would show the patient as not yet checked in");
     }

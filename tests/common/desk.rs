@@ -29,6 +29,20 @@ impl Db {
         p
     }
 
+    /// Checks `payload` in (operator `Lan`, now), in-process; returns what the store answered.
+    pub fn check_in(&self, payload: &str) -> tiepdon::store::visits::Outcome {
+        let mut store = tiepdon::store::Store::open(&self.path).expect("the test database opens");
+        let detection = tiepdon::card::detect(payload);
+        let req = tiepdon::store::visits::CheckIn {
+            detection: &detection,
+            operator: "Lan",
+            visit_type: "outpatient",
+            force: false,
+            now: tiepdon::clock::now_utc(),
+        };
+        tiepdon::store::visits::check_in(&mut store, &req).expect("the check-in runs")
+    }
+
     /// Imports `rows` into the database as a roster CSV named `name` (merged, all-or-nothing).
     pub fn import_rows(&self, name: &str, rows: &[tiepdon::store::roster_csv::RosterRow]) {
         let mut csv = tiepdon::demo::csv_header() + "\n";
