@@ -166,6 +166,10 @@ pub fn show(
     let (Some(look), Ok(card)) = (looked.look.as_ref(), looked.detection.result.as_ref()) else {
         return None;
     };
+    // The actions right under the verdict, visible without scrolling on a 1366×768 screen; the
+    // details follow.
+    ui.add_space(8.0);
+    let action = actions(ui, lang, look, refusal, busy);
     ui.add_space(8.0);
     let v = &look.verdict;
     let p = &look.patient;
@@ -226,8 +230,7 @@ pub fn show(
                 .color(c),
         );
     }
-    ui.add_space(10.0);
-    actions(ui, lang, look, refusal, busy)
+    action
 }
 
 fn actions(
