@@ -58,6 +58,7 @@ fn vssid_qr() -> String {
 fn build_day(name: &str) -> Db {
     let db = Db::new(name);
     run_at(NOW, &db, &["settings", "set", "facility_code", "79034"]).only(0);
+    run_at(NOW, &db, &["settings", "set", "expertise_level", "ban_dau"]).only(0);
     let roster = format!(
         "card_number,citizen_id,full_name,birth_date,sex,facility_code,valid_from,valid_to,status,as_of\n\
          {CARD_A},{CIT_A},Nguyễn Văn An,20/10/1990,male,79034,01/01/2026,31/12/2027,active,2026-11-20\n\
@@ -68,7 +69,8 @@ fn build_day(name: &str) -> Db {
     run_at(NOW, &db, &["import-roster", path.to_str().unwrap()]).only(0);
     let checkins: [(&str, &[&str], &str, &str); 7] = [
         (NOW, &["--id", CARD_A], "ELIGIBLE", "000"),
-        (NOW, &[&legacy_qr(CARD_Q, ODD_NAME, "01 - 065")], "ELIGIBLE_WITH_WARNING", "L05"),
+        // Registered in another province, at a primary-level clinic: 1.11 at the card's level, no warning.
+        (NOW, &[&legacy_qr(CARD_Q, ODD_NAME, "01 - 065")], "ELIGIBLE", "000"),
         (NOW, &[&vssid_qr()], "ELIGIBLE_WITH_WARNING", "L06"),
         (NOW, &["--id", CARD_R, "--force"], "NOT_ELIGIBLE", "110"),
         (LATER, &["--id", CIT_X], "CANNOT_VERIFY", "050"),
@@ -296,7 +298,8 @@ fn expected_rows() -> [String; 6] {
     };
     [
         an("A-001", "0900"),
-        format!("A-002;0234567891;{ODD_NAME};;199010200000;2;{CARD_Q};01065;20260101;;;0900"),
+        // Registered in another province at a primary-level clinic: 1.11 (QĐ 3276), proposed.
+        format!("A-002;0234567891;{ODD_NAME};;199010200000;2;{CARD_Q};01065;20260101;;1.11;0900"),
         format!("A-003;{VSSID_BHXH};Trần Thị Bình;;198107300000;2;;79034;20210201;;1.1;0900"),
         format!("A-004;0456789123;Phạm Văn Dũng;;197000000000;;{CARD_R};79034;20260101;20271231;1.1;0900"),
         format!("A-005;{CIT_X};;{CIT_X};;;;;;;;1015"),

@@ -4,7 +4,8 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use tiepdon::card::{BirthDate, CardCode, Layout, detect};
 use tiepdon::coverage::{
-    Clinic, CoverageRecord, RecordStatus, Reduction, Route, Source, Status, Verdict, assess,
+    Clinic, CoverageRecord, FlatType, FormerTier, Level, Paper, RecordStatus, Reduction, ScoreBand, Source,
+    Status, Verdict, VisitFacts, VisitKind, assess, assess_visit,
 };
 
 use Status::{CannotVerify as CV, Eligible as OK, EligibleWithWarning as WARN, NotEligible as NO};
@@ -231,8 +232,8 @@ fn new_layout_vssid_has_no_benefit_level() {
     expect(&v, WARN, "L06", "VssID QR");
     let benefit = (v.benefit_level, v.benefit_percent, v.card_number.as_deref());
     assert_eq!(benefit, (None, None, None));
-    let facts = (v.route, v.source, v.days_left);
-    assert_eq!(facts, (Some(Route::SameFacility), Source::Qr, None));
+    let facts = (v.route.clone(), v.source, v.days_left);
+    assert_eq!(facts, (Some("1.1".to_string()), Source::Qr, None));
     assert!(has(&v, "L07") && !has(&v, "L05"), "{:?}", codes(&v));
 }
 
@@ -259,7 +260,8 @@ fn legacy_benefit_levels() {
 
 #[test]
 fn proposed_route_against_the_clinic() {
-    let hospital = Clinic { primary_level: false, ..clinic() };
+    // Visits of 2024: the pre-2025 rule, with the old `primary_level` (default true).
+    let hospital = Clinic { pre2025_primary_level: false, ..clinic() };
     // (clinic, card facility, normalised, route, status, code)
     #[rustfmt::skip]
     let table: &[(&Clinic, &str, &str, &str, Status, &str)] = &[
@@ -271,9 +273,10 @@ fn proposed_route_against_the_clinic() {
     for &(clinic, facility, normalised, route, status, code) in table {
         let payload = qr().with(|q| q.facility = facility.into()).legacy();
         let v = run(&payload, None, clinic, day(0));
-        let label = format!("{facility} at primary_level={}", clinic.primary_level);
+        let label = format!("{facility} at primary_level={}", clinic.pre2025_primary_level);
         expect(&v, status, code, &label);
-        assert_eq!(v.route.map(Route::as_str), Some(route), "{label}");
+        assert_eq!(v.route.as_deref(), Some(route), "{label}");
+        assert_eq!(v.fund_tenths, None, "{label}: the old shares are not computed");
         let registered = v.registered_facility.as_deref();
         assert_eq!(registered, Some(normalised), "{label}");
         assert_eq!(v.clinic_facility.as_deref(), Some("79034"), "{label}");
@@ -312,7 +315,7 @@ fn identity_only_inputs_need_a_record() {
         let v = scan(payload);
         expect(&v, CV, "050", payload);
         assert_eq!(v.source, Source::None, "{payload}");
-        let facts = (v.days_left, v.route, v.data_as_of);
+        let facts = (v.days_left, v.route.clone(), v.data_as_of);
         assert_eq!(facts, (None, None, None), "{payload}");
     }
 }
@@ -476,5 +479,132 @@ fn clinic_policy_for_card_only_checks() {
         let v = run(&qr().legacy(), None, &strict, day(0));
         expect(&v, status, code, &format!("{policy:?}"));
         assert_eq!((reason_status(&v, "L07"), v.source), (policy, Source::Qr));
+    }
+}
+
+/// A clinic of 79034 with this profile.
+fn profiled(
+    level: Option<Level>,
+    flat: Option<FlatType>,
+    score: Option<ScoreBand>,
+    former: FormerTier,
+) -> Clinic {
+    let mut c = clinic();
+    c.profile.level = level;
+    c.profile.flat_100 = flat;
+    c.profile.score_band = score;
+    c.profile.former_tier = former;
+    c
+}
+
+/// A row of the category table: clinic, card registered at, visit, day, category, fund %, status, code.
+type Case =
+    (Clinic, &'static str, VisitFacts, NaiveDate, Option<&'static str>, Option<f64>, Status, &'static str);
+
+#[test]
+fn categories_and_fund_shares_since_2025() {
+    use FormerTier::{Huyen, None as NoTier, Tinh, TrungUong};
+    use Level::{BanDau, ChuyenSau, CoBan};
+    use ScoreBand::{From50ToLt70 as S50, Lt50OrProvisional as S0};
+    let out = VisitFacts::default();
+    let inp = VisitFacts { kind: VisitKind::Inpatient, ..VisitFacts::default() };
+    let paper = |p| VisitFacts { paper: Some(p), ..VisitFacts::default() };
+    let emergency = VisitFacts { emergency: true, ..VisitFacts::default() };
+    let newborn = VisitFacts { newborn: true, ..VisitFacts::default() };
+    let tram = Some(FlatType::TramYTe);
+    let (before, after) = (ymd(2026, 6, 30), ymd(2026, 7, 1));
+    // A level-4 card (80 %) registered at `reg`: (clinic, registered, visit, day, route, fund %, status, code).
+    #[rustfmt::skip]
+    let table: Vec<Case> = vec![
+        // Registered here: 1.1 at the card's level — 1.2 at 100 % at a TT 01/2025 Đ3 type.
+        (profiled(Some(CoBan), None, Some(S50), Tinh), "79 - 034", out, after, Some("1.1"), Some(80.0), OK, "000"),
+        (profiled(Some(BanDau), tram, None, NoTier), "79 - 034", out, after, Some("1.2"), Some(100.0), OK, "000"),
+        // A TT 01/2025 Đ3 type: 1.2 at 100 % whatever the card, any province, outpatient or not.
+        (profiled(Some(BanDau), tram, None, NoTier), "01 - 065", out, after, Some("1.2"), Some(100.0), OK, "000"),
+        (profiled(Some(BanDau), tram, None, NoTier), "01 - 065", inp, before, Some("1.2"), Some(100.0), OK, "000"),
+        // Other primary level, any province: 1.11 at the card's level (no paper asked).
+        (profiled(Some(BanDau), None, None, NoTier), "01 - 065", out, after, Some("1.11"), Some(80.0), OK, "000"),
+        (profiled(Some(BanDau), None, None, Huyen), "01 - 065", inp, after, Some("1.11"), Some(80.0), OK, "000"),
+        // Papers and facts: 1.3, 1.4, 1.5, 1.7, 2 at the card's level, even where self-referral pays 0.
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "01 - 065", paper(Paper::Transfer), after, Some("1.3"), Some(80.0), OK, "000"),
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "01 - 065", paper(Paper::Stay), after, Some("1.4"), Some(80.0), OK, "000"),
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "01 - 065", paper(Paper::Appointment), after, Some("1.5"), Some(80.0), OK, "000"),
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "01 - 065", newborn, after, Some("1.7"), Some(80.0), OK, "000"),
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "01 - 065", emergency, after, Some("2"), Some(80.0), OK, "000"),
+        (profiled(Some(CoBan), None, Some(S50), NoTier), "01 - 065", emergency, before, Some("2"), Some(80.0), OK, "000"),
+        // Basic level, inpatient: 1.15 at the card's level.
+        (profiled(Some(CoBan), None, Some(S50), Tinh), "01 - 065", inp, after, Some("1.15"), Some(80.0), OK, "000"),
+        // Basic level, < 50 points or provisional: 1.12 at the card's level.
+        (profiled(Some(CoBan), None, Some(S0), NoTier), "01 - 065", out, before, Some("1.12"), Some(80.0), OK, "000"),
+        // Basic level, 50–70 points: 1.13, nothing until 30/6/2026, half of the card's level from 1/7/2026.
+        (profiled(Some(CoBan), None, Some(S50), NoTier), "01 - 065", out, before, Some("1.13"), Some(0.0), NO, "L11"),
+        (profiled(Some(CoBan), None, Some(S50), NoTier), "01 - 065", out, after, Some("1.13"), Some(40.0), WARN, "L10"),
+        // Basic level, formerly provincial or central: 1.14, the same step.
+        (profiled(Some(CoBan), None, None, Tinh), "01 - 065", out, before, Some("1.14"), Some(0.0), NO, "L11"),
+        (profiled(Some(CoBan), None, None, TrungUong), "01 - 065", out, after, Some("1.14"), Some(40.0), WARN, "L10"),
+        // Basic level, formerly district: 3.3 at the card's level.
+        (profiled(Some(CoBan), None, Some(S0), Huyen), "01 - 065", out, after, Some("3.3"), Some(80.0), OK, "000"),
+        // Specialised level: formerly district 3.3; provincial 1.18 (0 → 50 %) out, 3.2 in; central 3.1 (0 out, 40 % in).
+        (profiled(Some(ChuyenSau), None, None, Huyen), "01 - 065", inp, after, Some("3.3"), Some(80.0), OK, "000"),
+        (profiled(Some(ChuyenSau), None, None, Tinh), "01 - 065", out, before, Some("1.18"), Some(0.0), NO, "L11"),
+        (profiled(Some(ChuyenSau), None, None, Tinh), "01 - 065", out, after, Some("1.18"), Some(40.0), WARN, "L10"),
+        (profiled(Some(ChuyenSau), None, None, Tinh), "01 - 065", inp, after, Some("3.2"), Some(80.0), OK, "000"),
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "01 - 065", out, after, Some("3.1"), Some(0.0), NO, "L11"),
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "01 - 065", inp, after, Some("3.1"), Some(32.0), WARN, "L10"),
+        // No profile: only a card registered here gets a category; the rest is said (L13), not guessed.
+        (clinic(), "01 - 065", out, after, None, None, OK, "000"),
+        (clinic(), "79 - 034", out, after, Some("1.1"), Some(80.0), OK, "000"),
+        // A specialised clinic never ranked before 2025: no row of the list covers it.
+        (profiled(Some(ChuyenSau), None, None, NoTier), "01 - 065", out, after, None, None, OK, "000"),
+        // Before 2025 the old rule stands (same province at a primary clinic 1.2, else 3.x; no share).
+        (profiled(Some(ChuyenSau), None, None, TrungUong), "79 - 020", out, ymd(2024, 12, 31), Some("1.2"), None, WARN, "L05"),
+        (Clinic { pre2025_primary_level: false, ..clinic() }, "79 - 020", out, ymd(2024, 12, 31), Some("3.x"), None, WARN, "L05"),
+    ];
+    for (i, (clinic, registered, visit, on, route, fund, status, code)) in table.into_iter().enumerate() {
+        let card = "DN4790123456789";
+        let payload = Qr {
+            code: card.into(),
+            facility: registered.into(),
+            from: dmy(on - Duration::days(100)),
+            to: dmy(on + Duration::days(300)),
+            five: "-".into(),
+        }
+        .legacy();
+        let label = format!("row {i}: {:?} at {registered} {visit:?} on {on}", clinic.profile);
+        let v = assess_visit(&detect(&payload), None, &clinic, &visit, at(on));
+        assert_eq!(v.route.as_deref(), route, "{label}");
+        assert_eq!(v.fund_tenths.map(|t| f64::from(t) / 10.0), fund, "{label}");
+        expect(&v, status, code, &label);
+        assert_eq!(v.visit, visit, "{label}");
+        if route.is_none() && on >= ymd(2025, 1, 1) && registered != "79 - 034" {
+            assert!(has(&v, "L13"), "{label}: the missing profile is said: {:?}", codes(&v));
+        }
+        let texts =
+            v.reasons.iter().map(|r| format!("{} {}", r.message_vi, r.next_step_vi)).collect::<String>();
+        if on >= ymd(2025, 1, 1) {
+            assert!(!texts.contains("trái tuyến") && !texts.contains("chuyển tuyến"), "{label}: {texts}");
+        }
+    }
+}
+
+#[test]
+fn fund_shares_in_tenths_of_a_percent_and_the_pending_diagnosis() {
+    let c = profiled(Some(Level::CoBan), None, Some(ScoreBand::From50ToLt70), FormerTier::None);
+    let on = ymd(2026, 12, 3);
+    for (card, tenths) in [("HT3790123456789", 475), ("DN4790123456789", 400), ("TE1790123456789", 500)] {
+        let payload = qr().with(|q| {
+            q.code = card.into();
+            q.facility = "01 - 065".into();
+            q.from = dmy(on - Duration::days(10));
+            q.to = dmy(on + Duration::days(10));
+        });
+        let v = assess_visit(&detect(&payload.legacy()), None, &c, &VisitFacts::default(), at(on));
+        assert_eq!(v.fund_tenths, Some(tenths), "{card}");
+        assert_eq!(v.route_percent, Some(50), "{card}");
+        let json = serde_json::to_value(&v).expect("serialises");
+        assert_eq!(json["fund_percent"].as_f64(), Some(f64::from(tenths) / 10.0), "{card}");
+        assert_eq!(json["route"], "1.13");
+        assert_eq!(json["route_pending"], "1.16", "Phụ lục II would restore the full level");
+        assert!(has(&v, "L12"), "{card}: the diagnosis that changes it is said: {:?}", codes(&v));
     }
 }

@@ -967,3 +967,24 @@ fn texts_are_vietnamese_and_the_exported_count_leaves_out_voided_visits() {
     assert!(note.message.vi.starts_with("Đã xuất 1 lượt khám (1 đã hủy)"), "{}", note.message.vi);
     assert!(has_label(&h, "Mở thư mục"), "the folder can be opened");
 }
+
+#[test]
+fn letters_typed_in_the_same_frame_as_esc_are_kept() {
+    // Under load, Esc and the first letters of the next code arrive in one frame; Esc also takes the
+    // keyboard from the scanner field. The letters still go to the (cleared) field.
+    let db = database("esc-and-letters");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    scanner_types(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
+    step_until(&mut h, "the first verdict", |a| a.state.current.is_some());
+    h.key_press(Key::Escape);
+    h.event(egui::Event::Text("7917".into()));
+    h.step();
+    h.step();
+    assert!(h.state().state.current.is_none(), "Esc dismissed the verdict");
+    assert_eq!(h.state().checkin_field(), "7917", "the letters typed with Esc are kept");
+    scanner_types(&mut h, "199208");
+    step_until(&mut h, "the typed verdict", |a| a.state.current.is_some());
+    let current = h.state().state.current.clone().expect("a presentation");
+    assert_eq!(current.text, "7917199208", "the whole number, in order");
+}

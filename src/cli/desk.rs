@@ -19,6 +19,8 @@ pub struct LookupArgs {
     /// Visit date for the verdict, YYYY-MM-DD (default: today in Vietnam).
     #[arg(long, value_parser = parse_date)]
     pub date: Option<NaiveDate>,
+    #[command(flatten)]
+    pub visit: super::inspect::VisitArgs,
 }
 
 #[derive(Serialize)]
@@ -40,7 +42,8 @@ pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> CommandResult {
     };
     let record = roster::find_for(store.conn(), card)?;
     let clinic = settings::load(store.conn())?.clinic;
-    let verdict = coverage::assess(&detection, record.as_ref().map(|r| &r.record), &clinic, at);
+    let visit = args.visit.facts();
+    let verdict = coverage::assess_visit(&detection, record.as_ref().map(|r| &r.record), &clinic, &visit, at);
     print_json(&LookupReport { record: record.as_ref().map(RecordView::from), verdict });
     Ok(Outcome::Done)
 }

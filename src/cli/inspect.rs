@@ -29,6 +29,58 @@ pub struct CheckArgs {
     /// This clinic's 5-character facility code (MA_CSKCB), e.g. 79034.
     #[arg(long, value_parser = parse_facility)]
     pub facility: Option<String>,
+    /// This clinic's expertise level (no database here: the profile is given on the command line).
+    #[arg(long, value_parser = ["ban_dau", "co_ban", "chuyen_sau"])]
+    pub level: Option<String>,
+    /// A TT 01/2025 Đ3 facility type paid 100 % (category 1.2), e.g. tram_y_te.
+    #[arg(long, value_parser = ["tram_y_te", "quan_dan_y", "y_hoc_gia_dinh", "ttyt_khu_vuc", "y_te_co_quan", "quan_doi_cong_an"])]
+    pub flat_100_type: Option<String>,
+    /// A basic-level clinic's score band.
+    #[arg(long, value_parser = ["lt50_or_provisional", "50_to_lt70"])]
+    pub score_band: Option<String>,
+    /// The clinic's tier before 1/1/2025.
+    #[arg(long, value_parser = ["none", "xa", "huyen", "tinh", "trung_uong"])]
+    pub former_tier: Option<String>,
+    #[command(flatten)]
+    pub visit: VisitArgs,
+}
+
+/// The visit a category is proposed for: its kind and the facts told at the desk.
+#[derive(Debug, Default, clap::Args)]
+pub struct VisitArgs {
+    /// Outpatient (the default) or admitted.
+    #[arg(long, value_parser = ["outpatient", "inpatient"], default_value = "outpatient")]
+    pub visit_kind: String,
+    /// A paper shown: transfer (phiếu chuyển cơ sở KCB, 1.3), stay (lưu trú, 1.4), appointment (giấy hẹn, 1.5).
+    #[arg(long, value_parser = ["transfer", "stay", "appointment"])]
+    pub paper: Option<String>,
+    /// An emergency (category 2).
+    #[arg(long)]
+    pub emergency: bool,
+    /// A newborn treated right after birth (category 1.7).
+    #[arg(long)]
+    pub newborn: bool,
+}
+
+impl VisitArgs {
+    /// The visit facts (the values were checked by clap).
+    pub fn facts(&self) -> coverage::VisitFacts {
+        coverage::VisitFacts {
+            kind: if self.visit_kind == "inpatient" {
+                coverage::VisitKind::Inpatient
+            } else {
+                coverage::VisitKind::Outpatient
+            },
+            paper: match self.paper.as_deref() {
+                Some("transfer") => Some(coverage::Paper::Transfer),
+                Some("stay") => Some(coverage::Paper::Stay),
+                Some("appointment") => Some(coverage::Paper::Appointment),
+                _ => None,
+            },
+            emergency: self.emergency,
+            newborn: self.newborn,
+        }
+    }
 }
 
 fn parse_facility(s: &str) -> Result<String, String> {
@@ -84,17 +136,24 @@ struct CheckReport {
 }
 
 pub fn check(args: &CheckArgs) -> CommandResult {
-    let clinic = match &args.facility {
+    let mut clinic = match &args.facility {
         Some(code) => Clinic::with_facility(code),
         None => Clinic::default(),
     };
+    let profile = &mut clinic.profile;
+    profile.level = args.level.as_deref().and_then(coverage::Level::parse);
+    profile.flat_100 = args.flat_100_type.as_deref().and_then(coverage::FlatType::parse);
+    profile.score_band = args.score_band.as_deref().and_then(coverage::ScoreBand::parse);
+    profile.former_tier =
+        args.former_tier.as_deref().and_then(coverage::FormerTier::parse).unwrap_or_default();
+    let visit = args.visit.facts();
     let now = clock::vietnam_now();
     let at = match args.date {
         Some(day) => NaiveDateTime::new(day, now.time()),
         None => now,
     };
     run(&args.input, |d| {
-        let verdict = coverage::assess(d, None, &clinic, at);
+        let verdict = coverage::assess_visit(d, None, &clinic, &visit, at);
         print_json(&CheckReport { parse: ParseReport::from(d), verdict });
     })
 }

@@ -6,10 +6,10 @@ pub mod reason;
 pub mod record;
 pub mod route;
 
-pub use clinic::Clinic;
+pub use clinic::{Clinic, FlatType, FormerTier, Level, Profile, ScoreBand};
 pub use reason::{Args, Code, Reason, Status};
 pub use record::{CoverageRecord, RecordStatus, Reduction};
-pub use route::Route;
+pub use route::{Paper, Pending, Proposal, Share, VisitFacts, VisitKind};
 
 use crate::card::text::{NameMatch, compare_names};
 use crate::card::{BirthDate, Card, CardCode, Detection, RejectCode, codes};
@@ -47,7 +47,22 @@ pub struct Verdict {
     pub valid_to: Option<NaiveDate>,
     /// Days from the visit date to the last valid day (0 = last day); null when open-ended or unknown.
     pub days_left: Option<i64>,
-    pub route: Option<Route>,
+    /// The proposed visit category (QĐ 3276 MA_DOITUONG_KCB: `1.1`, `1.13`, `3.1` …; `1.1` / `1.2` /
+    /// `3.x` for a visit before 2025); provisional: the final code is set when the visit ends.
+    pub route: Option<String>,
+    /// The fund's share of the costs in scope, in tenths of a percent (400 = half of a level-4 card's
+    /// 80 %; 475 for level 3), printed as `fund_percent` (40, 47.5); `None` when it cannot be told (no
+    /// category, or the card's level unknown).
+    #[serde(rename = "fund_percent", serialize_with = "tenths_as_percent")]
+    pub fund_tenths: Option<u16>,
+    /// The category's part of that share, in percent of the card's level (100, 50, 40, 0); `None` for
+    /// the flat 100 % of category 1.2, and when no category is proposed.
+    pub route_percent: Option<u16>,
+    /// A diagnosis that would restore the card's full level, told at the end of the visit (`1.16` for
+    /// TT 01/2025 Phụ lục II, `1.17` for Phụ lục I).
+    pub route_pending: Option<Pending>,
+    /// The visit the category was proposed for (outpatient by default, and the facts told at the desk).
+    pub visit: VisitFacts,
     pub registered_facility: Option<String>,
     pub clinic_facility: Option<String>,
     pub five_year_date: Option<NaiveDate>,
@@ -58,6 +73,15 @@ pub struct Verdict {
     pub data_age_days: Option<i64>,
     /// Local time of presentation.
     pub checked_at: NaiveDateTime,
+}
+
+/// Tenths of a percent as a JSON number of percent (400 → 40, 475 → 47.5).
+fn tenths_as_percent<S: serde::Serializer>(tenths: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
+    match tenths {
+        Some(t) if t.is_multiple_of(10) => s.serialize_u16(t / 10),
+        Some(t) => s.serialize_f64(f64::from(*t) / 10.0),
+        None => s.serialize_none(),
+    }
 }
 
 /// The coverage facts a verdict rests on, gathered from the record or the QR.
@@ -109,11 +133,23 @@ impl Facts {
     }
 }
 
-/// Decides coverage for a presentation at local time `at` (spec §5, §10).
+/// Decides coverage for an outpatient presentation at local time `at` (spec §5, §10).
 pub fn assess(
     detection: &Detection,
     record: Option<&CoverageRecord>,
     clinic: &Clinic,
+    at: NaiveDateTime,
+) -> Verdict {
+    assess_visit(detection, record, clinic, &VisitFacts::default(), at)
+}
+
+/// Decides coverage for a presentation at local time `at`, for the visit described by `visit` (its kind
+/// and the facts told at the desk, which change the category and the fund's share).
+pub fn assess_visit(
+    detection: &Detection,
+    record: Option<&CoverageRecord>,
+    clinic: &Clinic,
+    visit: &VisitFacts,
     at: NaiveDateTime,
 ) -> Verdict {
     let card = match &detection.result {
@@ -126,7 +162,7 @@ pub fn assess(
                 RejectCode::Benefit => Code::BadBenefit,
             };
             let reason = Reason::plain(code).with_detail(&why.detail_vi, &why.detail_en);
-            return conclude(vec![reason], None, clinic, at);
+            return conclude(vec![reason], None, clinic, visit, at);
         }
     };
     let mut reasons = Vec::new();
@@ -141,16 +177,16 @@ pub fn assess(
         _ => Facts::from_qr(card),
     };
     match &facts {
-        Some(f) => coverage_reasons(f, clinic, at.date(), &mut reasons),
+        Some(f) => coverage_reasons(f, clinic, visit, at.date(), &mut reasons),
         None => reasons.push(Reason::plain(Code::NotFound).with_detail(
             "Chưa có dữ liệu đối chiếu cho số này; cần tra cứu.",
             "No local coverage data for this number; a look-up is needed.",
         )),
     }
-    conclude(reasons, facts.as_ref(), clinic, at)
+    conclude(reasons, facts.as_ref(), clinic, visit, at)
 }
 
-fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Reason>) {
+fn coverage_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate, out: &mut Vec<Reason>) {
     match f.status {
         RecordStatus::Active => {}
         RecordStatus::Revoked => out.push(Reason::plain(Code::Revoked)),
@@ -174,12 +210,7 @@ fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Re
             _ => {}
         },
     }
-    if let Some(route) = route::propose(f.facility.as_deref(), clinic)
-        && route != Route::SameFacility
-    {
-        let args = Args { code: f.facility.clone(), ..Args::default() };
-        out.push(Reason::new(Code::OtherFacility, &args));
-    }
+    route_reasons(f, clinic, visit, day, out);
     if let Some(d) = f.five_year.filter(|d| *d <= day) {
         let date = d.format("%d/%m/%Y").to_string();
         out.push(Reason::new(Code::FiveYearsReached, &Args { date: Some(date), ..Args::default() }));
@@ -196,6 +227,88 @@ fn coverage_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Re
             }
         }
         _ => {}
+    }
+}
+
+/// The proposed category and the fund's share (coverage-rules-2025.md): told when the card is registered
+/// elsewhere; a reduced share warns, no share at all is not eligible for BHYT, and what the end of the
+/// visit may still change is said, not guessed.
+fn route_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate, out: &mut Vec<Reason>) {
+    let Some(facility) = f.facility.as_deref() else { return };
+    let here = clinic.facility_code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(facility));
+    if day < route::RULES_2025 {
+        // The pre-2025 rule, unchanged: a card registered elsewhere needs the category confirmed.
+        if route::propose(Some(facility), clinic, visit, day).is_some_and(|p| p.code != "1.1") {
+            let args = Args { code: Some(facility.to_string()), ..Args::default() };
+            out.push(Reason::new(Code::OtherFacilityPre2025, &args));
+        }
+        return;
+    }
+    let Some(p) = route::propose(Some(facility), clinic, visit, day) else {
+        if clinic.facility_code.is_some()
+            && !here
+            && day >= route::RULES_2025
+            && !clinic.profile.is_complete()
+        {
+            out.push(Reason::plain(Code::ProfileNotSet));
+        }
+        return;
+    };
+    let card = f.card_code.as_ref().map(CardCode::benefit).and_then(codes::benefit_percent);
+    let fund = p.share.and_then(|s| s.fund_tenths(card));
+    let share_words = |vi: bool| match (p.share, fund, card) {
+        (Some(Share::Flat), _, _) if vi => "100 % (không phụ thuộc mức hưởng trên thẻ)".to_string(),
+        (Some(Share::Flat), _, _) => "100 % (whatever the card's level)".to_string(),
+        (Some(Share::OfCard(pm)), Some(t), Some(c)) if vi => {
+            format!("{} % ({} % × mức hưởng {c} %)", route::percent_text(t, ','), pm / 10)
+        }
+        (Some(Share::OfCard(pm)), Some(t), Some(c)) => {
+            format!("{} % ({} % × benefit level {c} %)", route::percent_text(t, '.'), pm / 10)
+        }
+        _ if vi => "chưa tính được (chưa rõ mức hưởng)".to_string(),
+        _ => "not known (benefit level unknown)".to_string(),
+    };
+    let code = p.code.clone();
+    match (p.share, fund) {
+        (Some(Share::OfCard(0)), _) => out.push(Reason {
+            message_vi: format!(
+                "Quỹ BHYT không chi trả lượt này (đối tượng {code}: tự đến, không có giấy chuyển, tại cơ sở này)."
+            ),
+            message_en: format!("The fund pays nothing for this visit (category {code}: self-referred here, no paper)."),
+            ..Reason::plain(Code::NoShare)
+        }),
+        (Some(Share::OfCard(pm)), _) if pm < 1000 => out.push(Reason {
+            message_vi: format!("Quỹ trả {}: đối tượng {code}, khám tự đến không có giấy chuyển.", share_words(true)),
+            message_en: format!("The fund pays {}: category {code}, self-referred without a paper.", share_words(false)),
+            ..Reason::plain(Code::ReducedShare)
+        }),
+        _ if !here => out.push(Reason {
+            message_vi: format!(
+                "Nơi đăng ký KCB ban đầu là cơ sở khác ({facility}): đối tượng {code}, quỹ trả {}.",
+                share_words(true)
+            ),
+            message_en: format!(
+                "Registered at another facility ({facility}): category {code}, the fund pays {}.",
+                share_words(false)
+            ),
+            ..Reason::plain(Code::OtherFacility)
+        }),
+        _ => {}
+    }
+    if let Some(pending) = p.pending {
+        let (annex, then) = match pending {
+            Pending::AnnexI => ("I", "1.17"),
+            Pending::AnnexII => ("II", "1.16"),
+        };
+        out.push(Reason {
+            message_vi: format!(
+                "Nếu chẩn đoán thuộc Phụ lục {annex} Thông tư 01/2025/TT-BYT: đối tượng {then}, quỹ trả 100 % × mức hưởng (xác định khi khám xong)."
+            ),
+            message_en: format!(
+                "If the diagnosis is on Annex {annex} of Circular 01/2025/TT-BYT: category {then}, the fund pays 100 % × the card's level (known when the visit ends)."
+            ),
+            ..Reason::plain(Code::PendingDiagnosis)
+        });
     }
 }
 
@@ -270,7 +383,13 @@ fn identity_reasons(card: &Card, record: &CoverageRecord, out: &mut Vec<Reason>)
 }
 
 /// Orders the reasons (deciding one first), picks the status, and fills the verdict's facts.
-fn conclude(mut reasons: Vec<Reason>, facts: Option<&Facts>, clinic: &Clinic, at: NaiveDateTime) -> Verdict {
+fn conclude(
+    mut reasons: Vec<Reason>,
+    facts: Option<&Facts>,
+    clinic: &Clinic,
+    visit: &VisitFacts,
+    at: NaiveDateTime,
+) -> Verdict {
     let status = reasons.iter().filter_map(|r| r.status).max().unwrap_or(Status::Eligible);
     if status == Status::Eligible {
         reasons.insert(0, Reason::plain(Code::Valid));
@@ -282,6 +401,7 @@ fn conclude(mut reasons: Vec<Reason>, facts: Option<&Facts>, clinic: &Clinic, at
     let head = reasons[0].clone();
     let card_code = facts.and_then(|f| f.card_code.as_ref());
     let benefit_level = card_code.map(CardCode::benefit);
+    let proposal = facts.and_then(|f| route::propose(f.facility.as_deref(), clinic, visit, day));
     Verdict {
         status,
         code: head.code,
@@ -295,7 +415,14 @@ fn conclude(mut reasons: Vec<Reason>, facts: Option<&Facts>, clinic: &Clinic, at
         valid_from: facts.and_then(|f| f.valid_from),
         valid_to: facts.and_then(|f| f.valid_to),
         days_left: facts.and_then(|f| f.valid_to).map(|to| (to - day).num_days()),
-        route: facts.and_then(|f| route::propose(f.facility.as_deref(), clinic)),
+        route: proposal.as_ref().map(|p| p.code.clone()),
+        fund_tenths: proposal
+            .as_ref()
+            .and_then(|p| p.share)
+            .and_then(|s| s.fund_tenths(benefit_level.and_then(codes::benefit_percent))),
+        route_percent: proposal.as_ref().and_then(|p| p.share).and_then(Share::route_percent),
+        route_pending: proposal.as_ref().and_then(|p| p.pending),
+        visit: *visit,
         registered_facility: facts.and_then(|f| f.facility.clone()),
         clinic_facility: clinic.facility_code.clone(),
         five_year_date: facts.and_then(|f| f.five_year),

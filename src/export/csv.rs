@@ -4,7 +4,7 @@
 use super::Day;
 use serde_json::Value;
 
-pub const HEADER: [&str; 21] = [
+pub const HEADER: [&str; 22] = [
     "ticket",
     "checked_in_at",
     "full_name",
@@ -20,6 +20,7 @@ pub const HEADER: [&str; 21] = [
     "code",
     "benefit_percent",
     "route",
+    "fund_percent",
     "operator",
     "visit_type",
     "repeat",
@@ -64,6 +65,7 @@ pub fn render(day: &Day) -> Vec<u8> {
             v.code.clone(),
             text(&v.verdict["benefit_percent"]),
             text(&v.verdict["route"]),
+            text(&v.verdict["fund_percent"]),
             v.operator.clone(),
             v.visit_type.clone(),
             v.repeat.to_string(),

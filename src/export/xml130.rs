@@ -93,8 +93,9 @@ fn sex(v: Option<&str>) -> &'static str {
 pub fn row(day: &Day, stt: usize, v: &Visit) -> Vec<String> {
     let verdict = &v.verdict;
     let s = |key: &str| verdict[key].as_str().map(str::to_string);
-    // A route of 1.1 / 1.2 is proposed from the codes; 3.x needs staff to confirm the sub-category.
-    let route = s("route").filter(|r| r == "1.1" || r == "1.2").unwrap_or_default();
+    // The QĐ 3276 category proposed at the desk (provisional: the HIS sets the final one when the visit
+    // ends); a pre-2025 "3.x" names no sub-category, so it stays empty for staff to fill.
+    let route = s("route").filter(|r| r != "3.x").unwrap_or_default();
     let card = v.card_number.as_deref().filter(|c| c.len() == 15);
     let local = v.checked_in_at.get(..16).unwrap_or_default().replace(['-', 'T', ':'], "");
     let mut values = vec![

@@ -3,7 +3,7 @@
 use super::{Context, StoreError};
 use crate::card::codes;
 use crate::card::number::normalise_facility;
-use crate::coverage::{Clinic, Status};
+use crate::coverage::{Clinic, FlatType, FormerTier, Level, ScoreBand, Status};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
@@ -20,11 +20,20 @@ pub struct Settings {
 }
 
 /// The keys `settings set` accepts, with what each means.
-pub const KEYS: [(&str, &str); 11] = [
+pub const KEYS: [(&str, &str); 14] = [
     ("facility_code", "this clinic's 5-character facility code (MA_CSKCB), e.g. 79034"),
     ("clinic_name", "the clinic's name"),
-    ("province", "the clinic's 2-digit province code (default: from the facility code)"),
-    ("primary_level", "true for a commune/general clinic/district facility (same-province cards are 1.2)"),
+    ("province", "the clinic's 2-digit province code (default: from the facility code; shown only)"),
+    (
+        "expertise_level",
+        "the clinic's expertise level: ban_dau, co_ban or chuyen_sau (decides the visit category)",
+    ),
+    (
+        "flat_100_type",
+        "none, or the TT 01/2025 Đ3 type paid 100 % (1.2): tram_y_te, quan_dan_y, y_hoc_gia_dinh, ttyt_khu_vuc, y_te_co_quan, quan_doi_cong_an",
+    ),
+    ("score_band", "basic level's score: lt50_or_provisional or 50_to_lt70 (none to unset)"),
+    ("former_tier", "the clinic's tier before 1/1/2025: none, xa, huyen, tinh or trung_uong"),
     ("desk", "ticket prefix of this desk: 1 to 4 letters or digits, e.g. A"),
     ("timezone", "Asia/Ho_Chi_Minh (the only one supported)"),
     ("expiry_warning_days", "warn when the card ends within this many days (default 30)"),
@@ -82,7 +91,15 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
         "timezone" if v == TIMEZONE => Ok(v.to_string()),
         "timezone" => Err(bad(key, v, "chỉ hỗ trợ Asia/Ho_Chi_Minh", "only Asia/Ho_Chi_Minh is supported")),
         "expiry_warning_days" | "stale_warning_days" | "stale_limit_days" => days(),
-        "primary_level" | "demo" => boolean(),
+        "demo" => boolean(),
+        "expertise_level" => choice(key, v, Level::ALL.iter().map(|l| l.as_str())),
+        "flat_100_type" => {
+            choice(key, v, std::iter::once("none").chain(FlatType::ALL.iter().map(|t| t.as_str())))
+        }
+        "score_band" => {
+            choice(key, v, std::iter::once("none").chain(ScoreBand::ALL.iter().map(|b| b.as_str())))
+        }
+        "former_tier" => choice(key, v, FormerTier::ALL.iter().map(|t| t.as_str())),
         "card_only_status" => match v {
             "info" | "ELIGIBLE_WITH_WARNING" | "CANNOT_VERIFY" => Ok(v.to_string()),
             _ => Err(bad(
@@ -96,6 +113,17 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
             format!("Không có thiết lập “{key}”. Các khóa: {}", key_list()),
             format!("There is no setting “{key}”. Keys: {}", key_list()),
         )),
+    }
+}
+
+/// `value` if it is one of `names`.
+fn choice<'a>(key: &str, value: &str, names: impl Iterator<Item = &'a str>) -> Result<String, StoreError> {
+    let names: Vec<&str> = names.collect();
+    if names.contains(&value) {
+        Ok(value.to_string())
+    } else {
+        let list = names.join(", ");
+        Err(bad(key, value, &format!("cần một trong: {list}"), &format!("expected one of: {list}")))
     }
 }
 
@@ -129,9 +157,15 @@ pub fn load(conn: &Connection) -> Result<Settings, StoreError> {
         clinic.name = name;
     }
     clinic.province = get("province")?;
+    // Kept only for visits before 2025 (no longer a setting one changes: the profile replaces it).
     if let Some(v) = get("primary_level")? {
-        clinic.primary_level = v == "true";
+        clinic.pre2025_primary_level = v == "true";
     }
+    let profile = &mut clinic.profile;
+    profile.level = get("expertise_level")?.as_deref().and_then(Level::parse);
+    profile.flat_100 = get("flat_100_type")?.as_deref().and_then(FlatType::parse);
+    profile.score_band = get("score_band")?.as_deref().and_then(ScoreBand::parse);
+    profile.former_tier = get("former_tier")?.as_deref().and_then(FormerTier::parse).unwrap_or_default();
     let days = |key: &str, default: i64| -> Result<i64, StoreError> {
         Ok(get(key)?.and_then(|v| v.parse().ok()).unwrap_or(default))
     };
@@ -158,7 +192,10 @@ pub fn show(s: &Settings) -> Value {
     m.insert("facility_code".into(), json!(c.facility_code));
     m.insert("clinic_name".into(), json!(c.name));
     m.insert("province".into(), json!(c.province_code()));
-    m.insert("primary_level".into(), json!(c.primary_level));
+    m.insert("expertise_level".into(), json!(c.profile.level.map(Level::as_str)));
+    m.insert("flat_100_type".into(), json!(c.profile.flat_100.map_or("none", FlatType::as_str)));
+    m.insert("score_band".into(), json!(c.profile.score_band.map(ScoreBand::as_str)));
+    m.insert("former_tier".into(), json!(c.profile.former_tier.as_str()));
     m.insert("desk".into(), json!(s.desk));
     m.insert("timezone".into(), json!(s.timezone));
     m.insert("expiry_warning_days".into(), json!(c.expiry_warning_days));

@@ -524,16 +524,19 @@ impl App {
                 self.go(screen);
             }
         }
+        // Keys typed in the same frame as F5 or Esc still go where they belong (below): nothing returns
+        // early here (under load, Esc and the first letters of the next code arrive together).
+        let mut action = None;
         if pressed(Key::F5) {
             self.go(Screen::CheckIn);
-            return Some(Action::ShowNext);
+            action = Some(Action::ShowNext);
         }
         if self.screen == Screen::CheckIn && pressed(Key::Escape) {
             self.checkin.field.clear();
-            return Some(Action::Clear);
+            action = Some(Action::Clear);
         }
         if scanner_has_it || other_field.is_some() {
-            return None;
+            return action;
         }
         // No field has the keyboard: text goes to the scanner field on Check-in, and Enter (with nothing
         // focused at all — a focused button takes its own Enter) submits it there.
@@ -561,9 +564,12 @@ impl App {
         }
         if enter && (self.screen == Screen::CheckIn || !self.checkin.field.trim().is_empty()) {
             self.go(Screen::CheckIn);
+            if let Some(a) = action.take() {
+                self.act(a); // Esc or F5 first, then what Enter asks for
+            }
             return self.checkin.enter(&self.state, now);
         }
-        None
+        action
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {

@@ -7,7 +7,7 @@ use super::desk::{Looked, Origin};
 use super::lang::Lang;
 use super::{fonts, probe};
 use crate::card::{Card, Sex};
-use crate::coverage::{Route, Source, Status, Verdict};
+use crate::coverage::{Source, Status, Verdict};
 use crate::store::visits::Refusal;
 use chrono::NaiveDate;
 use egui::{Color32, RichText, Ui};
@@ -188,6 +188,7 @@ pub fn show(
         row(lang.tr("Mức hưởng", "Benefit"), benefit(v));
         row(lang.tr("Hạn thẻ", "Valid"), validity(v, lang));
         row(lang.tr("Nơi ĐKKCB ban đầu", "Registered at"), facility(v, lang));
+        row(lang.tr("Mã đối tượng KCB", "Visit category"), category(v, lang));
         row(lang.tr("Đủ 5 năm liên tục", "Five years from"), v.five_year_date.map(dmy).unwrap_or("—".into()));
         row(lang.tr("Nguồn dữ liệu", "Data from"), source(v, lang));
     });
@@ -331,14 +332,42 @@ fn validity(v: &Verdict, lang: Lang) -> String {
 
 fn facility(v: &Verdict, lang: Lang) -> String {
     let Some(code) = &v.registered_facility else { return "—".into() };
-    let route = match v.route {
-        Some(Route::SameFacility) => lang.tr("cơ sở này, tuyến 1.1", "this clinic, route 1.1"),
-        Some(Route::SameProvince) => lang.tr("cùng tỉnh, tuyến 1.2", "same province, route 1.2"),
-        Some(Route::SelfReferred) => lang.tr("cơ sở khác, trái tuyến 3.x", "elsewhere, self-referred 3.x"),
-        None => lang.tr("chưa cài mã cơ sở này", "this clinic's code is not set"),
+    let here = v.clinic_facility.as_deref();
+    let whose = if code.ends_with("000") {
+        lang.tr("thẻ tạm, chưa có nơi đăng ký", "a temporary card, no facility yet")
+    } else if here.is_some_and(|h| h.eq_ignore_ascii_case(code)) {
+        lang.tr("cơ sở này", "this clinic")
+    } else {
+        lang.tr("cơ sở khác", "another facility")
     };
-    let here = v.clinic_facility.as_deref().unwrap_or("?");
-    format!("{code} ({route}; {} {here})", lang.tr("nơi này", "here"))
+    match here {
+        Some(_) => format!("{code} ({whose})"),
+        None => {
+            format!("{code} ({whose}; {})", lang.tr("chưa cài mã cơ sở này", "this clinic's code is not set"))
+        }
+    }
+}
+
+/// The proposed category and what the fund pays: "1.13 — quỹ trả 40 % (50 % × mức hưởng 80 %)".
+fn category(v: &Verdict, lang: Lang) -> String {
+    let Some(code) = &v.route else { return "—".into() };
+    let decimal = if lang == Lang::Vi { ',' } else { '.' };
+    let percent = |t: u16| crate::coverage::route::percent_text(t, decimal);
+    let share = match (v.fund_tenths, v.route_percent, v.benefit_percent) {
+        (Some(t), None, _) => format!("{} {} %", lang.tr("quỹ trả", "the fund pays"), percent(t)),
+        (Some(t), Some(r), Some(b)) => format!(
+            "{} {} % ({r} % × {} {b} %)",
+            lang.tr("quỹ trả", "the fund pays"),
+            percent(t),
+            lang.tr("mức hưởng", "benefit level")
+        ),
+        (Some(t), Some(_), None) => format!("{} {} %", lang.tr("quỹ trả", "the fund pays"), percent(t)),
+        (None, _, _) => lang.tr("chưa tính được mức quỹ trả", "the fund's share not known").to_string(),
+    };
+    format!(
+        "{code} — {share} ({})",
+        lang.tr("đề xuất, chốt khi khám xong", "proposed, set when the visit ends")
+    )
 }
 
 fn source(v: &Verdict, lang: Lang) -> String {
