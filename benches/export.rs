@@ -28,8 +28,14 @@ fn main() {
         let person = demo::person(i, 2025, today);
         let detection = detect(person.card_number.as_deref().unwrap());
         let now = opening + Duration::seconds((i * 36_000 / VISITS) as i64);
-        let req =
-            CheckIn { detection: &detection, operator: "bench", visit_type: "kham-benh", force: true, now };
+        let req = CheckIn {
+            detection: &detection,
+            operator: "bench",
+            visit_type: "kham-benh",
+            visit: Default::default(),
+            force: true,
+            now,
+        };
         assert!(matches!(visits::check_in(&mut store, &req).unwrap(), Outcome::Recorded(_)));
     }
     eprintln!("{VISITS} check-ins recorded in {:.1} s (setup)", started.elapsed().as_secs_f64());

@@ -460,7 +460,8 @@ fn looked_from(
     let store = Store::open(&db.path).expect("open");
     let detection = tiepdon::card::detect(payload);
     let card = detection.result.as_ref().expect("a usable payload");
-    let look = visits::look(store.conn(), card, &detection, tiepdon::clock::now_utc()).expect("look");
+    let facts = Default::default();
+    let look = visits::look(store.conn(), card, &detection, &facts, tiepdon::clock::now_utc()).expect("look");
     tiepdon::ui::desk::Looked {
         id,
         text: payload.into(),
@@ -468,6 +469,7 @@ fn looked_from(
         detection,
         look: Some(look),
         seen_at: Instant::now(),
+        visit: Default::default(),
     }
 }
 
@@ -485,6 +487,7 @@ fn a_late_reply_about_one_patient_never_lands_on_the_next_patients_card() {
         detection: &detection,
         operator: "Lan",
         visit_type: "outpatient",
+        visit: Default::default(),
         force: false,
         now,
     };
@@ -533,6 +536,9 @@ fn a_citizen_card_whose_record_names_someone_else_is_flagged() {
 
     let mut h = window(&db, SourceSpec::File(demo_frame("03-cccd-7.jpg")), Some("Lan"));
     step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    step_until(&mut h, "the profile questions", |_| true);
+    h.get_by_label("Để sau (hỏi lại lần mở sau)").click(); // a real database: put the profile off
+    h.step();
     let look = h.state().state.current.as_ref().and_then(|c| c.look.clone()).expect("looked up");
     let codes: Vec<&str> = look.verdict.reasons.iter().map(|r| r.code.as_str()).collect();
     assert!(codes.contains(&"060"), "a name mismatch is a reason: {codes:?}");
@@ -548,6 +554,24 @@ fn a_real_database_without_a_camera_is_not_called_demo_and_takes_typed_numbers()
     drop(store);
     let mut h = window_on(&db, None, Some("Lan"));
     step_until(&mut h, "the database", |a| a.state.settings.is_some());
+    h.step();
+    // First real use: the clinic profile is asked (it decides the category); answered here.
+    assert!(has_label(&h, "Hồ sơ cơ sở khám bệnh"), "the profile questions on first real use");
+    // The question's label, then its list (labelled by it): the list is the last match.
+    let list = h.get_all_by_label("Cấp chuyên môn kỹ thuật của cơ sở:").last().expect("the level list");
+    list.click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("Cấp ban đầu").click();
+    step_until(&mut h, "the profile saved", |a| {
+        a.state
+            .settings
+            .as_ref()
+            .is_some_and(|s| s.clinic.profile.level == Some(tiepdon::coverage::Level::BanDau))
+    });
+    h.step();
+    assert!(!has_label(&h, "Hồ sơ cơ sở khám bệnh"), "a complete profile closes the questions");
     assert!(!has_label(&h, "DEMO"), "no demo banner on a real database");
     assert!(has_label(&h, "Không có camera: dùng máy quét hoặc nhập số thẻ."));
     scanner_types(&mut h, "7917199208");
@@ -878,6 +902,7 @@ mod replacement_rule {
             detection: tiepdon::card::detect("https://example.invalid/menu"),
             look: None,
             seen_at: t,
+            visit: Default::default(),
         };
         assert!(poster.detection.result.is_err());
         state.apply(Reply::Looked(Box::new(poster)), t + ms(200));
@@ -987,4 +1012,42 @@ fn letters_typed_in_the_same_frame_as_esc_are_kept() {
     step_until(&mut h, "the typed verdict", |a| a.state.current.is_some());
     let current = h.state().state.current.clone().expect("a presentation");
     assert_eq!(current.text, "7917199208", "the whole number, in order");
+}
+
+#[test]
+fn the_visit_facts_change_the_category_and_the_recorded_visit() {
+    let db = database("facts");
+    {
+        let store = Store::open(&db.path).expect("open");
+        tiepdon::store::settings::set(store.conn(), "expertise_level", "co_ban").expect("a level");
+        tiepdon::store::settings::set(store.conn(), "score_band", "50_to_lt70").expect("a band");
+    }
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    // Registered at another facility, self-referred outpatient at a 50–70-point basic clinic: half.
+    scanner_types(&mut h, &demo_payload("01-bhyt-legacy.jpg"));
+    step_until(&mut h, "the verdict", |a| a.state.current.is_some());
+    let verdict = |a: &App| a.state.current.as_ref().and_then(|c| c.look.as_ref()).map(|l| l.verdict.clone());
+    let v = verdict(h.state()).expect("a verdict");
+    assert_eq!((v.route.as_deref(), v.code.as_str()), (Some("1.13"), "L10"), "{:?}", v.reasons);
+    assert!(has_label(&h, "1.13 — quỹ trả 47,5 % (50 % × mức hưởng 95 %)"), "the share in words");
+    // Ctrl+2: the patient has a transfer paper — the full level, category 1.3.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Num2);
+    step_until(&mut h, "the verdict with the paper", |a| {
+        verdict(a).is_some_and(|v| v.route.as_deref() == Some("1.3"))
+    });
+    assert_eq!(h.state().state.visit.paper, Some(tiepdon::coverage::Paper::Transfer));
+    let v = verdict(h.state()).expect("a verdict");
+    assert_eq!(v.fund_tenths, Some(950));
+    wait_readable(&mut h);
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the ticket", |a| a.state.ticket.is_some());
+    let visits = visits_today(&db);
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].verdict["route"], "1.3", "the recorded visit carries the category with the paper");
+    assert_eq!(visits[0].verdict["visit"]["paper"], "transfer");
+    // The next patient starts afresh: outpatient, nothing told.
+    scanner_types(&mut h, &demo_payload("02-bhyt-new.jpg"));
+    step_until(&mut h, "the next verdict", |a| a.state.current.is_some());
+    assert_eq!(h.state().state.visit, tiepdon::coverage::VisitFacts::default());
 }

@@ -68,6 +68,8 @@ pub struct CheckinArgs {
     /// Record even a second visit today or a NOT_ELIGIBLE card (audited as an override).
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub visit: super::inspect::VisitArgs,
 }
 
 pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> CommandResult {
@@ -81,6 +83,7 @@ pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> CommandResult {
             detection: &detection,
             operator: &operator,
             visit_type: &args.visit_type,
+            visit: args.visit.facts(),
             force: args.force,
             now: clock::now_utc(),
         };

@@ -78,6 +78,8 @@ pub struct CheckIn<'a> {
     pub detection: &'a Detection,
     pub operator: &'a str,
     pub visit_type: &'a str,
+    /// The visit's kind and the facts told at the desk (they decide the category and the fund's share).
+    pub visit: crate::coverage::VisitFacts,
     /// Record even a repeat or a NOT_ELIGIBLE verdict (audited as an override).
     pub force: bool,
     pub now: DateTime<Utc>,
@@ -267,6 +269,7 @@ pub fn look(
     conn: &Connection,
     card: &Card,
     detection: &Detection,
+    visit: &crate::coverage::VisitFacts,
     now: DateTime<Utc>,
 ) -> Result<Look, StoreError> {
     let settings = settings::load(conn)?;
@@ -282,7 +285,8 @@ pub fn look(
         record = roster::find(conn, roster::Key::Bhxh(&bhxh))?;
         link = Some((c.citizen_id.clone(), bhxh));
     }
-    let verdict = coverage::assess(detection, record.as_ref().map(|r| &r.record), &settings.clinic, at);
+    let verdict =
+        coverage::assess_visit(detection, record.as_ref().map(|r| &r.record), &settings.clinic, visit, at);
     let patient = Patient::new(card, record.as_ref(), &verdict);
     let earlier = earlier_today(conn, &date::iso(day), &patient)?;
     let closed = closure::is_closed(conn, day)?;
@@ -305,7 +309,7 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         }
     };
     store.write(|tx| {
-        let look = look(tx, card, req.detection, req.now)?;
+        let look = look(tx, card, req.detection, &req.visit, req.now)?;
         if look.closed {
             return Ok(Outcome::Refused(Box::new(look.closed_refusal())));
         }

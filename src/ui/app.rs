@@ -111,6 +111,8 @@ pub struct App {
     map_last: String,
     /// A database chosen in Settings, remembered for the next start once it has opened.
     remember_on_open: Option<std::path::PathBuf>,
+    /// The clinic-profile questions were put off for this session ("Để sau").
+    profile_later: bool,
 }
 
 impl App {
@@ -185,6 +187,7 @@ impl App {
             picking: None,
             map_last: String::new(),
             remember_on_open: None,
+            profile_later: false,
         }
     }
 
@@ -214,7 +217,14 @@ impl App {
                     && self.state.enter_ready(Instant::now())
                 {
                     self.state.busy = true;
-                    self.desk.send(Job::CheckIn { look_id: cur.id, text: cur.text.clone(), force, operator });
+                    let visit = self.state.visit;
+                    self.desk.send(Job::CheckIn {
+                        look_id: cur.id,
+                        text: cur.text.clone(),
+                        visit,
+                        force,
+                        operator,
+                    });
                 }
             }
             Action::Reprint => {
@@ -234,6 +244,7 @@ impl App {
                 self.state.typed_error = None;
             }
             Action::ShowNext => self.state.show_next(Instant::now()),
+            Action::SetVisit(visit) => self.set_visit(visit),
             Action::Pick(what) => self.pick(what),
             Action::OpenFolder(path) => self.open_folder(&path),
             Action::Void { ticket, reason } => {
@@ -260,13 +271,35 @@ impl App {
         }
     }
 
+    /// Changes the visit's kind or facts for the presentation on screen, and looks it up again with them
+    /// (the category and the fund's share change; Enter waits for the new verdict).
+    fn set_visit(&mut self, visit: crate::coverage::VisitFacts) {
+        let Some(cur) = &self.state.current else { return };
+        if visit == self.state.visit || self.state.busy {
+            return;
+        }
+        self.state.visit = visit;
+        self.next_look += 1;
+        self.state.relook = Some(self.next_look);
+        self.state.awaiting = Some(self.next_look);
+        let job = Job::Look {
+            id: self.next_look,
+            text: cur.text.clone(),
+            origin: cur.origin.clone(),
+            seen_at: Instant::now(),
+            visit,
+        };
+        self.desk.send(job);
+    }
+
     /// Sends a presentation to the desk worker under a new number.
     fn look(&mut self, text: String, origin: Origin, seen_at: Instant) {
         self.next_look += 1;
         if !matches!(origin, Origin::Camera { .. }) {
             self.state.awaiting = Some(self.next_look);
         }
-        self.desk.send(Job::Look { id: self.next_look, text, origin, seen_at });
+        let visit = Default::default(); // a new presentation: outpatient, nothing told yet
+        self.desk.send(Job::Look { id: self.next_look, text, origin, seen_at, visit });
     }
 
     /// Folds everything the workers said since the last frame.
@@ -476,6 +509,34 @@ impl App {
 
     /// Where this frame's keystrokes go (`ui::keyboard` has the rule), and the window's keys: F1–F4
     /// screens, F5 the waiting camera read, Esc dismisses on Check-in. Returns what Enter asked for.
+    /// On first real use (not demo data), asks the four questions of the clinic profile, which decide
+    /// the visit category and the fund's share; "Để sau" puts it off until the next start.
+    fn profile_prompt(&mut self, ui: &mut egui::Ui) -> Option<Action> {
+        let settings = self.state.settings.as_ref()?;
+        if self.profile_later || self.state.demo_db || settings.clinic.profile.is_complete() {
+            return None;
+        }
+        let (lang, profile) = (self.lang(), settings.clinic.profile);
+        let mut action = None;
+        egui::Modal::new(egui::Id::unique("clinic-profile")).show(ui.ctx(), |ui| {
+            ui.set_width(720.0);
+            ui.heading(lang.tr("Hồ sơ cơ sở khám bệnh", "The clinic's profile"));
+            ui.label(lang.tr(
+                "Từ 2025, mã đối tượng và mức quỹ BHYT trả phụ thuộc vào cấp chuyên môn và lịch sử của chính cơ sở này (theo quyết định phân cấp niêm yết tại quầy). Trả lời bốn câu:",
+                "Since 2025 the visit category and the fund's share depend on this clinic's own level and history (its classification decision, shown at the desk). Four questions:",
+            ));
+            ui.add_space(6.0);
+            action = super::settings::profile_editor(ui, lang, &profile);
+            ui.add_space(6.0);
+            let later = ui.button(lang.tr("Để sau (hỏi lại lần mở sau)", "Later (asked again next start)"));
+            probe::note(ui, "profile-later", &later);
+            if later.clicked() {
+                self.profile_later = true;
+            }
+        });
+        action
+    }
+
     fn keys(&mut self, ctx: &egui::Context, now: Instant) -> Option<Action> {
         let touched = ctx.input(|i| {
             i.events.iter().any(|e| {
@@ -530,6 +591,14 @@ impl App {
         if pressed(Key::F5) {
             self.go(Screen::CheckIn);
             action = Some(Action::ShowNext);
+        }
+        // Ctrl+1 … Ctrl+6: the visit's kind and the facts told at the desk (see the verdict card).
+        if self.screen == Screen::CheckIn && self.state.current.is_some() {
+            for (i, key) in super::verdict_card::FACT_KEYS.into_iter().enumerate() {
+                if ctx.input_mut(|inp| inp.consume_key(egui::Modifiers::COMMAND, key)) {
+                    action = Some(Action::SetVisit(super::verdict_card::toggle_fact(self.state.visit, i)));
+                }
+            }
         }
         if self.screen == Screen::CheckIn && pressed(Key::Escape) {
             self.checkin.field.clear();
@@ -661,6 +730,8 @@ impl eframe::App for App {
         });
         if self.state.operator.is_none() {
             self.operator_prompt(ui);
+        } else if let Some(a) = self.profile_prompt(ui) {
+            action = Some(a);
         }
         if let Some(a) = action {
             self.act(a);

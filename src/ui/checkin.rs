@@ -66,7 +66,8 @@ impl CheckinScreen {
                         ui.add_space(6.0);
                     }
                     if let Some(looked) = &state.current {
-                        let a = verdict_card::show(ui, lang, looked, state.refusal.as_deref(), state.busy);
+                        let refusal = state.refusal.as_deref();
+                        let a = verdict_card::show(ui, lang, looked, state.visit, refusal, state.busy);
                         action = a.or(action.take());
                     } else if let Some(visit) = &state.ticket {
                         ticket(ui, lang, visit);

@@ -3,6 +3,7 @@
 
 use super::lang::Message;
 use crate::card::{self, Detection};
+use crate::coverage::VisitFacts;
 use crate::export::{ALL_FORMATS, day_end};
 use crate::store::settings::{self, Settings};
 use crate::store::visits::{self, CheckIn, Look, Outcome, Visit};
@@ -39,11 +40,14 @@ pub enum Job {
         text: String,
         origin: Origin,
         seen_at: Instant,
+        /// The visit's kind and the facts told at the desk.
+        visit: VisitFacts,
     },
     /// Record the visit of presentation `look_id`; `force` confirms a repeat or a NOT_ELIGIBLE verdict.
     CheckIn {
         look_id: u64,
         text: String,
+        visit: VisitFacts,
         force: bool,
         operator: String,
     },
@@ -92,6 +96,8 @@ pub struct Looked {
     pub look: Option<Look>,
     /// When the frame or keystroke arrived.
     pub seen_at: Instant,
+    /// The visit facts it was looked up with.
+    pub visit: VisitFacts,
 }
 
 /// What the database answers.
@@ -219,21 +225,21 @@ fn today(clock: &Clock) -> NaiveDate {
 fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
     let now = clock();
     match job {
-        Job::Look { id, text, origin, seen_at } => {
+        Job::Look { id, text, origin, seen_at, visit } => {
             let detection = card::detect(&text);
             let look = match &detection.result {
-                Ok(card) => match visits::look(store.conn(), card, &detection, now) {
+                Ok(card) => match visits::look(store.conn(), card, &detection, &visit, now) {
                     Ok(look) => Some(look),
                     Err(e) => return Reply::Failed(e.into()),
                 },
                 Err(_) => None,
             };
-            Reply::Looked(Box::new(Looked { id, text, origin, detection, look, seen_at }))
+            Reply::Looked(Box::new(Looked { id, text, origin, detection, look, seen_at, visit }))
         }
-        Job::CheckIn { look_id, text, force, operator } => {
+        Job::CheckIn { look_id, text, visit, force, operator } => {
             let detection = card::detect(&text);
-            let req =
-                CheckIn { detection: &detection, operator: &operator, visit_type: "outpatient", force, now };
+            let visit_type = visit.kind.as_str();
+            let req = CheckIn { detection: &detection, operator: &operator, visit_type, visit, force, now };
             Reply::CheckedIn { look_id, result: visits::check_in(store, &req).map_err(Message::from) }
         }
         Job::Reprint { look_id, visit_id, operator } => {

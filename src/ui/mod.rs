@@ -46,6 +46,8 @@ pub enum Action {
     Clear,
     /// Show the camera read waiting in the "next" slot now.
     ShowNext,
+    /// The visit's kind or a fact told at the desk changed (the verdict is looked up again).
+    SetVisit(crate::coverage::VisitFacts),
     /// Open the system's file or folder dialog (on its own thread).
     Pick(Pick),
     /// Open a folder in the system's file manager.

@@ -5,6 +5,7 @@
 use super::lang::Lang;
 use super::state::DeskState;
 use super::{Action, Pick, probe};
+use crate::coverage::{FlatType, Level, Profile, ScoreBand};
 use crate::scan::source::{CAMERA_SIZE, DemoPace, SourceSpec};
 use egui::{RichText, Ui};
 use std::path::PathBuf;
@@ -49,6 +50,91 @@ fn field(ui: &mut Ui, label: &str, value: &mut String, save: &str) -> bool {
     clicked
 }
 
+/// The four questions of the clinic profile (what decides the visit category since 2025), each a list
+/// in plain words; a change is saved at once.
+pub fn profile_editor(ui: &mut Ui, lang: Lang, profile: &Profile) -> Option<Action> {
+    let mut action = None;
+    let mut ask = |ui: &mut Ui, id: &str, question: &str, current: &str, options: &[(&str, &str, &str)]| {
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(question);
+            let shown = options
+                .iter()
+                .find(|o| o.0 == current)
+                .map_or(lang.tr("— chưa chọn —", "— not set —"), |o| lang.tr(o.1, o.2));
+            let combo =
+                egui::ComboBox::from_id_salt(id).selected_text(shown).width(320.0).show_ui(ui, |ui| {
+                    for (value, vi, en) in options {
+                        if ui.selectable_label(*value == current, lang.tr(vi, en)).clicked()
+                            && *value != current
+                        {
+                            action =
+                                Some(Action::SetSetting { key: id.to_string(), value: value.to_string() });
+                        }
+                    }
+                });
+            combo.response.labelled_by(label.id);
+        });
+    };
+    ask(
+        ui,
+        "expertise_level",
+        lang.tr("Cấp chuyên môn kỹ thuật của cơ sở:", "The clinic's expertise level:"),
+        profile.level.map_or("", Level::as_str),
+        &[
+            ("ban_dau", "Cấp ban đầu", "Primary (cấp ban đầu)"),
+            ("co_ban", "Cấp cơ bản", "Basic (cấp cơ bản)"),
+            ("chuyen_sau", "Cấp chuyên sâu", "Specialised (cấp chuyên sâu)"),
+        ],
+    );
+    ask(
+        ui,
+        "flat_100_type",
+        lang.tr(
+            "Là loại cơ sở hưởng 100 % (TT 01/2025 Điều 3)?",
+            "A facility type paid 100 % (TT 01/2025 Art. 3)?",
+        ),
+        profile.flat_100.map_or("none", FlatType::as_str),
+        &[
+            ("none", "Không", "No"),
+            ("tram_y_te", "Trạm y tế xã, phường, đặc khu", "Commune / ward health station"),
+            ("quan_dan_y", "Trạm y tế quân-dân y", "Military-civilian health station"),
+            ("y_hoc_gia_dinh", "Phòng khám / trạm y học gia đình", "Family medicine clinic"),
+            (
+                "ttyt_khu_vuc",
+                "TTYT khu vực có giấy phép phòng khám",
+                "Area health centre licensed as a clinic",
+            ),
+            ("y_te_co_quan", "Y tế cơ quan (trạm y tế / phòng khám)", "Workplace health unit"),
+            ("quan_doi_cong_an", "Cơ sở ban đầu của quân đội, công an", "Army / police primary facility"),
+        ],
+    );
+    ask(
+        ui,
+        "score_band",
+        lang.tr("Điểm phân hạng (chỉ cấp cơ bản):", "Classification score (basic level only):"),
+        profile.score_band.map_or("none", ScoreBand::as_str),
+        &[
+            ("none", "Không áp dụng", "Not applicable"),
+            ("lt50_or_provisional", "Dưới 50 điểm, hoặc xếp cấp tạm thời", "Under 50 points, or provisional"),
+            ("50_to_lt70", "Từ 50 đến dưới 70 điểm", "50 to under 70 points"),
+        ],
+    );
+    ask(
+        ui,
+        "former_tier",
+        lang.tr("Tuyến của cơ sở trước 1/1/2025:", "The clinic's tier before 1/1/2025:"),
+        profile.former_tier.as_str(),
+        &[
+            ("none", "Không (mở sau, hoặc chưa xếp tuyến)", "None (opened since, or never ranked)"),
+            ("xa", "Tuyến xã", "Commune"),
+            ("huyen", "Tuyến huyện", "District"),
+            ("tinh", "Tuyến tỉnh", "Provincial"),
+            ("trung_uong", "Tuyến trung ương", "Central"),
+        ],
+    );
+    action
+}
+
 /// A button that opens a dialog (greyed while another dialog is open), named `name` in the UI map.
 fn dialog_button(ui: &mut Ui, name: &str, label: &str, picking: bool) -> bool {
     let r = ui.add_enabled(!picking, egui::Button::new(label));
@@ -89,6 +175,14 @@ impl SettingsScreen {
             if field(ui, lang.tr("Bàn tiếp đón (tiền tố số):", "Desk (ticket prefix):"), &mut self.desk, save)
             {
                 action = Some(Action::SetSetting { key: "desk".into(), value: self.desk.clone() });
+            }
+            ui.separator();
+            ui.heading(lang.tr(
+                "Hồ sơ cơ sở (quyết định mã đối tượng và mức quỹ trả)",
+                "Clinic profile (decides the category and the fund's share)",
+            ));
+            if let Some(s) = &state.settings {
+                action = profile_editor(ui, lang, &s.clinic.profile).or(action.take());
             }
             ui.separator();
             ui.heading(lang.tr("Ca làm việc", "Shift"));

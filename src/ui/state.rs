@@ -79,6 +79,12 @@ pub struct DeskState {
     /// A look-up typed, scanned or dropped, not answered yet: Enter waits for it rather than act on
     /// what is on screen.
     pub awaiting: Option<u64>,
+    /// The visit's kind and the facts told at the desk for the presentation on screen (outpatient and
+    /// none for each new one).
+    pub visit: crate::coverage::VisitFacts,
+    /// The look-up asked again for the presentation on screen after a fact changed: its answer
+    /// replaces the verdict on screen, whatever its origin.
+    pub relook: Option<u64>,
     /// A new `current` not yet drawn (for the scan-to-verdict measurement).
     pub current_fresh: bool,
     /// Why the last check-in of `current` was refused.
@@ -126,8 +132,9 @@ impl DeskState {
         }
     }
 
-    /// Puts a presentation on screen.
+    /// Puts a new presentation on screen (its visit facts start afresh).
     fn show(&mut self, looked: Looked, now: Instant) {
+        self.visit = looked.visit;
         if self.next.as_ref().is_some_and(|n| n.text == looked.text) {
             self.next = None;
         }
@@ -220,6 +227,17 @@ impl DeskState {
                 self.scans += 1;
                 if self.awaiting == Some(looked.id) {
                     self.awaiting = None;
+                }
+                if self.relook == Some(looked.id) {
+                    // The same presentation with the facts changed: a new verdict, read afresh.
+                    self.relook = None;
+                    if self.current.as_ref().is_some_and(|c| c.text == looked.text) {
+                        self.current = Some(*looked);
+                        self.shown_at = Some(now);
+                        self.refusal = None;
+                        self.current_fresh = true;
+                    }
+                    return false;
                 }
                 let rejected = looked.detection.result.is_err();
                 if rejected && looked.origin == Origin::Typed {

@@ -7,7 +7,7 @@ use super::desk::{Looked, Origin};
 use super::lang::Lang;
 use super::{fonts, probe};
 use crate::card::{Card, Sex};
-use crate::coverage::{Source, Status, Verdict};
+use crate::coverage::{Paper, Source, Status, Verdict, VisitFacts, VisitKind};
 use crate::store::visits::Refusal;
 use chrono::NaiveDate;
 use egui::{Color32, RichText, Ui};
@@ -111,11 +111,68 @@ pub fn waiting(ui: &mut Ui, lang: Lang, next: &Looked) -> Option<Action> {
     action
 }
 
+/// The visit facts a receptionist can tell, with their shortcuts (Ctrl+1 … Ctrl+6).
+pub const FACT_KEYS: [egui::Key; 6] =
+    [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5, egui::Key::Num6];
+
+/// `visit` with fact `i` (0–5, in [`FACT_KEYS`] order) switched on or off.
+pub fn toggle_fact(mut visit: VisitFacts, i: usize) -> VisitFacts {
+    let paper = |v: &mut VisitFacts, p: Paper| v.paper = if v.paper == Some(p) { None } else { Some(p) };
+    match i {
+        0 => {
+            visit.kind = match visit.kind {
+                VisitKind::Outpatient => VisitKind::Inpatient,
+                VisitKind::Inpatient => VisitKind::Outpatient,
+            }
+        }
+        1 => paper(&mut visit, Paper::Transfer),
+        2 => paper(&mut visit, Paper::Stay),
+        3 => paper(&mut visit, Paper::Appointment),
+        4 => visit.emergency = !visit.emergency,
+        5 => visit.newborn = !visit.newborn,
+        _ => {}
+    }
+    visit
+}
+
+/// The visit's kind and the facts that change the category, each one click or Ctrl+digit away.
+fn facts(ui: &mut Ui, lang: Lang, visit: VisitFacts) -> Option<Action> {
+    let on = [
+        visit.kind == VisitKind::Inpatient,
+        visit.paper == Some(Paper::Transfer),
+        visit.paper == Some(Paper::Stay),
+        visit.paper == Some(Paper::Appointment),
+        visit.emergency,
+        visit.newborn,
+    ];
+    let names = [
+        lang.tr("Nội trú", "Inpatient"),
+        lang.tr("Phiếu chuyển cơ sở KCB", "Transfer paper"),
+        lang.tr("Lưu trú nơi khác", "Staying elsewhere"),
+        lang.tr("Giấy hẹn khám lại", "Appointment paper"),
+        lang.tr("Cấp cứu", "Emergency"),
+        lang.tr("Trẻ sơ sinh", "Newborn"),
+    ];
+    let mut action = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(lang.tr("Lượt khám:", "Visit:"));
+        for (i, (name, on)) in names.iter().zip(on).enumerate() {
+            let r = ui.selectable_label(on, format!("{name} (Ctrl+{})", i + 1));
+            probe::note(ui, format!("fact:{}", i + 1), &r);
+            if r.clicked() {
+                action = Some(Action::SetVisit(toggle_fact(visit, i)));
+            }
+        }
+    });
+    action
+}
+
 /// Draws the card for a presentation; returns what the receptionist chose.
 pub fn show(
     ui: &mut Ui,
     lang: Lang,
     looked: &Looked,
+    visit: VisitFacts,
     refusal: Option<&Refusal>,
     busy: bool,
 ) -> Option<Action> {
@@ -170,6 +227,7 @@ pub fn show(
     // details follow.
     ui.add_space(8.0);
     let action = actions(ui, lang, look, refusal, busy);
+    let action = facts(ui, lang, visit).or(action);
     ui.add_space(8.0);
     let v = &look.verdict;
     let p = &look.patient;

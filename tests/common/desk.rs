@@ -37,6 +37,7 @@ impl Db {
             detection: &detection,
             operator: "Lan",
             visit_type: "outpatient",
+            visit: Default::default(),
             force: false,
             now: tiepdon::clock::now_utc(),
         };
