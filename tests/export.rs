@@ -265,6 +265,16 @@ fn csv_and_summary_equal_the_database() {
         assert_eq!(serde_json::from_value::<BTreeMap<String, usize>>(sm[list].clone()).unwrap(), counts);
     }
     assert_eq!(sm["per_status"].as_object().unwrap().len(), 4, "all four statuses: {}", sm["per_status"]);
+    // Per proposed category, from each visit's verdict (none proposed for a citizen id with no record).
+    let mut per_route: BTreeMap<String, usize> = BTreeMap::new();
+    kept.iter().for_each(|v| {
+        *per_route.entry(v["verdict"]["route"].as_str().unwrap_or("none").into()).or_default() += 1
+    });
+    assert_eq!(
+        serde_json::from_value::<BTreeMap<String, usize>>(sm["per_route"].clone()).unwrap(),
+        per_route
+    );
+    assert_eq!(sm["per_route"]["1.11"], 1, "the card registered in another province: {}", sm["per_route"]);
     let mut per_hour = vec![0_usize; 24];
     kept.iter().for_each(|v| per_hour[s(&v["checked_in_at"])[11..13].parse::<usize>().unwrap()] += 1);
     assert_eq!(serde_json::from_value::<Vec<usize>>(sm["per_hour"].clone()).unwrap(), per_hour);
@@ -537,7 +547,7 @@ fn empty_day_exports_header_only_no_chi_tiet_and_zero_counts() {
     assert_eq!(root.at("THONGTINHOSO/SOLUONGHOSO").text, "0");
     assert_eq!(root.at("THONGTINHOSO/NGAYLAP").text, "20261123", "the day the file was made");
     assert!(f.inners.is_empty(), "no HOSO, so no CHI_TIET");
-    let zero = json!({"visits": 0, "voided": 0, "repeats": 0, "per_status": {}, "per_code": {},
+    let zero = json!({"visits": 0, "voided": 0, "repeats": 0, "per_status": {}, "per_code": {}, "per_route": {},
         "per_operator": {}, "per_hour": vec![0; 24], "recheck": [], "need_card_code": []});
     for (key, want) in zero.as_object().unwrap() {
         assert_eq!(&f.summary[key], want, "{key}");

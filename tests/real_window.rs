@@ -940,3 +940,59 @@ fn the_window_fits_small_laptop_screens() {
         );
     }
 }
+
+#[test]
+fn first_real_use_asks_the_clinic_profile_in_plain_words() {
+    let _serial = serial();
+    // A real database (not demo data) with a facility code and no profile yet.
+    let db = Db::new("real-window-profile");
+    {
+        let store = Store::open(&db.path).expect("the test database opens");
+        tiepdon::store::settings::set(store.conn(), "facility_code", "79034").expect("a clinic");
+    }
+    let desk = Desktop::start("profile", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &["window", "--operator", "Lan"], None);
+    win.wait_map("the profile questions", |m| m.widgets.contains_key("profile:expertise_level"));
+    win.screenshot("profile-asked");
+    win.click("profile:expertise_level");
+    win.wait_map("the level list open", |m| m.widgets.contains_key("profile:expertise_level=co_ban"));
+    win.click("profile:expertise_level=co_ban");
+    win.wait_map("the score question still open", |m| m.widgets.contains_key("profile:score_band"));
+    win.click("profile:score_band");
+    win.wait_map("the score list open", |m| m.widgets.contains_key("profile:score_band=50_to_lt70"));
+    win.click("profile:score_band=50_to_lt70");
+    // A complete profile closes the questions.
+    win.wait_map("the questions closed", |m| !m.widgets.contains_key("profile:expertise_level"));
+    let store = Store::open(&db.path).expect("the test database opens");
+    let clinic = tiepdon::store::settings::load(store.conn()).expect("settings").clinic;
+    assert_eq!(clinic.profile.level, Some(tiepdon::coverage::Level::CoBan));
+    assert_eq!(clinic.profile.score_band, Some(tiepdon::coverage::ScoreBand::From50ToLt70));
+    win.screenshot("profile-answered");
+}
+
+#[test]
+fn a_transfer_paper_told_with_ctrl_2_is_recorded_with_its_category() {
+    let _serial = serial();
+    let db = roster_db("fact-key");
+    {
+        let store = Store::open(&db.path).expect("the test database opens");
+        tiepdon::store::settings::set(store.conn(), "expertise_level", "chuyen_sau").expect("a level");
+        tiepdon::store::settings::set(store.conn(), "former_tier", "trung_uong").expect("a tier");
+    }
+    let desk = Desktop::start("fact-key", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &["window", "--operator", "Lan"], None);
+    win.wait_map("the check-in screen", |m| m.screen == "check-in" && !m.operator_prompt);
+    // Registered elsewhere, self-referred outpatient at a former central hospital: nothing (3.1).
+    win.type_text(CARD_01, PERSON_MS / 4);
+    win.key("Return");
+    win.wait_map("the verdict", |m| m.verdict_shown && m.widgets.contains_key("fact:2"));
+    win.screenshot("no-share");
+    win.key("ctrl+2");
+    std::thread::sleep(SETTLE);
+    win.screenshot("transfer-paper");
+    win.key("Return");
+    let list = win.wait_visits(&db, 1);
+    assert_eq!(list[0].verdict["route"], "1.3", "the category with the paper: {:#?}", list[0].verdict);
+    assert_eq!(list[0].verdict["visit"]["paper"], "transfer");
+    assert_eq!(list[0].status, "ELIGIBLE", "a paper restores the full level");
+}

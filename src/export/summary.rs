@@ -1,4 +1,5 @@
-//! The day in numbers: counts per verdict status and code, per operator and per hour; the visits to
+//! The day in numbers: counts per verdict status and code, per proposed visit category, per operator
+//! and per hour; the visits to
 //! re-check when the network is back (CANNOT_VERIFY); the visits whose 15-character card code is
 //! still needed for the claim file.
 
@@ -26,6 +27,8 @@ pub struct Summary {
     pub repeats: usize,
     pub per_status: BTreeMap<String, usize>,
     pub per_code: BTreeMap<String, usize>,
+    /// Visits per proposed QĐ 3276 category (`none` when none was proposed).
+    pub per_route: BTreeMap<String, usize>,
     pub per_operator: BTreeMap<String, usize>,
     /// Visits per local hour, 0–23.
     pub per_hour: Vec<usize>,
@@ -45,6 +48,7 @@ impl Summary {
             repeats: 0,
             per_status: BTreeMap::new(),
             per_code: BTreeMap::new(),
+            per_route: BTreeMap::new(),
             per_operator: BTreeMap::new(),
             per_hour: vec![0; 24],
             recheck: Vec::new(),
@@ -59,6 +63,8 @@ impl Summary {
             s.repeats += usize::from(v.repeat);
             *s.per_status.entry(v.status.clone()).or_default() += 1;
             *s.per_code.entry(v.code.clone()).or_default() += 1;
+            let route = v.verdict["route"].as_str().unwrap_or("none").to_string();
+            *s.per_route.entry(route).or_default() += 1;
             *s.per_operator.entry(v.operator.clone()).or_default() += 1;
             let hour: usize = v.checked_in_at.get(11..13).and_then(|h| h.parse().ok()).unwrap_or(0);
             if let Some(slot) = s.per_hour.get_mut(hour) {

@@ -64,14 +64,15 @@ pub fn profile_editor(ui: &mut Ui, lang: Lang, profile: &Profile) -> Option<Acti
             let combo =
                 egui::ComboBox::from_id_salt(id).selected_text(shown).width(320.0).show_ui(ui, |ui| {
                     for (value, vi, en) in options {
-                        if ui.selectable_label(*value == current, lang.tr(vi, en)).clicked()
-                            && *value != current
-                        {
+                        let r = ui.selectable_label(*value == current, lang.tr(vi, en));
+                        probe::note(ui, format!("profile:{id}={value}"), &r);
+                        if r.clicked() && *value != current {
                             action =
                                 Some(Action::SetSetting { key: id.to_string(), value: value.to_string() });
                         }
                     }
                 });
+            probe::note(ui, format!("profile:{id}"), &combo.response);
             combo.response.labelled_by(label.id);
         });
     };
