@@ -244,6 +244,31 @@ fn check_prints_the_card_and_the_verdict() {
 }
 
 #[test]
+fn check_takes_the_clinic_profile_and_the_visit_and_prints_route_and_fund_percent() {
+    // SPEC_A (registered at 01065, level 4, 80 %) on 1/12/2026 at a basic-level 50–70-point clinic 79034.
+    let base = ["check", SPEC_A, "--date", "2026-12-01", "--facility", "79034"];
+    let profile = ["--level", "co_ban", "--score-band", "50_to_lt70"];
+    let run = |extra: &[&str]| {
+        let out = tiepdon(&[&base[..], &profile[..], extra].concat(), "");
+        json_lines(&out)[0]["verdict"].clone()
+    };
+    let v = run(&[]);
+    // SPEC_A's card ended in 2018: NOT_ELIGIBLE 010 decides, but the category and share are still told.
+    assert_eq!((v["route"].as_str(), v["fund_percent"].as_f64()), (Some("1.13"), Some(40.0)), "{v}");
+    assert_eq!(v["route_percent"], 50);
+    assert_eq!(v["route_pending"], "1.16");
+    assert_eq!(v["visit"]["kind"], "outpatient");
+    let v = run(&["--visit-kind", "inpatient"]);
+    assert_eq!((v["route"].as_str(), v["fund_percent"].as_f64()), (Some("1.15"), Some(80.0)), "{v}");
+    let v = run(&["--paper", "transfer"]);
+    assert_eq!((v["route"].as_str(), v["visit"]["paper"].as_str()), (Some("1.3"), Some("transfer")), "{v}");
+    let v = run(&["--emergency"]);
+    assert_eq!(v["route"], "2");
+    let out = tiepdon(&[&base[..], &["--level", "nonsense"][..]].concat(), "");
+    assert_eq!(out.status.code(), Some(2), "a bad level is a usage error");
+}
+
+#[test]
 fn check_of_unreadable_input_is_cannot_verify_and_exit_1() {
     let out = tiepdon(&["check", "not a card"], "");
     assert_eq!(out.status.code(), Some(1));

@@ -587,3 +587,24 @@ fn odd_inputs_never_panic() {
     assert!(nested.exists(), "--db after the subcommand is honoured and its folder created");
     assert_eq!(mode(&nested), 0o600);
 }
+
+#[test]
+fn upgrading_moves_a_primary_level_clinic_to_the_ban_dau_profile() {
+    use tiepdon::coverage::Level;
+    for (old, want) in [("true", Some(Level::BanDau)), ("false", None)] {
+        let db = Db::new(&format!("upgrade-profile-{old}"));
+        {
+            // A database as version 3 left it: `primary_level` set, no profile.
+            let store = tiepdon::store::Store::open(&db.path).expect("open");
+            store.conn().execute_batch("DELETE FROM settings; PRAGMA user_version = 3;").expect("downgrade");
+            store
+                .conn()
+                .execute("INSERT INTO settings(key, value) VALUES ('primary_level', ?1)", [old])
+                .expect("the old setting");
+        }
+        let store = tiepdon::store::Store::open(&db.path).expect("reopen migrates");
+        let clinic = settings::load(store.conn()).expect("settings").clinic;
+        assert_eq!(clinic.profile.level, want, "primary_level = {old}");
+        assert_eq!(clinic.pre2025_primary_level, old == "true", "kept for visits before 2025");
+    }
+}

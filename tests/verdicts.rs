@@ -608,3 +608,59 @@ fn fund_shares_in_tenths_of_a_percent_and_the_pending_diagnosis() {
         assert!(has(&v, "L12"), "{card}: the diagnosis that changes it is said: {:?}", codes(&v));
     }
 }
+
+#[test]
+fn every_clinic_profile_outpatient_and_inpatient_across_the_dates() {
+    use FormerTier::{Huyen, None as NoTier, Tinh, TrungUong};
+    use Level::{BanDau, ChuyenSau, CoBan};
+    use ScoreBand::{From50ToLt70 as S50, Lt50OrProvisional as S0};
+    // coverage-rules-2025.md §2.3, a self-referred level-4 card (80 %): per clinic profile, the outpatient
+    // category with its fund % until 30/6/2026 and from 1/7/2026, then the inpatient category and fund %.
+    #[rustfmt::skip]
+    let matrix: [(&str, Clinic, &str, f64, f64, &str, f64); 9] = [
+        ("trạm y tế", profiled(Some(BanDau), Some(FlatType::TramYTe), None, NoTier), "1.2", 100.0, 100.0, "1.2", 100.0),
+        ("other primary", profiled(Some(BanDau), None, None, NoTier), "1.11", 80.0, 80.0, "1.11", 80.0),
+        ("basic, former district", profiled(Some(CoBan), None, Some(S0), Huyen), "3.3", 80.0, 80.0, "1.15", 80.0),
+        ("basic, < 50", profiled(Some(CoBan), None, Some(S0), NoTier), "1.12", 80.0, 80.0, "1.15", 80.0),
+        ("basic, 50–70", profiled(Some(CoBan), None, Some(S50), NoTier), "1.13", 0.0, 40.0, "1.15", 80.0),
+        ("basic, former provincial", profiled(Some(CoBan), None, None, Tinh), "1.14", 0.0, 40.0, "1.15", 80.0),
+        ("specialised, former district", profiled(Some(ChuyenSau), None, None, Huyen), "3.3", 80.0, 80.0, "3.3", 80.0),
+        ("specialised, former provincial", profiled(Some(ChuyenSau), None, None, Tinh), "1.18", 0.0, 40.0, "3.2", 80.0),
+        ("specialised, former central", profiled(Some(ChuyenSau), None, None, TrungUong), "3.1", 0.0, 0.0, "3.1", 32.0),
+    ];
+    let inpatient = VisitFacts { kind: VisitKind::Inpatient, ..VisitFacts::default() };
+    for (name, clinic, out_code, out_before, out_after, in_code, in_fund) in matrix {
+        for (on, kind) in [
+            (ymd(2026, 6, 30), VisitFacts::default()),
+            (ymd(2026, 7, 1), VisitFacts::default()),
+            (ymd(2026, 6, 30), inpatient),
+            (ymd(2026, 7, 1), inpatient),
+            (ymd(2024, 12, 31), VisitFacts::default()),
+            (ymd(2024, 12, 31), inpatient),
+        ] {
+            let payload = qr().with(|q| {
+                q.facility = "01 - 065".into();
+                q.from = dmy(on - Duration::days(100));
+                q.to = dmy(on + Duration::days(300));
+            });
+            let v = assess_visit(&detect(&payload.legacy()), None, &clinic, &kind, at(on));
+            let label = format!("{name}, {:?} on {on}", kind.kind);
+            let (code, fund) = match (on < ymd(2025, 1, 1), kind.kind) {
+                // Before 2025: the old rule (another province: self-referred, no share computed).
+                (true, _) => ("3.x", None),
+                (false, VisitKind::Outpatient) if on < ymd(2026, 7, 1) => (out_code, Some(out_before)),
+                (false, VisitKind::Outpatient) => (out_code, Some(out_after)),
+                (false, VisitKind::Inpatient) => (in_code, Some(in_fund)),
+            };
+            assert_eq!(v.route.as_deref(), Some(code), "{label}");
+            assert_eq!(v.fund_tenths.map(|t| f64::from(t) / 10.0), fund, "{label}");
+            let want = match fund {
+                Some(f) if f == 0.0 => (NO, "L11"),
+                Some(f) if f < 80.0 => (WARN, "L10"),
+                Some(_) => (OK, "000"),
+                None => (WARN, "L05"),
+            };
+            expect(&v, want.0, want.1, &label);
+        }
+    }
+}
