@@ -572,6 +572,17 @@ fn a_real_database_without_a_camera_is_not_called_demo_and_takes_typed_numbers()
     });
     h.step();
     assert!(!has_label(&h, "Hồ sơ cơ sở khám bệnh"), "a complete profile closes the questions");
+    let store = Store::open(&db.path).expect("open");
+    let audited: i64 = store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE action = 'settings' AND subject = 'expertise_level' AND operator = 'Lan'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the audit trail");
+    assert_eq!(audited, 1, "the profile change is audited under the operator");
+    drop(store);
     assert!(!has_label(&h, "DEMO"), "no demo banner on a real database");
     assert!(has_label(&h, "Không có camera: dùng máy quét hoặc nhập số thẻ."));
     scanner_types(&mut h, "7917199208");

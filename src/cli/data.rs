@@ -139,12 +139,7 @@ pub fn settings(db: Option<&Path>, cmd: &SettingsCommand) -> CommandResult {
     if let SettingsCommand::Set { key, value, operator } = cmd {
         let operator = operator_name(operator.as_deref())?;
         let now = clock::now_utc();
-        store.write(|tx| {
-            let stored = settings::set(tx, key, value)?;
-            let detail = serde_json::json!({"key": key, "value": stored});
-            audit::append(tx, now, &operator, "settings", Some(key), &detail)?;
-            Ok(())
-        })?;
+        settings::set_audited(&mut store, key, value, &operator, now)?;
     }
     print_json(&settings::show(&settings::load(store.conn())?));
     Ok(Outcome::Done)

@@ -131,6 +131,23 @@ fn key_list() -> String {
     KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
 }
 
+/// Stores a setting after validating it, with an audit row naming `operator`, in one transaction (what
+/// the command line and the window both do).
+pub fn set_audited(
+    store: &mut super::Store,
+    key: &str,
+    value: &str,
+    operator: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, StoreError> {
+    store.write(|tx| {
+        let stored = set(tx, key, value)?;
+        let detail = json!({"key": key, "value": stored});
+        super::audit::append(tx, now, operator, "settings", Some(key), &detail)?;
+        Ok(stored)
+    })
+}
+
 /// Stores a setting after validating it.
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<String, StoreError> {
     let stored = normalise(key, value)?;

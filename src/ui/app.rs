@@ -254,7 +254,7 @@ impl App {
                 }
             }
             Action::ReloadDay => self.desk.send(Job::LoadDay),
-            Action::SetSetting { key, value } => self.desk.send(Job::SetSetting { key, value }),
+            Action::SetSetting { key, value } => self.desk.send(Job::SetSetting { key, value, operator }),
             Action::Backup => self.desk.send(Job::Backup),
             Action::Export { out, mask_ids } => self.desk.send(Job::Export { out, mask_ids, operator }),
             Action::CloseDay { out, mask_ids } => self.desk.send(Job::CloseDay { out, mask_ids, operator }),

@@ -70,6 +70,7 @@ pub enum Job {
     SetSetting {
         key: String,
         value: String,
+        operator: String,
     },
     Backup,
     Export {
@@ -254,8 +255,8 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
             Reply::Day(visits::list(store.conn(), day).map(|v| (day, v)).map_err(Message::from))
         }
         Job::Refresh => opened(store).unwrap_or_else(|e| Reply::Failed(e.into())),
-        Job::SetSetting { key, value } => Reply::Settings(
-            settings::set(store.conn(), &key, &value)
+        Job::SetSetting { key, value, operator } => Reply::Settings(
+            settings::set_audited(store, &key, &value, &operator, now)
                 .and_then(|_| settings::load(store.conn()))
                 .map_err(Message::from),
         ),
