@@ -177,6 +177,8 @@ pub fn fill(store: &mut Store, n: u64, seed: u64, now: DateTime<Utc>) -> Result<
         if settings::load(tx)?.clinic.facility_code.is_none() {
             settings::set(tx, "facility_code", DEMO_FACILITY)?;
             settings::set(tx, "clinic_name", "Phòng khám mẫu (dữ liệu demo)")?;
+            // A private general clinic classified at primary level: cards from elsewhere are 1.11.
+            settings::set(tx, "expertise_level", "ban_dau")?;
         }
         let detail = serde_json::json!({"cards": n, "seed": seed});
         audit::append(tx, now, "demo", "demo-data", None, &detail)?;

@@ -250,7 +250,20 @@ fn route_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate,
             && day >= route::RULES_2025
             && !clinic.profile.is_complete()
         {
-            out.push(Reason::plain(Code::ProfileNotSet));
+            let reason = Reason::plain(Code::ProfileNotSet);
+            out.push(match clinic.profile.level {
+                None => reason,
+                // Set, but a case the list does not cover (a specialised facility never ranked before 2025).
+                Some(_) => Reason {
+                    message_vi: "Hồ sơ cơ sở không thuộc trường hợp nào của danh mục QĐ 3276: chưa đề xuất được mã đối tượng."
+                        .into(),
+                    message_en: "The clinic profile fits no case of the QĐ 3276 list: no category can be proposed."
+                        .into(),
+                    next_step_vi: "Tiếp tục; nhân viên xác định mã đối tượng khi khám xong.".into(),
+                    next_step_en: "Proceed; staff set the category when the visit ends.".into(),
+                    ..reason
+                },
+            });
         }
         return;
     };
