@@ -246,7 +246,8 @@ pub fn show(
         row(lang.tr("Mức hưởng", "Benefit"), benefit(v));
         row(lang.tr("Hạn thẻ", "Valid"), validity(v, lang));
         row(lang.tr("Nơi ĐKKCB ban đầu", "Registered at"), facility(v, lang));
-        row(lang.tr("Mã đối tượng KCB", "Visit category"), category(v, lang));
+        // A proposal: the final code is set when the visit ends.
+        row(lang.tr("Mã đối tượng (đề xuất)", "Category (proposed)"), category(v, lang));
         row(lang.tr("Đủ 5 năm liên tục", "Five years from"), v.five_year_date.map(dmy).unwrap_or("—".into()));
         row(lang.tr("Nguồn dữ liệu", "Data from"), source(v, lang));
     });
@@ -422,10 +423,7 @@ fn category(v: &Verdict, lang: Lang) -> String {
         (Some(t), Some(_), None) => format!("{} {} %", lang.tr("quỹ trả", "the fund pays"), percent(t)),
         (None, _, _) => lang.tr("chưa tính được mức quỹ trả", "the fund's share not known").to_string(),
     };
-    format!(
-        "{code} — {share} ({})",
-        lang.tr("đề xuất, chốt khi khám xong", "proposed, set when the visit ends")
-    )
+    format!("{code} — {share}")
 }
 
 fn source(v: &Verdict, lang: Lang) -> String {
