@@ -664,3 +664,20 @@ fn every_clinic_profile_outpatient_and_inpatient_across_the_dates() {
         }
     }
 }
+
+#[test]
+fn a_temporary_childs_card_is_told_as_such_not_as_a_missing_clinic_code() {
+    let on = ymd(2026, 12, 3);
+    let c = profiled(Some(Level::BanDau), None, None, FormerTier::None);
+    let payload = qr().with(|q| {
+        q.code = "TE1790123456789".into();
+        q.facility = "79 - 000".into();
+        q.from = dmy(on - Duration::days(10));
+        q.to = dmy(on + Duration::days(100));
+    });
+    let v = assess_visit(&detect(&payload.legacy()), None, &c, &VisitFacts::default(), at(on));
+    assert_eq!(v.route.as_deref(), Some("1.11"));
+    let r = v.reasons.iter().find(|r| r.code.as_str() == "L05").expect("the registration told");
+    assert!(r.message_vi.starts_with("Thẻ tạm"), "{}", r.message_vi);
+    assert!(!r.message_vi.contains("chưa cài mã"), "{}", r.message_vi);
+}

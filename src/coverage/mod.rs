@@ -295,6 +295,18 @@ fn route_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate,
             message_en: format!("The fund pays {}: category {code}, self-referred without a paper.", share_words(false)),
             ..Reason::plain(Code::ReducedShare)
         }),
+        // A temporary card (a child's, `PP000`-style) names no facility yet.
+        _ if !here && facility.ends_with("000") => out.push(Reason {
+            message_vi: format!(
+                "Thẻ tạm, chưa có nơi đăng ký KCB ban đầu ({facility}): đối tượng {code}, quỹ trả {}.",
+                share_words(true)
+            ),
+            message_en: format!(
+                "A temporary card, no registered facility yet ({facility}): category {code}, the fund pays {}.",
+                share_words(false)
+            ),
+            ..Reason::plain(Code::OtherFacility)
+        }),
         _ if !here => out.push(Reason {
             message_vi: format!(
                 "Nơi đăng ký KCB ban đầu là cơ sở khác ({facility}): đối tượng {code}, quỹ trả {}.",
