@@ -589,22 +589,22 @@ fn odd_inputs_never_panic() {
 }
 
 #[test]
-fn upgrading_moves_a_primary_level_clinic_to_the_ban_dau_profile() {
-    use tiepdon::coverage::Level;
-    for (old, want) in [("true", Some(Level::BanDau)), ("false", None)] {
+fn upgrading_keeps_primary_level_for_old_visits_and_asks_the_profile() {
+    for old in ["true", "false"] {
         let db = Db::new(&format!("upgrade-profile-{old}"));
         {
             // A database as version 3 left it: `primary_level` set, no profile.
             let store = tiepdon::store::Store::open(&db.path).expect("open");
-            store.conn().execute_batch("DELETE FROM settings; PRAGMA user_version = 3;").expect("downgrade");
+            store.conn().execute_batch("DELETE FROM settings;").expect("no settings");
             store
                 .conn()
                 .execute("INSERT INTO settings(key, value) VALUES ('primary_level', ?1)", [old])
                 .expect("the old setting");
         }
-        let store = tiepdon::store::Store::open(&db.path).expect("reopen migrates");
+        let store = tiepdon::store::Store::open(&db.path).expect("reopen");
         let clinic = settings::load(store.conn()).expect("settings").clinic;
-        assert_eq!(clinic.profile.level, want, "primary_level = {old}");
+        assert_eq!(clinic.profile.level, None, "nothing guessed: the profile is asked");
+        assert!(!clinic.profile.is_complete());
         assert_eq!(clinic.pre2025_primary_level, old == "true", "kept for visits before 2025");
     }
 }

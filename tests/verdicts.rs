@@ -542,8 +542,11 @@ fn categories_and_fund_shares_since_2025() {
         // Basic level, formerly provincial or central: 1.14, the same step.
         (profiled(Some(CoBan), None, None, Tinh), "01 - 065", out, before, Some("1.14"), Some(0.0), NO, "L11"),
         (profiled(Some(CoBan), None, None, TrungUong), "01 - 065", out, after, Some("1.14"), Some(40.0), WARN, "L10"),
-        // Basic level, formerly district: 3.3 at the card's level.
-        (profiled(Some(CoBan), None, Some(S0), Huyen), "01 - 065", out, after, Some("3.3"), Some(80.0), OK, "000"),
+        // Basic level, formerly district: 3.3 at the card's level (1.12 first when also under 50 points).
+        (profiled(Some(CoBan), None, None, Huyen), "01 - 065", out, after, Some("3.3"), Some(80.0), OK, "000"),
+        (profiled(Some(CoBan), None, Some(S0), Huyen), "01 - 065", out, after, Some("1.12"), Some(80.0), OK, "000"),
+        // A 100 % facility type counts only at primary level.
+        (profiled(Some(ChuyenSau), tram, None, TrungUong), "01 - 065", out, after, Some("3.1"), Some(0.0), NO, "L11"),
         // Specialised level: formerly district 3.3; provincial 1.18 (0 → 50 %) out, 3.2 in; central 3.1 (0 out, 40 % in).
         (profiled(Some(ChuyenSau), None, None, Huyen), "01 - 065", inp, after, Some("3.3"), Some(80.0), OK, "000"),
         (profiled(Some(ChuyenSau), None, None, Tinh), "01 - 065", out, before, Some("1.18"), Some(0.0), NO, "L11"),
@@ -617,11 +620,13 @@ fn every_clinic_profile_outpatient_and_inpatient_across_the_dates() {
     // coverage-rules-2025.md §2.3, a self-referred level-4 card (80 %): per clinic profile, the outpatient
     // category with its fund % until 30/6/2026 and from 1/7/2026, then the inpatient category and fund %.
     #[rustfmt::skip]
-    let matrix: [(&str, Clinic, &str, f64, f64, &str, f64); 9] = [
+    let matrix: [(&str, Clinic, &str, f64, f64, &str, f64); 11] = [
         ("trạm y tế", profiled(Some(BanDau), Some(FlatType::TramYTe), None, NoTier), "1.2", 100.0, 100.0, "1.2", 100.0),
         ("other primary", profiled(Some(BanDau), None, None, NoTier), "1.11", 80.0, 80.0, "1.11", 80.0),
-        ("basic, former district", profiled(Some(CoBan), None, Some(S0), Huyen), "3.3", 80.0, 80.0, "1.15", 80.0),
+        ("basic, former district, < 50", profiled(Some(CoBan), None, Some(S0), Huyen), "1.12", 80.0, 80.0, "1.15", 80.0),
         ("basic, < 50", profiled(Some(CoBan), None, Some(S0), NoTier), "1.12", 80.0, 80.0, "1.15", 80.0),
+        ("basic, former district, no score", profiled(Some(CoBan), None, None, Huyen), "3.3", 80.0, 80.0, "1.15", 80.0),
+        ("basic, former district, 50–70", profiled(Some(CoBan), None, Some(S50), Huyen), "1.13", 0.0, 40.0, "1.15", 80.0),
         ("basic, 50–70", profiled(Some(CoBan), None, Some(S50), NoTier), "1.13", 0.0, 40.0, "1.15", 80.0),
         ("basic, former provincial", profiled(Some(CoBan), None, None, Tinh), "1.14", 0.0, 40.0, "1.15", 80.0),
         ("specialised, former district", profiled(Some(ChuyenSau), None, None, Huyen), "3.3", 80.0, 80.0, "3.3", 80.0),
@@ -668,16 +673,23 @@ fn every_clinic_profile_outpatient_and_inpatient_across_the_dates() {
 #[test]
 fn a_temporary_childs_card_is_told_as_such_not_as_a_missing_clinic_code() {
     let on = ymd(2026, 12, 3);
-    let c = profiled(Some(Level::BanDau), None, None, FormerTier::None);
     let payload = qr().with(|q| {
         q.code = "TE1790123456789".into();
         q.facility = "79 - 000".into();
         q.from = dmy(on - Duration::days(10));
         q.to = dmy(on + Duration::days(100));
     });
+    // At a former provincial basic clinic, self-referral would pay nothing: a child's temporary card is
+    // never refused on that ground — staff set the category.
+    let c = profiled(Some(Level::CoBan), None, None, FormerTier::Tinh);
     let v = assess_visit(&detect(&payload.legacy()), None, &c, &VisitFacts::default(), at(on));
-    assert_eq!(v.route.as_deref(), Some("1.11"));
+    assert_eq!(v.route, None);
+    assert_eq!(v.status, OK, "{:?}", codes(&v));
     let r = v.reasons.iter().find(|r| r.code.as_str() == "L05").expect("the registration told");
     assert!(r.message_vi.starts_with("Thẻ tạm"), "{}", r.message_vi);
     assert!(!r.message_vi.contains("chưa cài mã"), "{}", r.message_vi);
+    // A newborn treated right after birth is 1.7 all the same.
+    let newborn = VisitFacts { newborn: true, ..VisitFacts::default() };
+    let v = assess_visit(&detect(&payload.legacy()), None, &c, &newborn, at(on));
+    assert_eq!(v.route.as_deref(), Some("1.7"));
 }

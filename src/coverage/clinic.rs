@@ -114,7 +114,7 @@ pub struct Profile {
 impl Profile {
     /// Whether the profile is filled in enough to propose a category for any card.
     pub fn is_complete(&self) -> bool {
-        self.flat_100.is_some()
+        (self.flat_100.is_some() && self.level == Some(Level::BanDau))
             || match self.level {
                 None => false,
                 Some(Level::BanDau) => true,

@@ -245,16 +245,31 @@ fn route_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate,
         return;
     }
     let Some(p) = route::propose(Some(facility), clinic, visit, day) else {
+        if !here && facility.ends_with("000") {
+            // A temporary card (a child's, `PP000`-style): no facility to compare, staff set the category.
+            out.push(Reason {
+                message_vi: format!(
+                    "Thẻ tạm, chưa có nơi đăng ký KCB ban đầu ({facility}): nhân viên xác định mã đối tượng."
+                ),
+                message_en: format!(
+                    "A temporary card, no registered facility yet ({facility}): staff set the category."
+                ),
+                ..Reason::plain(Code::OtherFacility)
+            });
+            return;
+        }
         if clinic.facility_code.is_some()
             && !here
             && day >= route::RULES_2025
             && !clinic.profile.is_complete()
         {
             let reason = Reason::plain(Code::ProfileNotSet);
-            out.push(match clinic.profile.level {
-                None => reason,
+            let uncovered = clinic.profile.level == Some(crate::coverage::Level::ChuyenSau)
+                && matches!(clinic.profile.former_tier, FormerTier::None | FormerTier::Xa);
+            out.push(match uncovered {
+                false => reason,
                 // Set, but a case the list does not cover (a specialised facility never ranked before 2025).
-                Some(_) => Reason {
+                true => Reason {
                     message_vi: "Hồ sơ cơ sở không thuộc trường hợp nào của danh mục QĐ 3276: chưa đề xuất được mã đối tượng."
                         .into(),
                     message_en: "The clinic profile fits no case of the QĐ 3276 list: no category can be proposed."
@@ -285,27 +300,15 @@ fn route_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate,
     match (p.share, fund) {
         (Some(Share::OfCard(0)), _) => out.push(Reason {
             message_vi: format!(
-                "Quỹ BHYT không chi trả lượt này (đối tượng {code}: tự đến, không có giấy chuyển, tại cơ sở này)."
+                "Quỹ BHYT không chi trả lượt này (đối tượng {code}: tự đến, không có phiếu chuyển cơ sở KCB, tại cơ sở này)."
             ),
             message_en: format!("The fund pays nothing for this visit (category {code}: self-referred here, no paper)."),
             ..Reason::plain(Code::NoShare)
         }),
         (Some(Share::OfCard(pm)), _) if pm < 1000 => out.push(Reason {
-            message_vi: format!("Quỹ trả {}: đối tượng {code}, khám tự đến không có giấy chuyển.", share_words(true)),
-            message_en: format!("The fund pays {}: category {code}, self-referred without a paper.", share_words(false)),
+            message_vi: format!("Quỹ trả {}: đối tượng {code}, tự đến, không có phiếu chuyển cơ sở KCB.", share_words(true)),
+            message_en: format!("The fund pays {}: category {code}, self-referred without a transfer paper.", share_words(false)),
             ..Reason::plain(Code::ReducedShare)
-        }),
-        // A temporary card (a child's, `PP000`-style) names no facility yet.
-        _ if !here && facility.ends_with("000") => out.push(Reason {
-            message_vi: format!(
-                "Thẻ tạm, chưa có nơi đăng ký KCB ban đầu ({facility}): đối tượng {code}, quỹ trả {}.",
-                share_words(true)
-            ),
-            message_en: format!(
-                "A temporary card, no registered facility yet ({facility}): category {code}, the fund pays {}.",
-                share_words(false)
-            ),
-            ..Reason::plain(Code::OtherFacility)
         }),
         _ if !here => out.push(Reason {
             message_vi: format!(

@@ -181,7 +181,13 @@ fn parse(tsv: &str) -> Result<Vec<Rule>, String> {
 
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| parse(ROUTES_TSV).unwrap_or_default())
+    RULES.get_or_init(|| {
+        parse(ROUTES_TSV).unwrap_or_else(|e| {
+            // Shipped data, checked by the tests: reaching this is a build defect. No category then.
+            log::error!(target: "tiepdon", "the visit-category rule table is broken: {e}");
+            Vec::new()
+        })
+    })
 }
 
 /// Whether `value` is one of `allowed` (an empty list allows anything, a `None` value only that).
@@ -248,6 +254,11 @@ pub fn propose(
     let here = registered.eq_ignore_ascii_case(ours);
     if day < RULES_2025 {
         return legacy(registered, here, clinic);
+    }
+    // A temporary card (a child's, `PP000`-style) names no facility: nothing is proposed (staff set the
+    // category), except for a newborn treated right after birth (1.7).
+    if !here && registered.ends_with("000") && !visit.newborn {
+        return None;
     }
     let rule = rules().iter().find(|r| r.applies(day, here, clinic, visit))?;
     Some(Proposal { code: rule.code.clone(), share: Some(rule.share), pending: rule.pending })

@@ -113,25 +113,14 @@ CREATE TABLE day_closures (
 CREATE INDEX day_closures_day ON day_closures(day);
 "#;
 
-/// Migration 4: the clinic profile replaces `primary_level` (since 2025 the visit category depends on the
-/// clinic's expertise level and history, not on the province). A clinic that said it was primary level
-/// is taken to be `ban_dau` (cấp ban đầu); any other is left without a level, to be set (the verdict
-/// says so, L13). The old key stays, read only for visits before 2025.
-const V4: &str = r#"
-INSERT INTO settings(key, value)
-    SELECT 'expertise_level', 'ban_dau' FROM settings
-    WHERE key = 'primary_level' AND value = 'true'
-      AND NOT EXISTS (SELECT 1 FROM settings WHERE key = 'expertise_level');
-"#;
-
 /// Every migration, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    4
+    3
 }
 
 #[cfg(test)]
