@@ -284,14 +284,12 @@ fn route_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate,
     };
     let card = f.card_code.as_ref().map(CardCode::benefit).and_then(codes::benefit_percent);
     let fund = p.share.and_then(|s| s.fund_tenths(card));
-    let share_words = |vi: bool| match (p.share, fund, card) {
-        (Some(Share::Flat), _, _) if vi => "100 % (không phụ thuộc mức hưởng trên thẻ)".to_string(),
-        (Some(Share::Flat), _, _) => "100 % (whatever the card's level)".to_string(),
-        (Some(Share::OfCard(pm)), Some(t), Some(c)) if vi => {
-            format!("{} % ({} % × mức hưởng {c} %)", route::percent_text(t, ','), pm / 10)
-        }
-        (Some(Share::OfCard(pm)), Some(t), Some(c)) => {
-            format!("{} % ({} % × benefit level {c} %)", route::percent_text(t, '.'), pm / 10)
+    let route_percent = p.share.and_then(Share::route_percent);
+    let share_words = |vi: bool| match (p.share, card) {
+        (Some(Share::Flat), _) if vi => "100 % (không phụ thuộc mức hưởng trên thẻ)".to_string(),
+        (Some(Share::Flat), _) => "100 % (whatever the card's level)".to_string(),
+        (Some(Share::OfCard(_)), Some(_)) if fund.is_some() => {
+            route::share_text(fund, route_percent, card, vi).unwrap_or_default()
         }
         _ if vi => "chưa tính được (chưa rõ mức hưởng)".to_string(),
         _ => "not known (benefit level unknown)".to_string(),

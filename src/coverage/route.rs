@@ -90,6 +90,23 @@ pub fn percent_text(tenths: u16, decimal: char) -> String {
     }
 }
 
+/// The fund's share in words, as the verdict's reasons and the window say it: "47,5 % (50 % × mức hưởng
+/// 95 %)", or the bare share when the category's part is not a fraction of the card's level (the flat
+/// 100 % of 1.2) or the card's level is unknown. `None` when the share itself is unknown.
+pub fn share_text(
+    fund_tenths: Option<u16>,
+    route_percent: Option<u16>,
+    benefit_percent: Option<u8>,
+    vi: bool,
+) -> Option<String> {
+    let fund = percent_text(fund_tenths?, if vi { ',' } else { '.' });
+    Some(match (route_percent, benefit_percent) {
+        (Some(r), Some(b)) if vi => format!("{fund} % ({r} % × mức hưởng {b} %)"),
+        (Some(r), Some(b)) => format!("{fund} % ({r} % × benefit level {b} %)"),
+        _ => format!("{fund} %"),
+    })
+}
+
 /// A diagnosis that, found at the end of the visit, would restore the card's full level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Pending {

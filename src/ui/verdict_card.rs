@@ -410,18 +410,15 @@ fn facility(v: &Verdict, lang: Lang) -> String {
 /// The proposed category and what the fund pays: "1.13 — quỹ trả 40 % (50 % × mức hưởng 80 %)".
 fn category(v: &Verdict, lang: Lang) -> String {
     let Some(code) = &v.route else { return "—".into() };
-    let decimal = if lang == Lang::Vi { ',' } else { '.' };
-    let percent = |t: u16| crate::coverage::route::percent_text(t, decimal);
-    let share = match (v.fund_tenths, v.route_percent, v.benefit_percent) {
-        (Some(t), None, _) => format!("{} {} %", lang.tr("quỹ trả", "the fund pays"), percent(t)),
-        (Some(t), Some(r), Some(b)) => format!(
-            "{} {} % ({r} % × {} {b} %)",
-            lang.tr("quỹ trả", "the fund pays"),
-            percent(t),
-            lang.tr("mức hưởng", "benefit level")
-        ),
-        (Some(t), Some(_), None) => format!("{} {} %", lang.tr("quỹ trả", "the fund pays"), percent(t)),
-        (None, _, _) => lang.tr("chưa tính được mức quỹ trả", "the fund's share not known").to_string(),
+    let words = crate::coverage::route::share_text(
+        v.fund_tenths,
+        v.route_percent,
+        v.benefit_percent,
+        lang == Lang::Vi,
+    );
+    let share = match words {
+        Some(w) => format!("{} {w}", lang.tr("quỹ trả", "the fund pays")),
+        None => lang.tr("chưa tính được mức quỹ trả", "the fund's share not known").to_string(),
     };
     format!("{code} — {share}")
 }
