@@ -477,13 +477,7 @@ impl App {
             if !self.operator_focus_asked {
                 self.operator_focus_asked = true;
                 // The last operator's name is offered selected: Enter keeps it, typing replaces it.
-                let mut edit = egui::text_edit::TextEditState::load(ui.ctx(), r.id).unwrap_or_default();
-                let all = egui::text::CCursorRange::two(
-                    egui::text::CCursor::new(0),
-                    egui::text::CCursor::new(self.operator_field.chars().count()),
-                );
-                edit.cursor.set_char_range(Some(all));
-                edit.store(ui.ctx(), r.id);
+                checkin::select(ui.ctx(), r.id, 0, self.operator_field.chars().count());
             }
             let name = self.operator_field.trim();
             let ok = plausible_operator(name);

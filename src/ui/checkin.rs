@@ -25,10 +25,15 @@ pub fn scanner_id() -> Id {
 /// Puts the scanner field's caret after its last character (text routed to the field while it did not
 /// have the keyboard is then followed, not preceded, by what is typed next).
 pub fn caret_to_end(ctx: &egui::Context, field: &str) {
-    let id = scanner_id();
+    let end = field.chars().count();
+    select(ctx, scanner_id(), end, end);
+}
+
+/// Selects characters `from..to` of the text field `id` (an empty range puts the caret there).
+pub fn select(ctx: &egui::Context, id: Id, from: usize, to: usize) {
     let mut state = egui::text_edit::TextEditState::load(ctx, id).unwrap_or_default();
-    let end = egui::text::CCursor::new(field.chars().count());
-    state.cursor.set_char_range(Some(egui::text_selection::CCursorRange::one(end)));
+    let range = egui::text::CCursorRange::two(egui::text::CCursor::new(from), egui::text::CCursor::new(to));
+    state.cursor.set_char_range(Some(range));
     state.store(ctx, id);
 }
 
