@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tiepdon needs when they are missing (sourced by run.sh, test.sh and
 # screenshot.sh). `deps_need GROUP…` with the groups:
-#   build       libclang-dev (nokhwa's V4L2 webcam bindings)
+#   build       libclang-dev (nokhwa's V4L2 webcam bindings), cmake and g++ (zxing-cpp is compiled
+#               from source)
 #   test        Mesa's software Vulkan driver (window tests render on the CPU), GNU time (peak memory)
 #   window      the X11/Wayland client libraries and a GPU-or-CPU renderer the window opens with, and
 #               what its file dialogs and "Open folder" use where the desktop lacks them (zenity,
@@ -16,7 +17,7 @@ deps_need() {
     local pkgs=()
     for group in "$@"; do
         case "$group" in
-            build) pkgs+=(libclang-dev) ;;
+            build) pkgs+=(libclang-dev cmake g++) ;;
             test) pkgs+=(mesa-vulkan-drivers libvulkan1 time util-linux) ;;
             window) pkgs+=("${window_libs[@]}" xdg-utils zenity) ;;
             virtual) pkgs+=(xvfb xauth) ;;

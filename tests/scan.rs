@@ -465,3 +465,66 @@ fn demo_frames_scan_into_check_ins_of_demo_patients() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The four symbols of one structured-append message (zxing-cpp's samples), in order.
+fn structured_append_parts() -> (Vec<PathBuf>, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/structured-append");
+    let parts = (1..=4).map(|i| dir.join(format!("01-0{i}.png"))).collect();
+    let whole = std::fs::read_to_string(dir.join("01.txt")).expect("the whole message");
+    (parts, whole)
+}
+
+#[test]
+fn one_symbol_of_a_structured_append_message_is_a_part_not_a_read() {
+    let (parts, whole) = structured_append_parts();
+    let outcome = Decoder::standard().decode(&Frame::open(&parts[1]).unwrap());
+    let d = outcome.decoded.expect("the symbol is read");
+    let seq = d.sequence.expect("and known to be a part");
+    assert_eq!((seq.index, seq.size), (1, 4));
+    assert!(whole.contains(&d.text) && d.text.len() < whole.len() / 2, "its text is a piece of the message");
+}
+
+#[test]
+fn cli_scan_joins_the_parts_of_a_structured_append_message_shown_in_turn() {
+    let (parts, whole) = structured_append_parts();
+    let dir = temp_dir("structured-append");
+    // Out of order, as a receptionist might show them.
+    for (i, from) in [2usize, 0, 3, 1].iter().enumerate() {
+        std::fs::copy(&parts[*from], dir.join(format!("{i}.png"))).unwrap();
+    }
+    let out = tiepdon(&["scan", "--json", dir.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "every image read: {}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 4);
+    let shown: Vec<&str> = lines.iter().map(|l| l["part"].as_str().unwrap_or("-")).collect();
+    assert_eq!(shown, ["3/4", "1/4", "4/4", "2/4"]);
+    for line in &lines[..3] {
+        assert_eq!(line["codes"], Value::Array(vec![]), "no read before the last part: {line}");
+    }
+    assert_eq!(lines[3]["codes"][0]["text"].as_str(), Some(whole.as_str()), "the whole message, in order");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_worker_reports_a_structured_append_message_once_all_parts_were_seen() {
+    let (parts, whole) = structured_append_parts();
+    let dir = temp_dir("structured-append-worker");
+    for (i, p) in parts.iter().enumerate() {
+        std::fs::copy(p, dir.join(format!("{i}.png"))).unwrap();
+    }
+    let (tx, rx) = mpsc::channel();
+    // At 5 fps no part is dropped (the worker keeps only the latest frame).
+    let spec = SourceSpec::Folder { path: dir.clone(), fps: 5, looping: false };
+    let worker = ScanWorker::start(spec, Decoder::standard(), tx, Arc::new(|| {}));
+    let (events, _) = events_until_ended(&rx, Duration::from_secs(30));
+    worker.stop();
+    let texts: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            ScanEvent::Code(c) => Some(c.text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, vec![whole], "one event, the joined message, never a part");
+    let _ = std::fs::remove_dir_all(&dir);
+}

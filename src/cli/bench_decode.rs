@@ -5,9 +5,13 @@
 
 use super::{CommandResult, Outcome};
 use crate::card;
-use crate::scan::decode::{Decoder, Rqrr, Stage};
+use crate::scan::decode::{
+    Assembler, Decoder, Halved, Inverted, Named, Rqrr, RxingGlobal, RxingHybrid, RxingMulti, Smoothed, Stage,
+    Upscaled, Zoom, ZxingCpp,
+};
 use crate::scan::frame::Frame;
 use crate::scan::source::image_files;
+use crate::scan::synth;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,8 +20,21 @@ use std::time::Instant;
 #[derive(Debug, clap::Args)]
 pub struct BenchDecodeArgs {
     /// Corpus folders (e.g. ../shared/corpus/zxing ../shared/corpus/synthetic-dev).
-    #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
+    /// Also make (once, cached under --work) and score the modelled corpora: QR codes on phone screens
+    /// photographed by a webcam, and small dense chip-CCCD codes (src/scan/synth.rs).
+    #[arg(long)]
+    pub synthetic: bool,
+    /// Frames per modelled corpus.
+    #[arg(long, default_value_t = 140)]
+    pub synthetic_count: usize,
+    /// Seed of the modelled corpora.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Also run each candidate stage alone on every image: its reads, the reads no other stage of the
+    /// cascade makes, false positives and cost (how the cascade was chosen).
+    #[arg(long)]
+    pub stages: bool,
     /// Skip the zxing-cpp reference (needs `pip install zxing-cpp pillow`).
     #[arg(long)]
     pub no_reference: bool,
@@ -45,8 +62,8 @@ struct Case {
     path: PathBuf,
     group: Group,
     expected: Option<Vec<u8>>,
-    /// A 1280×720 frame (webcam size), for the per-frame cost.
-    frame720: bool,
+    /// A webcam-sized frame ("1280×720", "1920×1080"), timed apart; `None` for other images.
+    frame: Option<&'static str>,
     /// Also decoded rotated with `--rotations` (the zxing-style corpora).
     rotate: bool,
 }
@@ -66,7 +83,7 @@ fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
             path,
             group: Group::Qr,
             expected: Some(expected),
-            frame720: false,
+            frame: None,
             rotate: true,
         });
     }
@@ -96,7 +113,7 @@ fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
                 path,
                 group: Group::NoQr,
                 expected: None,
-                frame720: false,
+                frame: None,
                 rotate: true,
             });
             cases.push(Case {
@@ -104,13 +121,16 @@ fn zxing_cases(dir: &Path, work: &Path) -> Result<Vec<Case>, String> {
                 path: resized,
                 group: Group::NoQr,
                 expected: None,
-                frame720: true,
+                frame: Some(SIZE_720),
                 rotate: false,
             });
         }
     }
     Ok(cases)
 }
+
+const SIZE_720: &str = "1280×720";
+const SIZE_1080: &str = "1920×1080";
 
 fn manifest_cases(dir: &Path) -> Result<Vec<Case>, String> {
     let corpus = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -122,7 +142,13 @@ fn manifest_cases(dir: &Path) -> Result<Vec<Case>, String> {
         let path = dir.join(entry["image"].as_str().unwrap_or_default());
         let expected = entry["payload"].as_str().map(|p| p.as_bytes().to_vec());
         let group = if expected.is_some() { Group::Qr } else { Group::NoQr };
-        cases.push(Case { corpus: corpus.clone(), path, group, expected, frame720: true, rotate: false });
+        // The synthetic-dev frames are all 1280×720; the modelled corpora say their size.
+        let frame = match (entry["width"].as_u64(), entry["height"].as_u64()) {
+            (None, None) | (Some(1280), Some(720)) => Some(SIZE_720),
+            (Some(1920), Some(1080)) => Some(SIZE_1080),
+            _ => None,
+        };
+        cases.push(Case { corpus: corpus.clone(), path, group, expected, frame, rotate: true });
     }
     Ok(cases)
 }
@@ -133,6 +159,10 @@ struct Read {
     texts: Vec<Vec<u8>>,
     ms: f64,
     panicked: bool,
+    /// zxing-cpp on the image enlarged 2× first.
+    texts2x: Vec<Vec<u8>>,
+    /// zxing-cpp on the image turned by 90, 180 and 270° (with `--rotations`).
+    rotated: Vec<Vec<Vec<u8>>>,
 }
 
 fn ours(decoder: &Decoder, frame: &Frame) -> Read {
@@ -142,16 +172,22 @@ fn ours(decoder: &Decoder, frame: &Frame) -> Read {
         ms: started.elapsed().as_secs_f64() * 1e3,
         texts: outcome.decoded.map(|d| d.text.into_bytes()).into_iter().collect(),
         panicked: !outcome.panicked.is_empty(),
+        texts2x: Vec::new(),
+        rotated: Vec::new(),
     }
 }
 
-fn reference(cases: &[Case], work: &Path) -> Result<HashMap<PathBuf, Read>, String> {
+fn reference(cases: &[Case], work: &Path, rotations: bool) -> Result<HashMap<PathBuf, Read>, String> {
     let list = work.join("images.tsv");
     let body: String = cases.iter().map(|c| format!("{}\n", c.path.display())).collect();
     std::fs::write(&list, body).map_err(|e| e.to_string())?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/zxingcpp_decode.py");
-    let out =
-        Command::new("python3").arg(&script).arg(&list).output().map_err(|e| format!("python3: {e}"))?;
+    let mut command = Command::new("python3");
+    command.arg(&script).arg(&list);
+    if rotations {
+        command.arg("--rotations");
+    }
+    let out = command.output().map_err(|e| format!("python3: {e}"))?;
     if !out.status.success() {
         return Err(format!(
             "zxing-cpp reference failed (pip install zxing-cpp pillow): {}",
@@ -161,13 +197,22 @@ fn reference(cases: &[Case], work: &Path) -> Result<HashMap<PathBuf, Read>, Stri
     let mut reads = HashMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
-        let texts = v["texts"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.as_str())
-            .map(|t| t.as_bytes().to_vec());
-        let read = Read { texts: texts.collect(), ms: v["ms"].as_f64().unwrap_or(0.0), panicked: false };
+        let list = |v: &serde_json::Value| -> Vec<Vec<u8>> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str())
+                .map(|t| t.as_bytes().to_vec())
+                .collect()
+        };
+        let texts = |key: &str| list(&v[key]);
+        let read = Read {
+            texts: texts("texts"),
+            ms: v["ms"].as_f64().unwrap_or(0.0),
+            panicked: false,
+            texts2x: texts("texts2x"),
+            rotated: v["rotated"].as_array().into_iter().flatten().map(list).collect(),
+        };
         reads.insert(PathBuf::from(v["image"].as_str().unwrap_or_default()), read);
     }
     Ok(reads)
@@ -191,26 +236,33 @@ struct Score {
     no_qr: usize,
     false_positives: usize,
     panics: usize,
-    ms_qr: Vec<f64>,
-    ms_no_qr: Vec<f64>,
-    ms_720_qr: Vec<f64>,
-    ms_720_no_qr: Vec<f64>,
+    /// zxing-cpp only: exact reads of the image enlarged 2×.
+    exact2x: usize,
+    /// Milliseconds per image, by (frame size or "image", with a QR).
+    ms: Vec<((&'static str, bool), Vec<f64>)>,
+    /// Exact reads and images with a QR, by frame size.
+    by_size: Vec<(&'static str, usize, usize)>,
 }
 
 impl Score {
     fn add(&mut self, case: &Case, read: &Read) {
         self.panics += usize::from(read.panicked);
-        let times = match (case.frame720, case.group) {
-            (true, Group::Qr) => &mut self.ms_720_qr,
-            (true, Group::NoQr) => &mut self.ms_720_no_qr,
-            (false, Group::Qr) => &mut self.ms_qr,
-            (false, Group::NoQr) => &mut self.ms_no_qr,
-        };
-        times.push(read.ms);
+        let key = (case.frame.unwrap_or("image"), case.group == Group::Qr);
+        match self.ms.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, times)) => times.push(read.ms),
+            None => self.ms.push((key, vec![read.ms])),
+        }
         match &case.expected {
             Some(want) => {
                 self.qr += 1;
-                if read.texts.iter().any(|t| t == want) {
+                self.exact2x += usize::from(read.texts2x.iter().any(|t| t == want));
+                let hit = read.texts.iter().any(|t| t == want);
+                let size = case.frame.unwrap_or("image");
+                match self.by_size.iter_mut().find(|(k, _, _)| *k == size) {
+                    Some((_, e, n)) => (*e, *n) = (*e + usize::from(hit), *n + 1),
+                    None => self.by_size.push((size, usize::from(hit), 1)),
+                }
+                if hit {
                     self.exact += 1;
                     let parses =
                         String::from_utf8(want.clone()).is_ok_and(|t| card::detect(&t).result.is_ok());
@@ -250,6 +302,17 @@ fn print_corpus(corpus: &str, ours: &mut Score, theirs: Option<&mut Score>, rqrr
                 Some(count(t)),
                 Some(format!("{:+}", ours.exact as i64 - t.exact as i64)),
             );
+            if ours.by_size.len() > 1 {
+                for (i, (size, e, n)) in ours.by_size.iter().enumerate() {
+                    let (te, tn) = t.by_size.get(i).map_or((0, 0), |(_, e, n)| (*e, *n));
+                    row(
+                        &format!("exact decodes, {size} frames"),
+                        format!("{e} / {n}"),
+                        Some(format!("{te} / {tn}")),
+                        Some(format!("{:+}", *e as i64 - te as i64)),
+                    );
+                }
+            }
             row("decoded but different text", ours.wrong.to_string(), Some(t.wrong.to_string()), None);
             row(
                 "exact decodes that parse as a card",
@@ -264,17 +327,30 @@ fn print_corpus(corpus: &str, ours: &mut Score, theirs: Option<&mut Score>, rqrr
                 None,
             );
             row("decoder panics (contained)", ours.panics.to_string(), Some("—".into()), None);
-            for (name, a, b) in [
-                ("ms per QR image", &mut ours.ms_qr, &mut t.ms_qr),
-                ("ms per no-QR image", &mut ours.ms_no_qr, &mut t.ms_no_qr),
-                ("ms per 1280×720 frame with a QR", &mut ours.ms_720_qr, &mut t.ms_720_qr),
-                ("ms per 1280×720 frame without a QR", &mut ours.ms_720_no_qr, &mut t.ms_720_no_qr),
-            ] {
-                if a.is_empty() {
-                    continue;
-                }
-                let (am, ap, bm, bp) =
-                    (percentile(a, 0.5), percentile(a, 0.95), percentile(b, 0.5), percentile(b, 0.95));
+            row(
+                "zxing-cpp on the image enlarged 2× (bicubic)",
+                "—".into(),
+                Some(format!("{} / {}", t.exact2x, t.qr)),
+                Some(format!("{:+}", ours.exact as i64 - t.exact2x as i64)),
+            );
+            let mut keys: Vec<(&str, bool)> = ours.ms.iter().map(|(k, _)| *k).collect();
+            keys.sort_by_key(|(size, qr)| (*size == "image", size.to_string(), !qr));
+            for key in keys {
+                let mut a =
+                    ours.ms.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+                let mut b = t.ms.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+                let name = match key {
+                    ("image", true) => "ms per QR image".to_string(),
+                    ("image", false) => "ms per no-QR image".to_string(),
+                    (size, true) => format!("ms per {size} frame with a QR"),
+                    (size, false) => format!("ms per {size} frame without a QR"),
+                };
+                let (am, ap, bm, bp) = (
+                    percentile(&mut a, 0.5),
+                    percentile(&mut a, 0.95),
+                    percentile(&mut b, 0.5),
+                    percentile(&mut b, 0.95),
+                );
                 row(
                     &format!("{name}, median"),
                     format!("{am:.1}"),
@@ -298,6 +374,17 @@ fn print_corpus(corpus: &str, ours: &mut Score, theirs: Option<&mut Score>, rqrr
                 None,
             );
             row("decoder panics (contained)", ours.panics.to_string(), None, None);
+            for (key, times) in &mut ours.ms {
+                if let (size, true) = *key {
+                    let (m, p) = (percentile(times, 0.5), percentile(times, 0.95));
+                    row(
+                        &format!("ms per {size} frame with a QR, median / p95"),
+                        format!("{m:.1} / {p:.1}"),
+                        None,
+                        None,
+                    );
+                }
+            }
         }
     }
     if let Some(r) = rqrr {
@@ -305,63 +392,302 @@ fn print_corpus(corpus: &str, ours: &mut Score, theirs: Option<&mut Score>, rqrr
     }
 }
 
+/// The stages measured one by one with `--stages`.
+fn candidate_stages() -> Vec<Box<dyn Stage>> {
+    vec![
+        Box::new(ZxingCpp::STANDARD),
+        Box::new(ZxingCpp { name: "zxing-cpp-no-zoom", zoom: &[], ..ZxingCpp::STANDARD }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-zoom-tight-3",
+            zoom: &[Zoom::Tight { factor: 3 }],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-zoom-tight-2",
+            zoom: &[Zoom::Tight { factor: 2 }],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-zoom-wide-600-2",
+            zoom: &[Zoom::Wide { side: 600.0, factor: 2 }],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-zoom-tight-3-wide-400-3",
+            zoom: &[Zoom::Tight { factor: 3 }, Zoom::Wide { side: 400.0, factor: 3 }],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-zoom-tight-3-wide-400-2",
+            zoom: &[Zoom::Tight { factor: 3 }, Zoom::Wide { side: 400.0, factor: 2 }],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-zoom-tight-3-wide-500-2",
+            zoom: &[Zoom::Tight { factor: 3 }, Zoom::Wide { side: 500.0, factor: 2 }],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-zoom-wide-400-3",
+            zoom: &[Zoom::Wide { side: 400.0, factor: 3 }],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-fast",
+            try_harder: false,
+            try_invert: false,
+            try_downscale: false,
+            zoom: &[],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-global-histogram",
+            binarizer: zxingcpp::Binarizer::GlobalHistogram,
+            zoom: &[],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(Named(Halved(ZxingCpp { zoom: &[], ..ZxingCpp::STANDARD }), "zxing-cpp-halved")),
+        Box::new(Named(Smoothed(ZxingCpp { zoom: &[], ..ZxingCpp::STANDARD }), "zxing-cpp-smoothed")),
+        Box::new(ZxingCpp {
+            name: "zxing-cpp-no-downscale",
+            try_downscale: false,
+            zoom: &[],
+            ..ZxingCpp::STANDARD
+        }),
+        Box::new(RxingGlobal),
+        Box::new(RxingHybrid),
+        Box::new(RxingMulti),
+        Box::new(Named(Inverted(RxingMulti), "rxing-multi-inverted")),
+        Box::new(Named(Upscaled(RxingMulti), "rxing-multi-upscaled")),
+        Box::new(Rqrr),
+    ]
+}
+
+/// One candidate stage's figures over all the cases.
+#[derive(Default)]
+struct StageFigures {
+    exact: Vec<bool>,
+    false_positives: usize,
+    wrong: usize,
+    panics: usize,
+    ms_720_no_qr: Vec<f64>,
+    ms_720_qr: Vec<f64>,
+}
+
+/// Makes the modelled corpora under the work folder once (their folder names carry the model version
+/// and seed) and returns their folders.
+fn synthetic_corpora(args: &BenchDecodeArgs) -> Result<Vec<PathBuf>, String> {
+    let mut dirs = Vec::new();
+    for kind in [synth::Kind::Screen, synth::Kind::SmallCode, synth::Kind::DeskCard] {
+        let dir = args.work.join(format!(
+            "corpora/v{}-seed{}-n{}/{}",
+            synth::MODEL_VERSION,
+            args.seed,
+            args.synthetic_count,
+            kind.folder()
+        ));
+        if !dir.join("manifest.jsonl").exists() {
+            eprintln!("Making {} frames of {} in {} …", args.synthetic_count, kind.folder(), dir.display());
+            synth::write_corpus(kind, args.synthetic_count, args.seed, &dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        dirs.push(dir);
+    }
+    Ok(dirs)
+}
+
 pub fn bench_decode(args: &BenchDecodeArgs) -> CommandResult {
     std::fs::create_dir_all(&args.work)
         .map_err(|e| Outcome::Failed(format!("{}: {e}", args.work.display())))?;
+    let mut dirs = args.dirs.clone();
+    if args.synthetic {
+        dirs.extend(synthetic_corpora(args).map_err(Outcome::Failed)?);
+    }
+    if dirs.is_empty() {
+        return Err(Outcome::Failed("name corpus folders, or --synthetic".into()));
+    }
     let mut cases = Vec::new();
-    for dir in &args.dirs {
+    for dir in &dirs {
         let loaded =
             if dir.join("index.tsv").exists() { zxing_cases(dir, &args.work) } else { manifest_cases(dir) };
         cases.extend(loaded.map_err(Outcome::Failed)?);
     }
     let decoder = Decoder::standard();
     let rqrr_only = Decoder::with_stages(vec![Box::new(Rqrr) as Box<dyn Stage>]);
-    let reference =
-        if args.no_reference { None } else { Some(reference(&cases, &args.work).map_err(Outcome::Failed)?) };
-    let mut scores: Vec<(String, Score, Score, Score)> = Vec::new();
-    let mut rotated = Score::default();
-    let mut jpeg_ms = Vec::new();
+    let candidates: Vec<(&'static str, Decoder)> = if args.stages {
+        candidate_stages().into_iter().map(|s| (s.name(), Decoder::with_stages(vec![s]))).collect()
+    } else {
+        Vec::new()
+    };
+    let mut figures: Vec<StageFigures> = candidates.iter().map(|_| StageFigures::default()).collect();
+    let reference = if args.no_reference {
+        None
+    } else {
+        Some(reference(&cases, &args.work, args.rotations).map_err(Outcome::Failed)?)
+    };
+    // Per corpus: ours, zxing-cpp, rqrr, ours turned, zxing-cpp turned.
+    let mut scores: Vec<(String, Score, Score, Score, Score, Score)> = Vec::new();
+    let mut assembler = Assembler::default();
+    let mut cascade_exact = Vec::new();
+    // Every image with a QR: corpus, image, tiepdon, zxing-cpp (1 = exact), the stage that read it.
+    let mut reads = String::from("corpus\timage\ttiepdon\tzxing-cpp\tstage\n");
+    let (mut jpeg_ms, mut luma_ms) = (Vec::new(), Vec::new());
     for case in &cases {
         let started = Instant::now();
         let frame = Frame::open(&case.path).map_err(|e| Outcome::Failed(e.to_string()))?;
-        if case.frame720 && case.path.extension().is_some_and(|e| e == "jpg") {
+        let jpeg720 = case.frame == Some(SIZE_720) && case.path.extension().is_some_and(|e| e == "jpg");
+        if jpeg720 {
             jpeg_ms.push(started.elapsed().as_secs_f64() * 1e3);
+            if let Ok(bytes) = std::fs::read(&case.path) {
+                let started = Instant::now();
+                if Frame::from_jpeg_luma(&bytes).is_ok() {
+                    luma_ms.push(started.elapsed().as_secs_f64() * 1e3);
+                }
+            }
         }
         if !scores.iter().any(|s| s.0 == case.corpus) {
-            scores.push((case.corpus.clone(), Score::default(), Score::default(), Score::default()));
+            let d = Score::default;
+            scores.push((case.corpus.clone(), d(), d(), d(), d(), d()));
         }
         let Some(score) = scores.iter_mut().find(|s| s.0 == case.corpus) else { continue };
-        score.1.add(case, &ours(&decoder, &frame));
-        if let Some(r) = reference.as_ref().and_then(|r| r.get(&case.path)) {
+        let (read, stage) = {
+            let started = Instant::now();
+            let outcome = decoder.decode(&frame);
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            let stage = outcome.decoded.as_ref().map_or("", |d| d.stage);
+            // The parts of a structured-append message, one image each, are joined in corpus order (as
+            // a webcam sees them one after another); a lone part counts as a different text.
+            let read = outcome.decoded.map(|d| match d.sequence {
+                Some(_) => assembler.add(d.clone(), Instant::now()).unwrap_or(d),
+                None => d,
+            });
+            let read = Read {
+                ms,
+                texts: read.map(|d| d.text.into_bytes()).into_iter().collect(),
+                panicked: !outcome.panicked.is_empty(),
+                texts2x: Vec::new(),
+                rotated: Vec::new(),
+            };
+            (read, stage)
+        };
+        score.1.add(case, &read);
+        cascade_exact.push(case.expected.as_ref().is_some_and(|want| read.texts.iter().any(|t| t == want)));
+        let theirs = reference.as_ref().and_then(|r| r.get(&case.path));
+        if let Some(r) = theirs {
             score.2.add(case, r);
+        }
+        if let Some(want) = &case.expected {
+            let hit = |texts: &[Vec<u8>]| u8::from(texts.iter().any(|t| t == want));
+            let (a, b) = (hit(&read.texts), theirs.map_or(0, |r| hit(&r.texts)));
+            reads.push_str(&format!("{}\t{}\t{a}\t{b}\t{stage}\n", case.corpus, case.path.display()));
         }
         if args.rqrr {
             score.3.add(case, &ours(&rqrr_only, &frame));
         }
         if args.rotations && case.rotate {
             for turn in 1..4 {
-                rotated.add(case, &ours(&decoder, &frame.rotated(turn)));
+                score.4.add(case, &ours(&decoder, &frame.rotated(turn)));
+                if let Some(texts) = theirs.and_then(|r| r.rotated.get(turn as usize - 1)) {
+                    score.5.add(case, &Read { texts: texts.clone(), ..Read::default() });
+                }
+            }
+        }
+        for ((_, d), f) in candidates.iter().zip(figures.iter_mut()) {
+            let read = ours(d, &frame);
+            let exact = case.expected.as_ref().is_some_and(|want| read.texts.iter().any(|t| t == want));
+            f.exact.push(exact);
+            f.panics += usize::from(read.panicked);
+            match case.group {
+                Group::NoQr => f.false_positives += usize::from(!read.texts.is_empty()),
+                Group::Qr => f.wrong += usize::from(!exact && !read.texts.is_empty()),
+            }
+            match (case.frame, case.group) {
+                (Some(SIZE_720), Group::NoQr) => f.ms_720_no_qr.push(read.ms),
+                (Some(SIZE_720), Group::Qr) => f.ms_720_qr.push(read.ms),
+                _ => {}
             }
         }
     }
+    let _ = std::fs::write(args.work.join("reads.tsv"), reads);
     println!("## Decoding (tiepdon cascade: {})", decoder.stage_names().join(" → "));
-    for (corpus, ours, theirs, rq) in &mut scores {
+    for (corpus, ours, theirs, rq, _, _) in &mut scores {
         let theirs = reference.as_ref().map(|_| theirs);
         print_corpus(corpus, ours, theirs, args.rqrr.then_some(&*rq));
     }
     if !jpeg_ms.is_empty() {
         println!(
-            "\nReading a 1280×720 JPEG into luminance (what each MJPEG webcam frame costs before decoding): \
+            "\nReading a 1280×720 MJPEG frame into luminance (before decoding): through the image crate \
+             (colour, then grey) median {:.1} ms, p95 {:.1} ms; straight to luma (what the camera does) \
              median {:.1} ms, p95 {:.1} ms.",
             percentile(&mut jpeg_ms.clone(), 0.5),
-            percentile(&mut jpeg_ms, 0.95)
+            percentile(&mut jpeg_ms, 0.95),
+            percentile(&mut luma_ms.clone(), 0.5),
+            percentile(&mut luma_ms, 0.95)
         );
     }
     if args.rotations {
+        println!("\nTurned by 90/180/270°:\n");
         println!(
-            "\nRotated 90/180/270°: {} / {} exact, {} / {} false positives, {} panics (contained).",
-            rotated.exact, rotated.qr, rotated.false_positives, rotated.no_qr, rotated.panics
+            "| corpus | tiepdon exact | zxing-cpp exact | tiepdon − zxing-cpp | tiepdon false positives | \
+             zxing-cpp false positives | tiepdon panics (contained) |"
         );
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for (corpus, _, _, _, r, z) in &scores {
+            if r.qr + r.no_qr > 0 {
+                println!(
+                    "| {corpus} | {} / {} | {} / {} | {:+} | {} / {} | {} / {} | {} |",
+                    r.exact,
+                    r.qr,
+                    z.exact,
+                    z.qr,
+                    r.exact as i64 - z.exact as i64,
+                    r.false_positives,
+                    r.no_qr,
+                    z.false_positives,
+                    z.no_qr,
+                    r.panics
+                );
+            }
+        }
+    }
+    if args.stages {
+        print_stages(&cases, &candidates, &mut figures, &cascade_exact);
     }
     Ok(Outcome::Done)
+}
+
+fn print_stages(
+    cases: &[Case],
+    candidates: &[(&'static str, Decoder)],
+    figures: &mut [StageFigures],
+    cascade: &[bool],
+) {
+    println!("\n### Each stage alone, on every image above\n");
+    println!(
+        "| stage | exact | not read by zxing-cpp (with zoom) | not read by the cascade | read by no other stage | wrong text | false positives | panics | \
+         ms 720p no QR, median / p95 | ms 720p with QR, median / p95 |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let first: Vec<bool> = figures.first().map(|f| f.exact.clone()).unwrap_or_default();
+    for (i, (name, _)) in candidates.iter().enumerate() {
+        let f = &figures[i];
+        let beyond_first = f.exact.iter().zip(&first).filter(|(a, b)| **a && !**b).count();
+        let beyond_cascade = f.exact.iter().zip(cascade).filter(|(a, b)| **a && !**b).count();
+        let unique = (0..cases.len())
+            .filter(|&c| f.exact[c] && figures.iter().enumerate().all(|(j, g)| j == i || !g.exact[c]))
+            .count();
+        let exact = f.exact.iter().filter(|e| **e).count();
+        let (mut a, mut b) = (figures[i].ms_720_no_qr.clone(), figures[i].ms_720_qr.clone());
+        let f = &figures[i];
+        println!(
+            "| {name} | {exact} | {beyond_first} | {beyond_cascade} | {unique} | {} | {} | {} | {:.1} / {:.1} | {:.1} / {:.1} |",
+            f.wrong,
+            f.false_positives,
+            f.panics,
+            percentile(&mut a.clone(), 0.5),
+            percentile(&mut a, 0.95),
+            percentile(&mut b.clone(), 0.5),
+            percentile(&mut b, 0.95)
+        );
+    }
 }

@@ -3,7 +3,7 @@
 use super::{CommandResult, Outcome, print_json};
 use crate::card::{self, ParseReport};
 use crate::scan::camera;
-use crate::scan::decode::Decoder;
+use crate::scan::decode::{Assembler, Decoder};
 use crate::scan::frame::Frame;
 use crate::scan::source::image_files;
 use serde::Serialize;
@@ -40,6 +40,10 @@ struct ImageReport {
     /// Why the image could not be read, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     image_error: Option<String>,
+    /// The image holds one symbol of a structured-append message, "2/4": the message is reported (in
+    /// `codes`) with the image that completes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part: Option<String>,
 }
 
 pub fn scan(args: &ScanArgs) -> CommandResult {
@@ -52,10 +56,16 @@ pub fn scan(args: &ScanArgs) -> CommandResult {
         }
     }
     let decoder = Decoder::standard();
+    let mut assembler = Assembler::default();
     let mut all_read = true;
     for path in paths {
-        let mut report =
-            ImageReport { image: path.display().to_string(), codes: Vec::new(), ms: 0.0, image_error: None };
+        let mut report = ImageReport {
+            image: path.display().to_string(),
+            codes: Vec::new(),
+            ms: 0.0,
+            image_error: None,
+            part: None,
+        };
         match Frame::open(&path) {
             Err(e) => {
                 eprintln!("tiepdon: không đọc được ảnh / cannot read image {}: {e}", path.display());
@@ -68,7 +78,10 @@ pub fn scan(args: &ScanArgs) -> CommandResult {
                 for stage in outcome.panicked {
                     eprintln!("tiepdon: decoder stage {stage} failed on {} (skipped)", path.display());
                 }
-                if let Some(d) = outcome.decoded {
+                if let Some(seq) = outcome.decoded.as_ref().and_then(|d| d.sequence.as_ref()) {
+                    report.part = Some(format!("{}/{}", seq.index + 1, seq.size));
+                }
+                if let Some(d) = outcome.decoded.and_then(|d| assembler.add(d, Instant::now())) {
                     let detection = card::detect(&d.text);
                     report.codes.push(Code {
                         report: ParseReport::from(&detection),
@@ -78,7 +91,7 @@ pub fn scan(args: &ScanArgs) -> CommandResult {
                 }
             }
         }
-        all_read &= report.image_error.is_none() && !report.codes.is_empty();
+        all_read &= report.image_error.is_none() && (!report.codes.is_empty() || report.part.is_some());
         if args.payloads {
             let mut out = std::io::stdout().lock();
             for c in &report.codes {
@@ -96,7 +109,11 @@ pub fn scan(args: &ScanArgs) -> CommandResult {
                         c.text.chars().take(40).collect::<String>()
                     )
                 }
-                None => report.image_error.clone().unwrap_or_else(|| "no QR code / không thấy mã QR".into()),
+                None => match (&report.image_error, &report.part) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(part)) => format!("phần / part {part}"),
+                    (None, None) => "no QR code / không thấy mã QR".into(),
+                },
             };
             let _ = writeln!(std::io::stdout().lock(), "{}\t{:.1} ms\t{what}", report.image, report.ms);
         }

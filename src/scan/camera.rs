@@ -1,6 +1,7 @@
 //! The webcam through nokhwa 0.10: a plain `Camera` owned by the capture thread (not `CallbackCamera`,
-//! whose stop deadlocks), asking for the format closest to the wanted size (1280×720 by default) in
-//! MJPEG at 30 fps and taking what the device offers. Raw frames (MJPEG, YUYV, NV12, grey) become luminance here.
+//! whose stop deadlocks). The format is chosen from what the device offers ([`choose_format`]): the
+//! wanted size (1920×1080 by default) in MJPEG at 15 fps or more, else 1280×720, else the closest the
+//! device has. Raw frames (MJPEG straight to luma, YUYV, NV12, grey) become luminance here.
 
 use super::frame::{Frame, FrameError};
 use super::source::FrameSource;
@@ -84,6 +85,33 @@ fn resolve(which: &str) -> Result<CameraIndex, FrameError> {
         .ok_or_else(|| FrameError(format!("no camera named “{which}”")))
 }
 
+/// Frames per second below which a format is too slow for a desk (a hand moves the card).
+pub const MIN_FPS: u32 = 15;
+/// The size to fall back to when the wanted one is not offered fast enough.
+pub const FALLBACK_SIZE: (u32, u32) = (1280, 720);
+
+/// The format to ask for, from those the device offers: the wanted size in MJPEG at ≥ [`MIN_FPS`]
+/// (the fastest up to 30 fps); a larger-than-720p wish not offered so falls back to 1280×720 in MJPEG;
+/// then the wanted size in any format at ≥ [`MIN_FPS`]. `None`: leave it to the device's closest.
+/// (A cheap webcam offers 1080p only at 5 fps in raw YUYV over USB 2, which would halve what it sees.)
+pub fn choose_format(offered: &[CameraFormat], wanted: (u32, u32)) -> Option<CameraFormat> {
+    let at = |size: (u32, u32), mjpeg_only: bool| {
+        offered
+            .iter()
+            .filter(|f| (f.resolution().width(), f.resolution().height()) == size)
+            .filter(|f| f.frame_rate() >= MIN_FPS && (!mjpeg_only || f.format() == FrameFormat::MJPEG))
+            // Up to 30 fps the faster the better; above, the fewer frames to unpack the better.
+            .max_by_key(|f| {
+                (f.frame_rate().min(30), std::cmp::Reverse(f.frame_rate()), f.format() == FrameFormat::MJPEG)
+            })
+            .copied()
+    };
+    let larger = u64::from(wanted.0) * u64::from(wanted.1) > 1280 * 720;
+    at(wanted, true)
+        .or_else(|| larger.then(|| at(FALLBACK_SIZE, true)).flatten())
+        .or_else(|| at(wanted, false))
+}
+
 pub struct CameraSource {
     camera: Camera,
     name: String,
@@ -97,6 +125,13 @@ impl CameraSource {
         let requested = RequestedFormat::new::<LumaFormat>(RequestedFormatType::Closest(wanted));
         let mut camera = Camera::new(index, requested)
             .map_err(|e| FrameError(format!("cannot open camera {which}: {e}")))?;
+        // A device that will not list its formats keeps the closest one nokhwa found.
+        if let Some(format) = camera.compatible_camera_formats().ok().and_then(|f| choose_format(&f, size)) {
+            let exact = RequestedFormat::new::<LumaFormat>(RequestedFormatType::Exact(format));
+            if let Err(e) = camera.set_camera_requset(exact) {
+                log::warn!("camera {which}: could not switch to {format}: {e}");
+            }
+        }
         camera.open_stream().map_err(|e| FrameError(format!("cannot start camera {which}: {e}")))?;
         let format = camera.camera_format();
         let name = format!("{} ({} {:?})", camera.info().human_name(), format.resolution(), format.format());
@@ -115,7 +150,7 @@ impl FrameSource for CameraSource {
         let data = buffer.buffer();
         let frame = match buffer.source_frame_format() {
             FrameFormat::MJPEG => {
-                Some(std::panic::catch_unwind(|| Frame::decode(data)).unwrap_or_else(|_| {
+                Some(std::panic::catch_unwind(|| Frame::from_jpeg_luma(data)).unwrap_or_else(|_| {
                     Err(FrameError("the JPEG decoder failed on a camera frame".into()))
                 })?)
             }
@@ -140,5 +175,47 @@ impl FrameSource for CameraSource {
 impl Drop for CameraSource {
     fn drop(&mut self) {
         let _ = self.camera.stop_stream();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(w: u32, h: u32, format: FrameFormat, fps: u32) -> CameraFormat {
+        CameraFormat::new(Resolution::new(w, h), format, fps)
+    }
+
+    #[test]
+    fn full_hd_is_taken_only_in_mjpeg_at_15_fps_or_more() {
+        use FrameFormat::{MJPEG, YUYV};
+        let good = [
+            f(640, 480, YUYV, 30),
+            f(1280, 720, MJPEG, 30),
+            f(1920, 1080, MJPEG, 30),
+            f(1920, 1080, YUYV, 5),
+        ];
+        assert_eq!(choose_format(&good, (1920, 1080)), Some(f(1920, 1080, MJPEG, 30)));
+        // A cheap webcam: 1080p only raw at 5 fps, or MJPEG at 10 → 720p MJPEG.
+        let cheap = [f(1280, 720, MJPEG, 30), f(1920, 1080, YUYV, 5), f(1920, 1080, MJPEG, 10)];
+        assert_eq!(choose_format(&cheap, (1920, 1080)), Some(f(1280, 720, MJPEG, 30)));
+        // 15 fps is enough.
+        let slow = [f(1920, 1080, MJPEG, 15), f(1280, 720, MJPEG, 30)];
+        assert_eq!(choose_format(&slow, (1920, 1080)), Some(f(1920, 1080, MJPEG, 15)));
+        let fast = [f(1920, 1080, MJPEG, 60), f(1920, 1080, MJPEG, 30)];
+        assert_eq!(
+            choose_format(&fast, (1920, 1080)),
+            Some(f(1920, 1080, MJPEG, 30)),
+            "30 fps: half the frames to unpack"
+        );
+    }
+
+    #[test]
+    fn a_chosen_smaller_size_is_kept_and_raw_formats_are_a_last_resort() {
+        use FrameFormat::{MJPEG, YUYV};
+        let offered = [f(640, 480, YUYV, 30), f(1280, 720, YUYV, 10), f(1920, 1080, MJPEG, 30)];
+        assert_eq!(choose_format(&offered, (640, 480)), Some(f(640, 480, YUYV, 30)), "what the clinic chose");
+        assert_eq!(choose_format(&offered, (1280, 720)), None, "720p only at 10 fps: the device's closest");
+        assert_eq!(choose_format(&[], (1920, 1080)), None);
     }
 }

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod frame;
 pub mod presentation;
 pub mod source;
+pub mod synth;
 pub mod worker;
 
 pub use decode::{Decoded, Decoder};

@@ -74,8 +74,9 @@ impl DemoPace {
     pub const BENCH: DemoPace = DemoPace { fps: 60, hold: 3, gap: 18 };
 }
 
-/// The default camera resolution asked for.
-pub const CAMERA_SIZE: (u32, u32) = (1280, 720);
+/// The default camera resolution asked for: 1080p in MJPEG at 15 fps or more, or else 720p (see
+/// `camera::choose_format`; a chip CCCD's small code reads twice as often at 1080p, BENCHMARKS.md).
+pub const CAMERA_SIZE: (u32, u32) = (1920, 1080);
 
 impl SourceSpec {
     /// Reads a source from the command line: `demo`, `camera`, `camera:1`, `camera:1@640x480`, an image

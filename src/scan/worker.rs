@@ -3,7 +3,7 @@
 //! of a QR code. Events go to a channel; `wake` is called after each (the window's repaint). A failing
 //! source is reported and reopened with a growing pause; the app never stops because a camera did.
 
-use super::decode::Decoder;
+use super::decode::{Assembler, Decoder};
 use super::frame::{Frame, FrameError};
 use super::presentation::Presentations;
 use super::source::SourceSpec;
@@ -209,6 +209,7 @@ fn decode_loop(
     wake: &(dyn Fn() + Send + Sync),
 ) {
     let mut presentations = Presentations::default();
+    let mut assembler = Assembler::default();
     loop {
         let next = {
             let Ok(mut slot) = shared.0.lock() else { return };
@@ -239,8 +240,10 @@ fn decode_loop(
         for stage in outcome.panicked {
             let _ = events.send(ScanEvent::DecoderPanic(stage));
         }
-        let read = outcome.decoded.as_ref().map(|d| d.text.as_str());
-        if let (Some(text), Some(d)) = (presentations.observe(read), outcome.decoded) {
+        // One part of a multi-symbol code is not a read until the others have been shown.
+        let decoded = outcome.decoded.and_then(|d| assembler.add(d, Instant::now()));
+        let read = decoded.as_ref().map(|d| d.text.as_str());
+        if let (Some(text), Some(d)) = (presentations.observe(read), decoded) {
             let event = CodeEvent {
                 detection: card::detect(&text),
                 text,

@@ -68,7 +68,18 @@ impl App {
             // Frame::open and every decoder stage contain panics themselves.
             let read = match Frame::open(&path) {
                 Ok(frame) => match Decoder::standard().decode(&frame).decoded {
-                    Some(d) => Ok((name, d.text, dropped_at)),
+                    Some(d) if d.sequence.is_none() => Ok((name, d.text, dropped_at)),
+                    Some(d) => {
+                        let (i, n) = d.sequence.map_or((0, 0), |s| (s.index + 1, s.size));
+                        Err(Message::new(
+                            format!(
+                                "{name}: chỉ là phần {i}/{n} của một mã nhiều phần; hãy quét bằng camera."
+                            ),
+                            format!(
+                                "{name}: only part {i} of {n} of a multi-part code; scan it with the camera."
+                            ),
+                        ))
+                    }
                     None => Err(Message::new(
                         format!("{name}: không thấy mã QR trong ảnh."),
                         format!("{name}: no QR code in the image."),
