@@ -8,20 +8,25 @@
 #   3. Cold start: process start (noted here) → first camera frame drawn, 5 starts, existing database.
 # Each for the OpenGL renderer (the default) and for wgpu (TIEPDON_RENDERER=wgpu, fewer scans).
 # Prints a table. Usage: scripts/bench-window.sh [SCANS]   (default 1000)
+# RENDERERS="gl" measures one renderer only; TIEPDON_BIN=PATH measures that binary instead of building
+# (e.g. two builds, alternately, for an A/B comparison on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 deps_need build window realwindow
 scans="${1:-1000}"
-cargo build --release --locked --quiet
-bin="${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon"
+if [ -z "${TIEPDON_BIN:-}" ]; then
+    cargo build --release --locked --quiet
+fi
+bin="${TIEPDON_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon}"
+renderers="${RENDERERS:-gl wgpu}"
 work="$(mktemp -d)"
 export HOME="$work" XDG_DATA_HOME="$work" XDG_CONFIG_HOME="$work"
 # A 1366×768 screen (most clinic PCs) with a window manager: the window opens maximised, as at a desk.
 trap 'kill ${DESKTOP_PIDS:-} 2>/dev/null; rm -rf "$work"' EXIT
 start_desktop 1366x768 "$work"
 run() { "$bin" window --demo --operator bench "$@"; }
-for renderer in gl wgpu; do
+for renderer in $renderers; do
     n="$scans"; [ "$renderer" = wgpu ] && n=$(( scans < 300 ? scans : 300 ))
     export TIEPDON_RENDERER="$renderer"
     run --bench-scans "$n" --metrics "$work/$renderer-scans.json"
@@ -31,13 +36,13 @@ for renderer in gl wgpu; do
         run --bench-scans 1 --metrics "$work/$renderer-cold-$i.json"
     done
 done
-python3 - "$work" <<'PY'
+python3 - "$work" $renderers <<'PY'
 import json, sys, pathlib, statistics
 work = pathlib.Path(sys.argv[1])
 load = lambda name: json.loads((work / name).read_text())
 print("| renderer | measure | median | p95 | max | goal |")
 print("|---|---|---|---|---|---|")
-for r in ["gl", "wgpu"]:
+for r in sys.argv[2:]:
     s, f = load(f"{r}-scans.json"), load(f"{r}-frames.json")
     cold = [load(f"{r}-cold-{i}.json")["first_frame_unix_ms"] - int((work / f"{r}-cold-{i}.start").read_text())
             for i in range(1, 6)]

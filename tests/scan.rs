@@ -528,3 +528,32 @@ fn the_worker_reports_a_structured_append_message_once_all_parts_were_seen() {
     assert_eq!(texts, vec![whole], "one event, the joined message, never a part");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A modelled chip-CCCD frame (src/scan/synth.rs) the zoom reads: its small dense code is located by
+/// zxing-cpp but not decoded until cut out and enlarged.
+#[test]
+fn the_zoom_reads_a_small_dense_cccd_code_zxing_cpp_alone_cannot() {
+    use tiepdon::scan::decode::{ZOOM_STAGE, ZxingCpp};
+    use tiepdon::scan::synth::render;
+    let (kind, index) = ZOOMED_FRAME;
+    let shot = render(kind, index, SYNTH_SEED);
+    let frame = Frame::decode(&{
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, shot.jpeg_quality)
+            .encode(&shot.rgb, shot.width, shot.height, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        jpeg
+    })
+    .unwrap();
+    let payload = shot.payload.expect("the frame shows a code");
+    assert_eq!(payload.split('|').count() % 4, 3, "a 7- or 11-field CCCD payload: {payload}");
+    let alone = ZxingCpp { zoom: &[], ..ZxingCpp::STANDARD };
+    assert_eq!(alone.read(&frame), None, "zxing-cpp alone does not read it");
+    let d = read(&frame).expect("the cascade reads it");
+    assert_eq!((d.text.as_str(), d.stage), (payload.as_str(), ZOOM_STAGE));
+}
+
+/// The seed `tiepdon bench-decode --synthetic` uses, and a frame of it the zoom reads (from
+/// `target/bench-decode/reads.tsv`).
+const SYNTH_SEED: u64 = 2026;
+const ZOOMED_FRAME: (tiepdon::scan::synth::Kind, u64) = (tiepdon::scan::synth::Kind::SmallCode, 24);

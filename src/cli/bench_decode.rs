@@ -394,66 +394,35 @@ fn print_corpus(corpus: &str, ours: &mut Score, theirs: Option<&mut Score>, rqrr
 
 /// The stages measured one by one with `--stages`.
 fn candidate_stages() -> Vec<Box<dyn Stage>> {
+    let plain = ZxingCpp { zoom: &[], ..ZxingCpp::STANDARD };
+    let zoomed = |name, zoom| Box::new(ZxingCpp { name, zoom, ..ZxingCpp::STANDARD }) as Box<dyn Stage>;
     vec![
         Box::new(ZxingCpp::STANDARD),
-        Box::new(ZxingCpp { name: "zxing-cpp-no-zoom", zoom: &[], ..ZxingCpp::STANDARD }),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-zoom-tight-3",
-            zoom: &[Zoom::Tight { factor: 3 }],
-            ..ZxingCpp::STANDARD
-        }),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-zoom-tight-2",
-            zoom: &[Zoom::Tight { factor: 2 }],
-            ..ZxingCpp::STANDARD
-        }),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-zoom-wide-600-2",
-            zoom: &[Zoom::Wide { side: 600.0, factor: 2 }],
-            ..ZxingCpp::STANDARD
-        }),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-zoom-tight-3-wide-400-3",
-            zoom: &[Zoom::Tight { factor: 3 }, Zoom::Wide { side: 400.0, factor: 3 }],
-            ..ZxingCpp::STANDARD
-        }),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-zoom-tight-3-wide-400-2",
-            zoom: &[Zoom::Tight { factor: 3 }, Zoom::Wide { side: 400.0, factor: 2 }],
-            ..ZxingCpp::STANDARD
-        }),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-zoom-tight-3-wide-500-2",
-            zoom: &[Zoom::Tight { factor: 3 }, Zoom::Wide { side: 500.0, factor: 2 }],
-            ..ZxingCpp::STANDARD
-        }),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-zoom-wide-400-3",
-            zoom: &[Zoom::Wide { side: 400.0, factor: 3 }],
-            ..ZxingCpp::STANDARD
-        }),
+        Box::new(ZxingCpp { name: "zxing-cpp-no-zoom", ..plain }),
+        zoomed("zxing-cpp-zoom-tight-3", &[Zoom::Tight { factor: 3 }]),
+        zoomed("zxing-cpp-zoom-tight-2", &[Zoom::Tight { factor: 2 }]),
+        zoomed("zxing-cpp-zoom-wide-400-2", &[Zoom::Wide { side: 400.0, factor: 2 }]),
+        zoomed("zxing-cpp-zoom-wide-600-2", &[Zoom::Wide { side: 600.0, factor: 2 }]),
+        zoomed(
+            "zxing-cpp-zoom-tight-3-wide-400-3",
+            &[Zoom::Tight { factor: 3 }, Zoom::Wide { side: 400.0, factor: 3 }],
+        ),
         Box::new(ZxingCpp {
             name: "zxing-cpp-fast",
             try_harder: false,
             try_invert: false,
             try_downscale: false,
-            zoom: &[],
-            ..ZxingCpp::STANDARD
+            ..plain
         }),
+        Box::new(ZxingCpp { name: "zxing-cpp-no-invert", try_invert: false, ..plain }),
+        Box::new(ZxingCpp { name: "zxing-cpp-no-downscale", try_downscale: false, ..plain }),
         Box::new(ZxingCpp {
             name: "zxing-cpp-global-histogram",
             binarizer: zxingcpp::Binarizer::GlobalHistogram,
-            zoom: &[],
-            ..ZxingCpp::STANDARD
+            ..plain
         }),
-        Box::new(Named(Halved(ZxingCpp { zoom: &[], ..ZxingCpp::STANDARD }), "zxing-cpp-halved")),
-        Box::new(Named(Smoothed(ZxingCpp { zoom: &[], ..ZxingCpp::STANDARD }), "zxing-cpp-smoothed")),
-        Box::new(ZxingCpp {
-            name: "zxing-cpp-no-downscale",
-            try_downscale: false,
-            zoom: &[],
-            ..ZxingCpp::STANDARD
-        }),
+        Box::new(Named(Halved(plain), "zxing-cpp-halved")),
+        Box::new(Named(Smoothed(plain), "zxing-cpp-smoothed")),
         Box::new(RxingGlobal),
         Box::new(RxingHybrid),
         Box::new(RxingMulti),

@@ -1,11 +1,12 @@
-//! The QR decoder cascade: cheap stages first, stop at the first read; every stage panic-isolated.
+//! The QR decoder cascade: cheap stages first, stop at the first read; every stage isolated.
 //!
-//! Chosen by measurement (`tiepdon bench-decode`, BENCHMARKS.md) on the 320 zxing photos and the
-//! synthetic webcam frames: rxing's C++-port reader on a global-histogram binarisation, then on a hybrid
-//! binarisation and its inverse (light-on-dark phone screens); small images (≤ 512 px) also get rxing's
-//! multi-reader on the image, its inverse and a 2× upscale. rqrr, named in the design, is measured as a
-//! stage but left out: it read nothing the cascade missed, cost 16–21 ms per 720p frame and panicked on
-//! four corpus images.
+//! Chosen by measurement (`tiepdon bench-decode --stages`, BENCHMARKS.md) on the zxing photos, the
+//! synthetic webcam frames and the modelled screen-photo, small-code and desk-card corpora: rxing's
+//! C++-port reader on a global-histogram binarisation (cheap, reads clear codes), then zxing-cpp with
+//! its zoom on symbols it locates but cannot read (everything zxing-cpp reads, and small dense codes
+//! and glare-struck screens beyond it); small images (≤ 512 px) also get rxing's multi-reader on the
+//! image, its inverse and a 2× upscale. rqrr, named in the design, is measured as a stage but left out:
+//! it reads nothing the cascade misses, costs ~10 ms per 720p frame and panics on some images.
 
 use super::frame::Frame;
 use rxing::Luma8Source;
@@ -67,8 +68,11 @@ impl Decoder {
     /// The measured cascade.
     pub fn standard() -> Decoder {
         Decoder::with_stages(vec![
-            Box::new(ZxingCpp::STANDARD),
+            // rxing-global first: it reads a clear code in ~1.7 ms where zxing-cpp takes ~4.5 ms, which
+            // keeps the window's frame → verdict time; zxing-cpp then reads whatever it misses, so the
+            // cascade reads everything zxing-cpp reads. A frame without a code runs both either way.
             Box::new(RxingGlobal),
+            Box::new(ZxingCpp::STANDARD),
             Box::new(Small(RxingMulti, "rxing-multi")),
             Box::new(Small(Inverted(RxingMulti), "rxing-multi-inverted")),
             Box::new(Small(Upscaled(RxingMulti), "rxing-multi-upscaled")),
