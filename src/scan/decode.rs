@@ -282,11 +282,15 @@ impl Stage for ZxingCpp {
                     Zoom::Tight { .. } => (b[2] - b[0]).max(b[3] - b[1]).max(8.0) * (0.5 + TIGHT_MARGIN),
                     Zoom::Wide { side, .. } => side / 2.0,
                 };
-                let Some((crop, x0, y0)) = frame.cropped(cx - half, cy - half, cx + half, cy + half) else {
-                    continue;
-                };
                 let factor = match *view {
                     Zoom::Tight { factor } | Zoom::Wide { factor, .. } => factor,
+                };
+                // A large located box has large modules: enlarging it would only cost time and memory.
+                if 2.0 * half * factor as f32 > MAX_ZOOM_SIDE {
+                    continue;
+                }
+                let Some((crop, x0, y0)) = frame.cropped(cx - half, cy - half, cx + half, cy + half) else {
+                    continue;
                 };
                 let (parts, _) = plain.symbols(&crop.scaled_bicubic(factor), false);
                 let f = factor as f32;
@@ -322,6 +326,8 @@ pub const STANDARD_ZOOM: &[Zoom] = &[Zoom::Tight { factor: 3 }, Zoom::Wide { sid
 
 /// How many located-but-unread symbols of one frame are enlarged and read again.
 const MAX_ZOOMS: usize = 2;
+/// The largest enlarged cut-out, in pixels per side.
+const MAX_ZOOM_SIDE: f32 = 2400.0;
 /// The name of a read made on an enlarged cut-out.
 pub const ZOOM_STAGE: &str = "zxing-cpp-zoom";
 
