@@ -1,7 +1,8 @@
-//! `tiepdon bench-decode DIR…`: the decoder cascade against the corpora, with zxing-cpp (Python wheel)
-//! measured in the same run on the same files. A zxing-style corpus has `index.tsv` (set, image,
-//! expected-text file) and `*falsepositives*` folders of photos without a QR; a synthetic corpus has
-//! `manifest.jsonl` (image, exact payload or null).
+//! `tiepdon bench-decode [DIR…] [--synthetic]`: the decoder cascade against the corpora, with zxing-cpp
+//! (Python wheel; as is, enlarged 2×, turned) measured in the same run on the same files. A zxing-style
+//! corpus has `index.tsv` (set, image, expected-text file) and `*falsepositives*` folders of photos
+//! without a QR; a synthetic corpus has `manifest.jsonl` (image, exact payload or null, and the frame's
+//! size if not 1280×720); `--synthetic` makes the modelled ones (`scan::synth`) first.
 
 use super::{CommandResult, Outcome};
 use crate::card;
