@@ -387,6 +387,18 @@ fn a_dropped_card_screenshot_is_read_and_a_dropped_roster_is_imported_off_the_ui
     assert!(has_label(&h, "broken.jpg: không đọc được ảnh"));
     assert!(h.state().state.source.error.is_none());
 
+    // One symbol of a multi-symbol code is not a card: it says which part it is, and nothing is looked up.
+    let part =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/structured-append/01-02.png");
+    drop_file(&mut h, part);
+    step_until(&mut h, "the part's message", |a| {
+        a.state.notice.as_ref().is_some_and(|n| n.error && n.message.vi.contains("phần 2/4"))
+    });
+    assert_eq!(
+        h.state().state.current.as_ref().map(|c| c.text.clone()),
+        Some(demo_payload("02-bhyt-new.jpg"))
+    );
+
     let before = h.state().state.roster_size;
     let today = tiepdon::clock::vietnam_now().date();
     let mut lines = vec![tiepdon::demo::csv_header()];
