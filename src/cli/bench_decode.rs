@@ -166,16 +166,27 @@ struct Read {
     rotated: Vec<Vec<Vec<u8>>>,
 }
 
-fn ours(decoder: &Decoder, frame: &Frame) -> Read {
+/// A decoder's read of one frame, and the stage that made it. With an assembler, the parts of a
+/// structured-append message, one image each, are joined in corpus order (as a webcam sees them one
+/// after another); a lone part counts as a different text.
+fn ours(decoder: &Decoder, frame: &Frame, assembler: Option<&mut Assembler>) -> (Read, &'static str) {
     let started = Instant::now();
     let outcome = decoder.decode(frame);
-    Read {
-        ms: started.elapsed().as_secs_f64() * 1e3,
-        texts: outcome.decoded.map(|d| d.text.into_bytes()).into_iter().collect(),
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    let stage = outcome.decoded.as_ref().map_or("", |d| d.stage);
+    let decoded = match (outcome.decoded, assembler) {
+        (Some(d), Some(assembler)) if d.sequence.is_some() => {
+            Some(assembler.add(d.clone(), Instant::now()).unwrap_or(d))
+        }
+        (decoded, _) => decoded,
+    };
+    let read = Read {
+        ms,
+        texts: decoded.map(|d| d.text.into_bytes()).into_iter().collect(),
         panicked: !outcome.panicked.is_empty(),
-        texts2x: Vec::new(),
-        rotated: Vec::new(),
-    }
+        ..Read::default()
+    };
+    (read, stage)
 }
 
 fn reference(cases: &[Case], work: &Path, rotations: bool) -> Result<HashMap<PathBuf, Read>, String> {
@@ -529,26 +540,7 @@ pub fn bench_decode(args: &BenchDecodeArgs) -> CommandResult {
             scores.push((case.corpus.clone(), d(), d(), d(), d(), d()));
         }
         let Some(score) = scores.iter_mut().find(|s| s.0 == case.corpus) else { continue };
-        let (read, stage) = {
-            let started = Instant::now();
-            let outcome = decoder.decode(&frame);
-            let ms = started.elapsed().as_secs_f64() * 1e3;
-            let stage = outcome.decoded.as_ref().map_or("", |d| d.stage);
-            // The parts of a structured-append message, one image each, are joined in corpus order (as
-            // a webcam sees them one after another); a lone part counts as a different text.
-            let read = outcome.decoded.map(|d| match d.sequence {
-                Some(_) => assembler.add(d.clone(), Instant::now()).unwrap_or(d),
-                None => d,
-            });
-            let read = Read {
-                ms,
-                texts: read.map(|d| d.text.into_bytes()).into_iter().collect(),
-                panicked: !outcome.panicked.is_empty(),
-                texts2x: Vec::new(),
-                rotated: Vec::new(),
-            };
-            (read, stage)
-        };
+        let (read, stage) = ours(&decoder, &frame, Some(&mut assembler));
         score.1.add(case, &read);
         cascade_exact.push(case.expected.as_ref().is_some_and(|want| read.texts.iter().any(|t| t == want)));
         let theirs = reference.as_ref().and_then(|r| r.get(&case.path));
@@ -561,18 +553,18 @@ pub fn bench_decode(args: &BenchDecodeArgs) -> CommandResult {
             reads.push_str(&format!("{}\t{}\t{a}\t{b}\t{stage}\n", case.corpus, case.path.display()));
         }
         if args.rqrr {
-            score.3.add(case, &ours(&rqrr_only, &frame));
+            score.3.add(case, &ours(&rqrr_only, &frame, None).0);
         }
         if args.rotations && case.rotate {
             for turn in 1..4 {
-                score.4.add(case, &ours(&decoder, &frame.rotated(turn)));
+                score.4.add(case, &ours(&decoder, &frame.rotated(turn), None).0);
                 if let Some(texts) = theirs.and_then(|r| r.rotated.get(turn as usize - 1)) {
                     score.5.add(case, &Read { texts: texts.clone(), ..Read::default() });
                 }
             }
         }
         for ((_, d), f) in candidates.iter().zip(figures.iter_mut()) {
-            let read = ours(d, &frame);
+            let read = ours(d, &frame, None).0;
             let exact = case.expected.as_ref().is_some_and(|want| read.texts.iter().any(|t| t == want));
             f.exact.push(exact);
             f.panics += usize::from(read.panicked);

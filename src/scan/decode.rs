@@ -222,7 +222,7 @@ impl ZxingCpp {
 
     /// Every symbol zxing-cpp finds: the read ones, and (with `return_errors`) the located ones it could
     /// not decode, as boxes in frame pixels.
-    fn symbols(&self, frame: &Frame, return_errors: bool) -> (Vec<Part>, Vec<[f32; 4]>) {
+    fn symbols(&self, frame: &Frame, return_errors: bool) -> (Vec<Decoded>, Vec<[f32; 4]>) {
         let Ok(view) = ImageView::from_slice(&frame.luma, frame.width, frame.height, ImageFormat::Lum) else {
             return (Vec::new(), Vec::new());
         };
@@ -235,9 +235,10 @@ impl ZxingCpp {
                 .map(|c| (c.x as f32, c.y as f32))
                 .collect();
             if b.is_valid() {
-                parts.push(Part {
+                parts.push(Decoded {
                     text: b.text(),
                     corners,
+                    stage: self.name,
                     sequence: (b.sequence_size() > 1).then(|| Sequence {
                         id: b.sequence_id(),
                         index: b.sequence_index(),
@@ -245,14 +246,7 @@ impl ZxingCpp {
                     }),
                 });
             } else {
-                let xs = corners.iter().map(|c| c.0);
-                let ys = corners.iter().map(|c| c.1);
-                failed.push([
-                    xs.clone().fold(f32::MAX, f32::min),
-                    ys.clone().fold(f32::MAX, f32::min),
-                    xs.fold(f32::MIN, f32::max),
-                    ys.fold(f32::MIN, f32::max),
-                ]);
+                failed.push(bounding_box(&corners));
             }
         }
         (parts, failed)
@@ -339,24 +333,24 @@ pub struct Sequence {
     pub size: i32,
 }
 
-/// One symbol read from a frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Part {
-    pub text: String,
-    pub corners: Vec<(f32, f32)>,
-    pub sequence: Option<Sequence>,
+/// The smallest upright box around the points: [left, top, right, bottom].
+fn bounding_box(points: &[(f32, f32)]) -> [f32; 4] {
+    points.iter().fold([f32::MAX, f32::MAX, f32::MIN, f32::MIN], |[x0, y0, x1, y1], &(x, y)| {
+        [x0.min(x), y0.min(y), x1.max(x), y1.max(y)]
+    })
 }
 
-/// The read of a frame from the symbols in it: a whole symbol if there is one; otherwise the first
-/// structured-append message all of whose parts are present, joined in order (corners: the box around
-/// them); otherwise one part, marked as such (see [`Assembler`]): half a card is never a card.
-pub fn join_parts(parts: Vec<Part>, stage: &'static str) -> Option<Decoded> {
-    if let Some(p) = parts.iter().find(|p| p.sequence.is_none()) {
-        return Some(Decoded { text: p.text.clone(), corners: p.corners.clone(), stage, sequence: None });
+/// The read of a frame from the symbols in it, credited to `stage`: a whole symbol if there is one;
+/// otherwise the first structured-append message all of whose parts are present, joined in order
+/// (corners: the box around them); otherwise one part, marked as such (see [`Assembler`]): half a card
+/// is never a card.
+pub fn join_parts(mut parts: Vec<Decoded>, stage: &'static str) -> Option<Decoded> {
+    if let Some(i) = parts.iter().position(|p| p.sequence.is_none()) {
+        return Some(Decoded { stage, ..parts.swap_remove(i) });
     }
     for first in &parts {
         let Some(seq) = &first.sequence else { continue };
-        let mut members: Vec<&Part> = parts
+        let mut members: Vec<&Decoded> = parts
             .iter()
             .filter(|p| p.sequence.as_ref().is_some_and(|s| s.id == seq.id && s.size == seq.size))
             .collect();
@@ -369,11 +363,8 @@ pub fn join_parts(parts: Vec<Part>, stage: &'static str) -> Option<Decoded> {
                 .all(|(i, p)| p.sequence.as_ref().is_some_and(|s| s.index == i as i32));
         if complete {
             let text = members.iter().map(|p| p.text.as_str()).collect();
-            let all = members.iter().flat_map(|p| p.corners.iter().copied());
-            let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-            for (x, y) in all {
-                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-            }
+            let all: Vec<(f32, f32)> = members.iter().flat_map(|p| p.corners.iter().copied()).collect();
+            let [x0, y0, x1, y1] = bounding_box(&all);
             return Some(Decoded {
                 text,
                 corners: vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1)],
@@ -382,12 +373,7 @@ pub fn join_parts(parts: Vec<Part>, stage: &'static str) -> Option<Decoded> {
             });
         }
     }
-    parts.into_iter().next().map(|p| Decoded {
-        text: p.text,
-        corners: p.corners,
-        stage,
-        sequence: p.sequence,
-    })
+    parts.into_iter().next().map(|p| Decoded { stage, ..p })
 }
 
 /// How long the parts of a structured-append message shown one after another are kept.
@@ -415,15 +401,7 @@ impl Assembler {
         });
         self.parts.retain(|(_, d)| d.sequence.as_ref().is_some_and(|s| s.index != seq.index));
         self.parts.push((now, decoded));
-        let parts: Vec<Part> = self
-            .parts
-            .iter()
-            .map(|(_, d)| Part {
-                text: d.text.clone(),
-                corners: d.corners.clone(),
-                sequence: d.sequence.clone(),
-            })
-            .collect();
+        let parts: Vec<Decoded> = self.parts.iter().map(|(_, d)| d.clone()).collect();
         let stage = self.parts.last().map_or("", |(_, d)| d.stage);
         let joined = join_parts(parts, stage).filter(|d| d.sequence.is_none())?;
         self.parts.clear();
@@ -533,7 +511,7 @@ impl<S: Stage> Stage for Upscaled<S> {
         self.0.name()
     }
     fn read(&self, frame: &Frame) -> Option<Decoded> {
-        let mut d = self.0.read(&frame.upscaled2())?;
+        let mut d = self.0.read(&frame.scaled(2))?;
         d.corners.iter_mut().for_each(|(x, y)| (*x, *y) = (*x / 2.0, *y / 2.0));
         Some(d)
     }
@@ -557,14 +535,9 @@ mod tests {
         Decoded { text: text.into(), corners: vec![], stage: "test", sequence: None }
     }
 
-    fn as_part(d: Decoded) -> Part {
-        Part { text: d.text, corners: d.corners, sequence: d.sequence }
-    }
-
     #[test]
     fn the_parts_in_one_frame_are_joined_in_order() {
-        let parts =
-            vec![as_part(part("c", "7", 2, 3)), as_part(part("a", "7", 0, 3)), as_part(part("b", "7", 1, 3))];
+        let parts = vec![part("c", "7", 2, 3), part("a", "7", 0, 3), part("b", "7", 1, 3)];
         let d = join_parts(parts, "zxing-cpp").unwrap();
         assert_eq!((d.text.as_str(), d.sequence), ("abc", None));
         assert_eq!(
@@ -573,10 +546,10 @@ mod tests {
             "the box around all"
         );
         // A part missing: one part comes back, marked, never as a whole read.
-        let d = join_parts(vec![as_part(part("a", "7", 0, 3)), as_part(part("c", "7", 2, 3))], "z").unwrap();
+        let d = join_parts(vec![part("a", "7", 0, 3), part("c", "7", 2, 3)], "z").unwrap();
         assert!(d.sequence.is_some());
         // A whole code in the frame wins over parts.
-        let d = join_parts(vec![as_part(part("a", "7", 0, 2)), as_part(whole("card"))], "z").unwrap();
+        let d = join_parts(vec![part("a", "7", 0, 2), whole("card")], "z").unwrap();
         assert_eq!(d.text, "card");
     }
 

@@ -156,11 +156,6 @@ impl Frame {
         Frame { width: self.width, height: self.height, luma: self.luma.iter().map(|v| 255 - v).collect() }
     }
 
-    /// Twice the size, bilinear (for small images whose modules are only a pixel or two).
-    pub fn upscaled2(&self) -> Frame {
-        self.scaled(2)
-    }
-
     /// The part of the frame inside the box (clamped to the frame), with its top-left corner; `None` if
     /// nothing of the box is inside.
     pub fn cropped(&self, x0: f32, y0: f32, x1: f32, y1: f32) -> Option<(Frame, u32, u32)> {
@@ -180,7 +175,7 @@ impl Frame {
         Some((Frame { width: r - l, height: b - t, luma }, l, t))
     }
 
-    /// `factor` times the size, bilinear.
+    /// `factor` times the size, bilinear (for small images whose modules are only a pixel or two).
     pub fn scaled(&self, factor: u32) -> Frame {
         let factor = factor.max(1) as usize;
         let (sw, sh) = (self.width as usize, self.height as usize);

@@ -522,6 +522,63 @@ impl Camera {
     }
 }
 
+/// How a hand holds the object: tilted up to some degrees about one axis, a little about the other, and
+/// turned (one shot in three at any angle, else by up to `roll` radians).
+struct Pose {
+    tilt: f32,
+    yaw: f32,
+    pitch: f32,
+    roll: f32,
+}
+
+impl Pose {
+    fn draw(rng: &mut Rng, max_tilt_deg: f32, roll: f32) -> Pose {
+        let tilt = uniform(rng, 0.0, max_tilt_deg.to_radians());
+        let (yaw, pitch) =
+            if rng.below(2) == 0 { (tilt, uniform(rng, -0.1, 0.1)) } else { (uniform(rng, -0.1, 0.1), tilt) };
+        let roll = if rng.below(3) == 0 { uniform(rng, -PI, PI) } else { uniform(rng, -roll, roll) };
+        Pose { tilt, yaw, pitch, roll }
+    }
+}
+
+/// The ranges a shot's optics and sensor are drawn from.
+struct Imperfections {
+    lens_sigma: (f32, f32),
+    /// Hand shake in one shot in `shake_one_in`, of `shake` pixels.
+    shake_one_in: u64,
+    shake: (f32, f32),
+    exposure: (f32, f32),
+    noise: (f32, f32),
+    /// A lamp's glare in one shot in `glare_one_in`, up to `glare_spread` of the frame from its centre,
+    /// `glare_radius` of its width, of `glare_strength`.
+    glare_one_in: u64,
+    glare_spread: f32,
+    glare_radius: (f32, f32),
+    glare_strength: (f32, f32),
+}
+
+impl Camera {
+    /// Draws the lens blur, shake, exposure, noise and glare of one shot; whether it has glare.
+    fn imperfect(&mut self, i: &Imperfections, rng: &mut Rng) -> bool {
+        let (w, h) = (self.width as f32, self.height as f32);
+        self.lens_sigma = uniform(rng, i.lens_sigma.0, i.lens_sigma.1);
+        self.shake = if rng.below(i.shake_one_in) == 0 { uniform(rng, i.shake.0, i.shake.1) } else { 0.0 };
+        self.vertical_shake = rng.below(2) == 0;
+        self.exposure = uniform(rng, i.exposure.0, i.exposure.1);
+        self.noise = uniform(rng, i.noise.0, i.noise.1);
+        let glare = rng.below(i.glare_one_in) == 0;
+        if glare {
+            self.glare = Some((
+                w / 2.0 + uniform(rng, -i.glare_spread, i.glare_spread) * w,
+                h / 2.0 + uniform(rng, -i.glare_spread, i.glare_spread) * h,
+                uniform(rng, i.glare_radius.0, i.glare_radius.1) * w,
+                uniform(rng, i.glare_strength.0, i.glare_strength.1),
+            ));
+        }
+        glare
+    }
+}
+
 fn gauss(rng: &mut Rng) -> f32 {
     // Sum of four uniforms: close enough to a normal for sensor noise, and cheap.
     let s: f32 = (0..4).map(|_| uniform(rng, -1.0, 1.0)).sum();
@@ -667,10 +724,7 @@ fn screen_shot(row: &RosterRow, empty: bool, rng: &mut Rng) -> Shot {
     // Held so the whole code (with its quiet zone, turned, foreshortened) is in the frame, at 2.6 camera
     // pixels per module or more; the phone pixels per camera pixel follow (below 1 for a coarse screen
     // held close, where the moiré is strongest).
-    let tilt = uniform(rng, 0.0, 45f32.to_radians());
-    let (yaw, pitch) =
-        if rng.below(2) == 0 { (tilt, uniform(rng, -0.1, 0.1)) } else { (uniform(rng, -0.1, 0.1), tilt) };
-    let roll = if rng.below(3) == 0 { uniform(rng, -PI, PI) } else { uniform(rng, -0.25, 0.25) };
+    let Pose { tilt, yaw, pitch, roll } = Pose::draw(rng, 45.0, 0.25);
     let turned = roll.cos().abs() + roll.sin().abs();
     let most = 0.85 * h as f32 / (side * turned);
     let module_px = uniform(rng, 2.6, most.max(2.7).min(if coarse { 12.0 } else { 9.0 }));
@@ -684,20 +738,20 @@ fn screen_shot(row: &RosterRow, empty: bool, rng: &mut Rng) -> Shot {
     else {
         return screen_shot(row, empty, rng);
     };
-    cam.lens_sigma = uniform(rng, 0.3, 1.2);
-    cam.shake = if rng.below(3) == 0 { uniform(rng, 1.0, 3.5) } else { 0.0 };
-    cam.vertical_shake = rng.below(2) == 0;
-    cam.exposure = uniform(rng, 0.8, 1.25);
-    cam.noise = uniform(rng, 0.005, 0.025);
-    let glare_on = rng.below(3) == 0;
-    if glare_on {
-        cam.glare = Some((
-            w as f32 / 2.0 + uniform(rng, -0.25, 0.25) * w as f32,
-            h as f32 / 2.0 + uniform(rng, -0.25, 0.25) * h as f32,
-            uniform(rng, 0.04, 0.12) * w as f32,
-            uniform(rng, 0.3, 1.2),
-        ));
-    }
+    let glare_on = cam.imperfect(
+        &Imperfections {
+            lens_sigma: (0.3, 1.2),
+            shake_one_in: 3,
+            shake: (1.0, 3.5),
+            exposure: (0.8, 1.25),
+            noise: (0.005, 0.025),
+            glare_one_in: 3,
+            glare_spread: 0.25,
+            glare_radius: (0.04, 0.12),
+            glare_strength: (0.3, 1.2),
+        },
+        rng,
+    );
     let rgb = cam.shoot(&phone, rng);
     let quality = 60 + rng.below(31) as u8;
     Shot {
@@ -750,29 +804,26 @@ fn card_shot(row: &RosterRow, empty: bool, hd: bool, zoom: f32, rng: &mut Rng) -
     let module_px = uniform(rng, 1.5, 3.0) * zoom;
     let f = 0.78 * w as f32;
     let z = module_mm / module_px * f;
-    let tilt = uniform(rng, 0.0, 35f32.to_radians());
-    let (yaw, pitch) =
-        if rng.below(2) == 0 { (tilt, uniform(rng, -0.1, 0.1)) } else { (uniform(rng, -0.1, 0.1), tilt) };
-    let roll = if rng.below(3) == 0 { uniform(rng, -PI, PI) } else { uniform(rng, -0.2, 0.2) };
+    let Pose { tilt, yaw, pitch, roll } = Pose::draw(rng, 35.0, 0.2);
     let centre = (qx + qr_mm / 2.0, qy + qr_mm / 2.0);
     let offset = (uniform(rng, -0.2, 0.2) * w as f32, uniform(rng, -0.15, 0.15) * h as f32);
     let Some(mut cam) = Camera::looking_at(w, h, f, z, centre.0, centre.1, yaw, pitch, roll, offset) else {
         return card_shot(row, empty, hd, zoom, rng);
     };
-    cam.lens_sigma = uniform(rng, 0.4, 0.85);
-    cam.shake = if rng.below(4) == 0 { uniform(rng, 1.0, 2.0) } else { 0.0 };
-    cam.vertical_shake = rng.below(2) == 0;
-    cam.exposure = uniform(rng, 0.85, 1.2);
-    cam.noise = uniform(rng, 0.005, 0.02);
-    let glare_on = rng.below(4) == 0;
-    if glare_on {
-        cam.glare = Some((
-            w as f32 / 2.0 + uniform(rng, -0.3, 0.3) * w as f32,
-            h as f32 / 2.0 + uniform(rng, -0.3, 0.3) * h as f32,
-            uniform(rng, 0.03, 0.08) * w as f32,
-            uniform(rng, 0.2, 0.6),
-        ));
-    }
+    let glare_on = cam.imperfect(
+        &Imperfections {
+            lens_sigma: (0.4, 0.85),
+            shake_one_in: 4,
+            shake: (1.0, 2.0),
+            exposure: (0.85, 1.2),
+            noise: (0.005, 0.02),
+            glare_one_in: 4,
+            glare_spread: 0.3,
+            glare_radius: (0.03, 0.08),
+            glare_strength: (0.2, 0.6),
+        },
+        rng,
+    );
     let rgb = cam.shoot(&card, rng);
     let quality = 65 + rng.below(26) as u8;
     Shot {
