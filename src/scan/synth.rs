@@ -37,7 +37,7 @@ impl Kind {
 }
 
 /// Bumped whenever the model changes, so a cached corpus is made again.
-pub const MODEL_VERSION: u32 = 6;
+pub const MODEL_VERSION: u32 = 7;
 
 /// One rendered frame and what is in it.
 pub struct Shot {
@@ -676,8 +676,9 @@ pub fn render(kind: Kind, i: u64, seed: u64) -> Shot {
     let mut rng = Rng::new(seed ^ (scene + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ kind as u64);
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
     let row = demo::person(scene + 1000 * kind as u64, seed, today);
-    // Every 14th frame has no code (an app screen without it, the card's back).
-    let empty = scene % 14 == 13;
+    // Every 7th scene has no code (an app screen without it, a card without its QR): enough empty
+    // frames at each size to time a frame without a code.
+    let empty = scene % 7 == 6;
     let hd = i % 2 == 1;
     match kind {
         Kind::Screen => screen_shot(&row, empty, &mut rng),
