@@ -198,7 +198,7 @@ pub fn demo_frame_people(today: NaiveDate) -> Vec<RosterRow> {
         .filter_map(|entry| match crate::card::detect(entry["payload"].as_str()?).result.ok()? {
             crate::card::Card::Bhyt(b) => Some(RosterRow {
                 card_number: b.card_code.as_ref().map(|c| c.as_str().to_string()),
-                bhxh_number: Some(b.bhxh_number.clone()),
+                bhxh_number: b.bhxh_number.clone(),
                 citizen_id: None,
                 full_name: b.full_name.clone(),
                 birth_date: b.birth_date.map(|d| d.to_string()),
@@ -219,7 +219,7 @@ pub fn demo_frame_people(today: NaiveDate) -> Vec<RosterRow> {
                     bhxh_number: Some(bhxh),
                     citizen_id: Some(c.citizen_id.clone()),
                     full_name: Some(c.full_name.clone()),
-                    birth_date: Some(iso(c.birth_date)),
+                    birth_date: Some(c.birth_date.to_string()),
                     sex: c.sex.map(crate::card::Sex::as_str),
                     address: c.address.clone(),
                     facility_code: Some(DEMO_FACILITY.to_string()),

@@ -144,7 +144,7 @@ fn typed_numbers_have_their_own_layouts() {
 #[test]
 fn rejections_exit_1_with_a_reason_in_both_languages() {
     for (text, kind, code) in [
-        ("DN7010123456789", "number", "053"),
+        ("DN0010123456789", "number", "053"),
         ("DN4030123456789", "number", "052"),
         ("DN40101234567A9", "number", "051"),
         ("https://example.invalid/x", "unknown", "L04"),

@@ -700,6 +700,34 @@ fn first_launch_asks_the_operator_then_a_typed_card_is_recorded_under_that_name(
     assert!(!list[0].voided);
 }
 
+/// A USB scanner typing through Unikey (issue 15), in the real window: VNI's rewriting cannot be undone,
+/// so nothing is read and a red bar says to switch the input method at once; Telex's is undone and the
+/// patient is checked in with the card the QR printed.
+#[test]
+fn a_scanner_typing_through_an_input_method_is_refused_or_repaired_in_the_real_window() {
+    use tiepdon::card::ime::{Method, type_through};
+    let _serial = serial();
+    let db = roster_db("input-method");
+    let desk = Desktop::start("input-method", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &[], Some("Lan"));
+    win.wait_map("the check-in screen", |m| m.screen == "check-in" && !m.operator_prompt);
+    let payload = demo_entry("01-bhyt-legacy.jpg")["payload"].as_str().expect("a payload").to_string();
+    // The demo card with a check string Telex rewrites (`eec` → `êc`).
+    let payload = payload.replace("bc5ff2cd96a288ec", "bc5ff2cd96a28eec");
+    assert_ne!(type_through(&payload, Method::Telex), payload);
+    win.type_text(&type_through(&payload, Method::Vni), SCANNER_MS);
+    win.key("Return");
+    win.wait_map("the input-method bar", |m| m.widgets.contains_key("input-method-bar"));
+    win.screenshot("input-method-refused");
+    assert!(!win.map_now().is_some_and(|m| m.verdict_shown), "no verdict from text that cannot be undone");
+    win.type_text(&type_through(&payload, Method::Telex), SCANNER_MS);
+    win.key("Return");
+    win.check_in_shown();
+    win.screenshot("input-method-repaired");
+    let list = win.wait_visits(&db, 1);
+    assert_eq!(list[0].card_number.as_deref(), Some(CARD_01), "the card the QR printed: {:#?}", list[0]);
+}
+
 #[test]
 fn tiepdon_operator_skips_the_prompt_for_plain_tiepdon() {
     let _serial = serial();

@@ -278,6 +278,39 @@ fn a_citizen_card_shows_both_identities() {
     assert!(has_label(&h, "Hai giấy tờ của cùng người bệnh"));
 }
 
+/// A USB scanner typing through Unikey: what cannot be undone is refused and a red bar says to switch
+/// the input method to English at once; what can is repaired and the card says so; a clean read ends
+/// the bar.
+#[test]
+fn scanner_text_rewritten_by_an_input_method_is_repaired_or_refused_and_the_window_says_to_switch() {
+    use tiepdon::card::ime::{Method, type_through};
+    let db = database("input-method");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    // The demo card with a check string Telex rewrites (`eec` → `êc`).
+    let payload = demo_payload("01-bhyt-legacy.jpg").replace("bc5ff2cd96a288ec", "bc5ff2cd96a28eec");
+    scanner_types(&mut h, &type_through(&payload, Method::Vni));
+    step_until(&mut h, "the refusal", |a| a.state.typed_error.is_some());
+    assert!(h.state().state.input_method_on);
+    h.step();
+    assert!(has_label(&h, "BỘ GÕ TIẾNG VIỆT ĐANG BẬT"), "the bar is shown at once");
+    assert!(h.state().state.current.is_none(), "nothing read from text that cannot be undone");
+    let telex = type_through(&payload, Method::Telex);
+    assert_ne!(telex, payload, "Telex rewrites the demo card");
+    scanner_types(&mut h, &telex);
+    step_until(&mut h, "a verdict", |a| a.state.current.is_some());
+    let d = &h.state().state.current.as_ref().expect("a card").detection;
+    assert!(d.repaired, "{:?}", d.result);
+    assert_eq!(d.result, tiepdon::card::detect(&payload).result, "the same card as the clean payload");
+    h.step();
+    assert!(has_label(&h, "Đã khôi phục dữ liệu bị bộ gõ tiếng Việt"), "the card says what was repaired");
+    assert!(h.state().state.input_method_on, "a repaired read does not end the bar");
+    scanner_types(&mut h, &demo_payload("02-bhyt-new.jpg"));
+    step_until(&mut h, "the clean read", |a| !a.state.input_method_on);
+    h.step();
+    assert!(!has_label(&h, "BỘ GÕ TIẾNG VIỆT ĐANG BẬT"));
+}
+
 #[test]
 fn today_lists_visits_and_voids_one_with_a_reason() {
     let db = database("today");

@@ -2,7 +2,7 @@
 //! (spec §2), parsed by position with soft checks turned into warnings.
 
 use super::date::{BirthDate, parse_dmy_slash};
-use super::number::{CardCode, is_digits, normalise_facility};
+use super::number::{CardCode, Template, is_digits, normalise_facility, old_template_warning};
 use super::reject::{Rejection, Warning, quote};
 use super::text::{HexError, decode_hex_utf8, is_plausible_name};
 use super::{Layout, Sex, codes};
@@ -14,20 +14,24 @@ pub struct BhytCard {
     pub layout: Layout,
     /// The 15-character card code (legacy layouts only).
     pub card_code: Option<CardCode>,
-    /// The 10-digit mã số BHXH: field 0 of the new layout, characters 6–15 of a card code.
-    pub bhxh_number: String,
+    /// The 10-digit mã số BHXH: field 0 of the new layout, characters 6–15 of a card code; `None` for a
+    /// card of the template before 2015, whose code holds none.
+    pub bhxh_number: Option<String>,
     pub full_name: Option<String>,
     pub birth_date: Option<BirthDate>,
     pub sex: Option<Sex>,
-    /// Residence or workplace address.
+    /// Residence or workplace address (a school or a company's name on some cards).
     pub address: Option<String>,
+    /// The code Hồ Chí Minh City cards append to the address (`…Thành phố Hồ Chí Minh_16146234`), kept
+    /// apart from its text.
+    pub address_code: Option<String>,
     /// Registered primary-care facility, 5 characters (`79 - 034` → `79034`).
     pub facility_code: Option<String>,
     pub valid_from: Option<NaiveDate>,
     /// `None` means no end date (open-ended).
     pub valid_to: Option<NaiveDate>,
     pub issued_on: Option<NaiveDate>,
-    /// Field 9 "mã quản lý": 4 digits + the BHXH number.
+    /// Field 9 "mã quản lý": 4 digits + the BHXH number (12 digits on a card before 2015).
     pub management_code: Option<String>,
     pub parent_name: Option<String>,
     /// Field 11: `4` none, `5`–`7` K1–K3 (unofficial mapping).
@@ -71,12 +75,13 @@ mod field {
     pub const NEW_COUNT: usize = 16;
 }
 
-/// True when `f` (already trimmed) could open a BHYT payload: a card-code shape or 10 digits.
+/// True when `f` (already trimmed) could open a BHYT payload: a card-code shape (either template) or 10
+/// digits.
 pub fn looks_like_field0(f: &str) -> bool {
     is_digits(f, 10)
         || (f.len() == 15
             && f.bytes().take(2).all(|b| b.is_ascii_uppercase())
-            && f.bytes().skip(2).all(|b| b.is_ascii_digit()))
+            && f.bytes().skip(2).all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
 /// Parses the fields of a BHYT payload (split on `|`, trimmed, `$` removed).
@@ -84,10 +89,10 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
     let get = |i: usize| fields.get(i).copied().filter(|f| !f.is_empty() && *f != "-");
     let first = fields.first().copied().unwrap_or_default();
     let (card_code, bhxh_number, layout) = if is_digits(first, 10) {
-        (None, first.to_string(), Layout::BhytNew)
+        (None, Some(first.to_string()), Layout::BhytNew)
     } else if first.chars().count() == 15 {
         let code = CardCode::parse(first)?;
-        let bhxh = code.bhxh_number().to_string();
+        let bhxh = code.bhxh_number().map(str::to_string);
         let layout =
             if fields.len() >= field::LEGACY_COUNT { Layout::BhytLegacy } else { Layout::BhytTruncated };
         (Some(code), bhxh, layout)
@@ -99,6 +104,9 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
     };
 
     let mut warnings = Vec::new();
+    if card_code.as_ref().is_some_and(|c| c.template() == Template::Pre2015) {
+        warnings.push(old_template_warning());
+    }
     if !terminated {
         warnings.push(Warning::new(
             "payload",
@@ -146,13 +154,15 @@ pub fn parse(fields: &[&str], terminated: bool) -> Result<BhytCard, Rejection> {
         ));
     }
 
+    let (address, address_code) = split_address_code(hex_text(get(field::ADDRESS), "address", &mut warnings));
     let mut card = BhytCard {
         layout,
         card_code,
         full_name: hex_text(get(field::NAME), "full_name", &mut warnings),
         birth_date,
         sex: sex(get(field::SEX), &mut warnings),
-        address: hex_text(get(field::ADDRESS), "address", &mut warnings),
+        address,
+        address_code,
         facility_code: facility(get(field::FACILITY), &mut warnings),
         valid_from,
         valid_to,
@@ -206,7 +216,6 @@ fn soft_date(raw: Option<&str>, key: &'static str, warnings: &mut Vec<Warning>) 
     date
 }
 
-/// Decodes a hex UTF-8 field by position. Plain text is kept as it is; undecodable hex is dropped.
 /// The Vietnamese and English names of a hex field, for messages.
 fn field_names(key: &str) -> (&'static str, &'static str) {
     match key {
@@ -245,6 +254,19 @@ fn hex_text(raw: Option<&str>, key: &'static str, warnings: &mut Vec<Warning>) -
     }
 }
 
+/// `…Thành phố Hồ Chí Minh_16146234` → the address and `16146234`: the digits (4 or more) after the last
+/// `_`.
+fn split_address_code(address: Option<String>) -> (Option<String>, Option<String>) {
+    let Some(text) = address else { return (None, None) };
+    match text.rsplit_once('_') {
+        Some((head, code)) if code.len() >= 4 && code.bytes().all(|b| b.is_ascii_digit()) => {
+            let head = head.trim_end();
+            (Some(head.to_string()).filter(|h| !h.is_empty()), Some(code.to_string()))
+        }
+        _ => (Some(text), None),
+    }
+}
+
 fn sex(raw: Option<&str>, warnings: &mut Vec<Warning>) -> Option<Sex> {
     match raw? {
         "1" => Some(Sex::Male),
@@ -277,6 +299,7 @@ fn facility(raw: Option<&str>, warnings: &mut Vec<Warning>) -> Option<String> {
 /// Soft checks V6 (group ↔ benefit) and V7 (management code ends with the BHXH number).
 fn cross_check(card: &BhytCard, warnings: &mut Vec<Warning>) {
     if let Some(code) = &card.card_code
+        && code.template() == Template::Current
         && let Some(group) = codes::group(code.group())
         && !group.benefits.contains(&code.benefit())
     {
@@ -295,7 +318,8 @@ fn cross_check(card: &BhytCard, warnings: &mut Vec<Warning>) {
         ));
     }
     if let Some(m) = &card.management_code
-        && !m.ends_with(&card.bhxh_number)
+        && let Some(bhxh) = &card.bhxh_number
+        && !m.ends_with(bhxh.as_str())
     {
         warnings.push(Warning::new(
             "management_code",

@@ -1,12 +1,15 @@
 //! The citizen-id QR: chip CCCD (7 fields), the 6-field variant without the old id, and the Căn cước
-//! card's longer payload whose first 7 fields match (spec §4). Identity only: no coverage data.
+//! card's longer payload whose first 7 fields match and which may name the parents (spec §4, issue 15).
+//! Identity only: no coverage data. Look-alikes (the party-membership card's QR has the same shape) are
+//! refused by structure and by the citizen-id checks.
 
-use super::date::parse_dmy_compact;
+use super::codes;
+use super::date::{BirthDate, parse_dmy_compact};
 use super::number::is_digits;
 use super::reject::{Rejection, Warning, quote};
 use super::text::is_plausible_name;
 use super::{Layout, Sex};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 /// A citizen-id card as its QR states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,10 +20,15 @@ pub struct CccdCard {
     /// The 9-digit old id (CMND), when printed.
     pub old_id: Option<String>,
     pub full_name: String,
-    pub birth_date: NaiveDate,
+    /// Full, or only month and year (`MMyyyy`), or only the year, as the card knows it.
+    pub birth_date: BirthDate,
     pub sex: Option<Sex>,
     pub address: Option<String>,
     pub issued_on: Option<NaiveDate>,
+    /// The father's and mother's names of a Căn cước card's 11-field QR (a child's card; empty for an
+    /// adult), as written (often in capitals).
+    pub father_name: Option<String>,
+    pub mother_name: Option<String>,
     pub warnings: Vec<Warning>,
 }
 
@@ -30,13 +38,26 @@ pub fn looks_like(fields: &[&str]) -> bool {
     (matches!(fields.len(), 6 | 7) || fields.len() >= 11) && fields.first().is_some_and(|f| is_digits(f, 12))
 }
 
+/// The party-membership (Đảng viên) card's QR: 7 fields, a 12-digit number, a name, then dates at
+/// fields 2, 3 and 6 where a citizen card has a name, a birth date and an issue date.
+fn party_card(fields: &[&str]) -> bool {
+    fields.len() == 7
+        && is_plausible_name(fields[1])
+        && BirthDate::parse_cccd(fields[2]).is_some()
+        && parse_dmy_compact(fields[3]).is_some()
+        && parse_dmy_compact(fields[6]).is_some()
+}
+
 /// Parses the fields of a citizen-id QR (split on `|`, trimmed). The birth date is found at position 3
 /// (with the old-id field) or 2 (without it), not assumed.
 pub fn parse(fields: &[&str]) -> Result<CccdCard, Rejection> {
+    if party_card(fields) {
+        return Err(not_a_citizen_card());
+    }
     let citizen_id = fields.first().copied().unwrap_or_default().to_string();
     let get = |i: usize| fields.get(i).copied().filter(|f| !f.is_empty());
     let (birth_at, birth_date) =
-        [3, 2].into_iter().find_map(|i| Some((i, parse_dmy_compact(get(i)?)?))).ok_or_else(|| {
+        [3, 2].into_iter().find_map(|i| Some((i, BirthDate::parse_cccd(get(i)?)?))).ok_or_else(|| {
             Rejection::unreadable(
                 "Mã QR căn cước không có ngày sinh hợp lệ (ddMMyyyy); hãy quét lại.",
                 "The citizen-id QR has no valid birth date (ddMMyyyy); scan again.",
@@ -79,6 +100,9 @@ pub fn parse(fields: &[&str]) -> Result<CccdCard, Rejection> {
         }
         d
     });
+    // A Căn cước card's parents follow the issue date; only names are taken as names.
+    let parent = |i: usize| get(birth_at + 4 + i).filter(|n| is_plausible_name(n)).map(str::to_string);
+    let long = fields.len() >= 11;
     let card = CccdCard {
         layout,
         old_id,
@@ -87,10 +111,21 @@ pub fn parse(fields: &[&str]) -> Result<CccdCard, Rejection> {
         sex,
         address: get(birth_at + 2).map(str::to_string),
         issued_on,
+        father_name: if long { parent(0) } else { None },
+        mother_name: if long { parent(1) } else { None },
         citizen_id,
         warnings,
     };
-    Ok(cross_check_id(card))
+    cross_check_id(card)
+}
+
+fn not_a_citizen_card() -> Rejection {
+    Rejection::unreadable(
+        "Mã QR này không phải thẻ căn cước (có dạng thẻ Đảng viên hoặc giấy tờ khác); hãy quét thẻ căn \
+         cước hoặc thẻ BHYT.",
+        "This QR is not a citizen card (it has the shape of a party-membership card or another \
+         document); scan the citizen card or the BHYT card.",
+    )
 }
 
 fn parse_sex(raw: &str, warnings: &mut Vec<Warning>) -> Option<Sex> {
@@ -108,26 +143,31 @@ fn parse_sex(raw: &str, warnings: &mut Vec<Warning>) -> Option<Sex> {
     }
 }
 
-/// Soft check of spec §3.5: digit 4 encodes century and sex, digits 5–6 the birth year. A mismatch is a
-/// warning, never a rejection.
-fn cross_check_id(mut card: CccdCard) -> CccdCard {
-    let digits = card.citizen_id.as_bytes();
-    let (Some(&code), Some(yy)) = (digits.get(3), card.citizen_id.get(4..6)) else {
-        return card;
+/// The checks of spec §3.5: digits 1–3 are a province (`0` + its 2-digit code), digit 4 encodes century
+/// and sex, digits 5–6 the birth year. One mismatch is a warning; a number failing both the province and
+/// the year is not a citizen id at all.
+fn cross_check_id(mut card: CccdCard) -> Result<CccdCard, Rejection> {
+    let id = card.citizen_id.as_str();
+    let province_ok = id.starts_with('0') && id.get(1..3).and_then(codes::province_name).is_some();
+    let (Some(&code), Some(yy)) = (id.as_bytes().get(3), id.get(4..6)) else {
+        return Ok(card);
     };
     let code = i32::from(code.wrapping_sub(b'0'));
     let century = 1900 + (code / 2) * 100;
     let sex = if code % 2 == 0 { Sex::Male } else { Sex::Female };
-    let year_ok = yy.parse::<i32>().ok().map(|yy| century + yy) == Some(card.birth_date.year());
+    let year_ok = code <= 9 && yy.parse::<i32>().ok().map(|yy| century + yy) == Some(card.birth_date.year());
     let sex_ok = card.sex.is_none_or(|s| s == sex);
-    if !(year_ok && sex_ok) {
+    if !province_ok && !year_ok {
+        return Err(not_a_citizen_card());
+    }
+    if !(province_ok && year_ok && sex_ok) {
         card.warnings.push(Warning::new(
             "citizen_id",
-            "Số CCCD không khớp năm sinh hoặc giới tính; hãy kiểm tra lại thẻ.",
-            "The citizen id does not match the birth year or sex; check the card.",
+            "Số CCCD không khớp tỉnh, năm sinh hoặc giới tính; hãy kiểm tra lại thẻ.",
+            "The citizen id does not match a province, the birth year or the sex; check the card.",
         ));
     }
-    card
+    Ok(card)
 }
 
 #[cfg(test)]
@@ -158,5 +198,16 @@ mod tests {
     #[test]
     fn garbled_name_is_unreadable() {
         assert!(parse(&fields("001090123456||Nguyá»…n VÄƒn An|01011990|Nam|Hà Nội|15042021")).is_err());
+    }
+
+    #[test]
+    fn a_party_card_is_not_a_citizen_card() {
+        let why =
+            parse(&fields("079123456789|Nguyễn Văn An|01011980|03022010|Chi bộ 3|Đảng bộ phường|03022011"))
+                .unwrap_err();
+        assert!(why.detail_en.contains("not a citizen card"), "{why}");
+        // A 12-digit number that is neither a province nor the birth year's century.
+        let why = parse(&fields("999990123456||Nguyễn Văn An|01011990|Nam|Hà Nội|15042021")).unwrap_err();
+        assert!(why.detail_en.contains("not a citizen card"), "{why}");
     }
 }

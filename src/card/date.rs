@@ -1,5 +1,6 @@
-//! Dates as cards write them: `dd/MM/yyyy` (BHYT QR), `ddMMyyyy` (CCCD QR), `yyyy` (birth year only),
-//! ISO `yyyy-MM-dd` (typed, CSV), and a birth date that keeps its precision.
+//! Dates as cards write them: `dd/MM/yyyy` (BHYT QR), `ddMMyyyy` (CCCD QR; `MMyyyy` or `yyyy` when the
+//! day or month is unknown), `yyyy` (birth year only), ISO `yyyy-MM-dd` (typed, CSV), and a birth date
+//! that keeps its precision.
 
 use chrono::{Datelike, NaiveDate};
 use std::fmt;
@@ -7,10 +8,13 @@ use std::fmt;
 /// Earliest and latest year accepted on a card. Anything outside is a misread, not a date.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
-/// A birth date: a full date, or only the year when day and month are unknown (BHYT QR field 2).
+/// A birth date: a full date, or only the month and year, or only the year, when the rest is unknown
+/// (BHYT QR field 2; a citizen card's `MMyyyy` or `yyyy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BirthDate {
     Full(NaiveDate),
+    /// Year and month (1–12).
+    Month(i32, u32),
     Year(i32),
 }
 
@@ -18,7 +22,40 @@ impl BirthDate {
     pub fn year(&self) -> i32 {
         match self {
             BirthDate::Full(d) => d.year(),
-            BirthDate::Year(y) => *y,
+            BirthDate::Month(y, _) | BirthDate::Year(y) => *y,
+        }
+    }
+
+    /// The month, when known.
+    pub fn month(&self) -> Option<u32> {
+        match self {
+            BirthDate::Full(d) => Some(d.month()),
+            BirthDate::Month(_, m) => Some(*m),
+            BirthDate::Year(_) => None,
+        }
+    }
+
+    /// True when two birth dates can be the same person's: equal in every part both know.
+    pub fn agrees_with(&self, other: &BirthDate) -> bool {
+        match (self, other) {
+            (BirthDate::Full(a), BirthDate::Full(b)) => a == b,
+            _ => {
+                self.year() == other.year()
+                    && (self.month().is_none() || other.month().is_none() || self.month() == other.month())
+            }
+        }
+    }
+
+    /// Parses a citizen card's birth field: `ddMMyyyy`, `MMyyyy` or `yyyy`.
+    pub fn parse_cccd(s: &str) -> Option<BirthDate> {
+        if !all_digits(s) {
+            return None;
+        }
+        match s.len() {
+            8 => parse_dmy_compact(s).map(BirthDate::Full),
+            6 => parse_month_year(&s[..2], &s[2..]),
+            4 => parse_year(s).map(BirthDate::Year),
+            _ => None,
         }
     }
 
@@ -30,17 +67,22 @@ impl BirthDate {
         parse_dmy_slash(s).map(BirthDate::Full)
     }
 
-    /// Parses a typed or CSV birth date: ISO, `dd/MM/yyyy` or a year.
+    /// Parses a typed or CSV birth date: ISO (`yyyy-MM-dd`, or `yyyy-MM` as [`Display`] writes a month),
+    /// `dd/MM/yyyy` or a year.
     pub fn parse_any(s: &str) -> Option<BirthDate> {
+        if s.len() == 7 && s.as_bytes()[4] == b'-' {
+            return s.get(..4).zip(s.get(5..)).and_then(|(y, m)| parse_month_year(m, y));
+        }
         parse_iso(s).map(BirthDate::Full).or_else(|| Self::parse_bhyt(s))
     }
 }
 
-/// ISO form: `YYYY-MM-DD`, or `YYYY` for a year-only date.
+/// ISO form: `YYYY-MM-DD`, `YYYY-MM` for a month, `YYYY` for a year-only date.
 impl fmt::Display for BirthDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BirthDate::Full(d) => f.write_str(&iso(*d)),
+            BirthDate::Month(y, m) => write!(f, "{y:04}-{m:02}"),
             BirthDate::Year(y) => write!(f, "{y:04}"),
         }
     }
@@ -63,6 +105,12 @@ fn checked(year: u32, month: u32, day: u32) -> Option<NaiveDate> {
 pub fn parse_year(s: &str) -> Option<i32> {
     let y = number(s).filter(|_| s.len() == 4)?;
     i32::try_from(y).ok().filter(|y| YEARS.contains(y))
+}
+
+/// `MM` and `yyyy` as a month of a year in [`YEARS`].
+fn parse_month_year(m: &str, y: &str) -> Option<BirthDate> {
+    let month = number(m).filter(|m| (1..=12).contains(m))?;
+    Some(BirthDate::Month(parse_year(y)?, month))
 }
 
 /// `dd/MM/yyyy` (one-digit day or month tolerated), a real calendar date.
@@ -144,5 +192,15 @@ mod tests {
         assert_eq!(BirthDate::parse_bhyt("05/03/1994").unwrap().to_string(), "1994-03-05");
         assert_eq!(BirthDate::parse_any("1994-03-05"), Some(BirthDate::Full(ymd(1994, 3, 5))));
         assert_eq!(BirthDate::parse_bhyt("19a0"), None);
+        assert_eq!(BirthDate::parse_cccd("01011990"), Some(BirthDate::Full(ymd(1990, 1, 1))));
+        assert_eq!(BirthDate::parse_cccd("031990"), Some(BirthDate::Month(1990, 3)));
+        assert_eq!(BirthDate::parse_cccd("131990"), None);
+        assert_eq!(BirthDate::parse_cccd("1990"), Some(BirthDate::Year(1990)));
+        assert_eq!(BirthDate::parse_cccd("Nữ|f"), None, "six bytes, not six digits");
+        assert_eq!(BirthDate::Month(1990, 3).to_string(), "1990-03");
+        assert_eq!(BirthDate::parse_any("1990-03"), Some(BirthDate::Month(1990, 3)));
+        assert!(BirthDate::Month(1990, 3).agrees_with(&BirthDate::Full(ymd(1990, 3, 9))));
+        assert!(!BirthDate::Month(1990, 3).agrees_with(&BirthDate::Full(ymd(1990, 4, 9))));
+        assert!(BirthDate::Year(1990).agrees_with(&BirthDate::Month(1990, 4)));
     }
 }

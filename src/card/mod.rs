@@ -5,15 +5,17 @@ pub mod bhyt;
 pub mod cccd;
 pub mod codes;
 pub mod date;
+pub mod ime;
 pub mod number;
 pub mod reject;
+pub mod repair;
 pub mod text;
 mod view;
 
 pub use bhyt::BhytCard;
 pub use cccd::CccdCard;
 pub use date::BirthDate;
-pub use number::{CardCode, TypedNumber};
+pub use number::{CardCode, Template, TypedNumber};
 pub use reject::{RejectCode, Rejection, Warning};
 pub use view::{CardView, ParseReport};
 
@@ -44,7 +46,7 @@ impl Kind {
 /// The exact shape of an input (the `layout` key of the CLI contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layout {
-    /// BHYT QR, 15 fields, first the 15-character card code.
+    /// BHYT QR, 15 fields, first the 15-character card code (either template).
     BhytLegacy,
     /// VssID BHYT QR, 17 fields, first the 10-digit BHXH number.
     BhytNew,
@@ -149,16 +151,32 @@ pub struct Detection {
     pub kind: Kind,
     pub layout: Option<Layout>,
     pub result: Result<Card, Rejection>,
+    /// What was undone in the text before it was read ([`repair`]), and what is unusual about a typed
+    /// number (an old card's code); shown with the card's own warnings.
+    pub notes: Vec<Warning>,
+    /// The text was repaired before it was read.
+    pub repaired: bool,
+    /// A Vietnamese input method rewrote the text on its way in (undone or refused): the receptionist
+    /// should switch it to English.
+    pub input_method: bool,
 }
 
 impl Detection {
     fn rejected(kind: Kind, layout: Option<Layout>, why: Rejection) -> Detection {
-        Detection { kind, layout, result: Err(why) }
+        Detection { kind, layout, result: Err(why), notes: Vec::new(), repaired: false, input_method: false }
+    }
+
+    /// Every warning: the notes on the text, then the card's own.
+    pub fn warnings(&self) -> Vec<Warning> {
+        let card = self.result.as_ref().map(Card::warnings).unwrap_or_default();
+        self.notes.iter().chain(card).cloned().collect()
     }
 }
 
-/// Tells what any text is and parses it (spec §4.3): a BHYT QR (with or without its `$`), a citizen-id
-/// QR, a typed number, or unreadable. Strips NUL/CR/LF and normalises to NFC first.
+/// Tells what any text is and parses it (spec §4.3): a BHYT QR (with or without its `$` or `#`), a
+/// citizen-id QR, a typed number, or unreadable. Strips NUL/CR/LF and normalises to NFC first, then
+/// undoes known keyboard-wedge damage ([`repair`]: an input method's Telex or VNI, the wrong code page,
+/// Alt-code digits, a stray `|`) where exactly one original reads as a card.
 pub fn detect(input: &str) -> Detection {
     if input.chars().nth(text::MAX_PAYLOAD_CHARS).is_some() {
         return Detection::rejected(
@@ -178,8 +196,31 @@ pub fn detect(input: &str) -> Detection {
             Rejection::unreadable("Không có dữ liệu; hãy quét lại.", "Nothing was read; scan again."),
         );
     }
+    let reads = |t: &str| detect_clean(t).result;
+    match repair::repair(&cleaned, &reads) {
+        repair::Repair::Intact => detect_clean(&cleaned),
+        repair::Repair::Repaired { text, note, input_method } => {
+            let mut d = detect_clean(&text);
+            d.notes.insert(0, note);
+            d.repaired = true;
+            d.input_method = input_method;
+            d
+        }
+        repair::Repair::Refused(why) => {
+            let plain = detect_clean(&cleaned);
+            let kind = match plain.kind {
+                Kind::Unknown if cleaned.contains('|') => Kind::Bhyt,
+                kind => kind,
+            };
+            Detection { input_method: true, ..Detection::rejected(kind, plain.layout, why) }
+        }
+    }
+}
+
+/// [`detect`] on cleaned text, without repairs.
+fn detect_clean(cleaned: &str) -> Detection {
     if !cleaned.contains('|') {
-        let result = number::classify_typed(&cleaned).map(Card::Number);
+        let result = number::classify_typed(cleaned).map(Card::Number);
         let layout = match &result {
             Ok(card) => Some(card.layout()),
             // A card-code rejection (051/052/053) still tells what was being typed.
@@ -189,10 +230,13 @@ pub fn detect(input: &str) -> Detection {
         // Text that is neither a number nor a card-code attempt (a URL, a word) is of no known kind.
         let number_like = layout.is_some() || cleaned.bytes().all(|b| b.is_ascii_digit() || b == b' ');
         let kind = if number_like { Kind::Number } else { Kind::Unknown };
-        return Detection { kind, layout, result };
+        let old = matches!(&result, Ok(Card::Number(TypedNumber::CardCode(c))) if c.template() == number::Template::Pre2015);
+        let notes = if old { vec![number::old_template_warning()] } else { Vec::new() };
+        return Detection { kind, layout, result, notes, repaired: false, input_method: false };
     }
     let mut fields: Vec<&str> = cleaned.split('|').map(str::trim).collect();
-    let terminated = fields.last() == Some(&"$");
+    // `$` ends a BHYT payload; some cards and scanners end it with `#`.
+    let terminated = matches!(fields.last(), Some(&"$") | Some(&"#"));
     if terminated {
         fields.pop();
         return from_result(Kind::Bhyt, bhyt::parse(&fields, true).map(Card::Bhyt));
@@ -223,5 +267,5 @@ pub fn detect(input: &str) -> Detection {
 
 fn from_result(kind: Kind, result: Result<Card, Rejection>) -> Detection {
     let layout = result.as_ref().ok().map(Card::layout);
-    Detection { kind, layout, result }
+    Detection { kind, layout, result, notes: Vec::new(), repaired: false, input_method: false }
 }

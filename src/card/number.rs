@@ -7,13 +7,25 @@ use super::reject::{RejectCode, Rejection, quote};
 use serde::Serialize;
 
 /// A validated 15-character BHYT card code: group (2 letters), benefit (1 digit), province (2 digits),
-/// BHXH number (10 digits).
+/// then either the 10-digit BHXH number (the 2015 template of QĐ 1351) or, on a card of the template
+/// before 2015, district (2 letters or digits), unit (3 letters or digits) and serial (5 digits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct CardCode(String);
 
+/// Which card template a code follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Template {
+    /// QĐ 1351/QĐ-BHXH (2015): characters 6–15 are the BHXH number; benefit 1–5.
+    Current,
+    /// Before 2015: letters may stand in characters 6–10 and the benefit code may be 6–9; there is no
+    /// BHXH number in the code, so the card cannot be looked up by one.
+    Pre2015,
+}
+
 impl CardCode {
-    /// Validates an upper-case card code (rules V1–V5 of spec §3.6) and says which character is wrong.
+    /// Validates an upper-case card code (rules V1–V5 of spec §3.6, and the shape of the template before
+    /// 2015, issue 15) and says which character is wrong.
     pub fn parse(s: &str) -> Result<CardCode, Rejection> {
         let count = s.chars().count();
         if count != 15 {
@@ -23,14 +35,20 @@ impl CardCode {
                 format!("A card code has 15 characters; this one has {count}."),
             ));
         }
-        for (i, c) in s.chars().enumerate() {
-            let ok = if i < 2 { c.is_ascii_uppercase() } else { c.is_ascii_digit() };
+        let chars: Vec<char> = s.chars().collect();
+        // Characters 6–10 are digits on a 2015 card; an old card may have letters there.
+        let old_shape = chars[5..10].iter().any(char::is_ascii_uppercase);
+        for (i, &c) in chars.iter().enumerate() {
+            let (ok, kind_vi, kind_en) = match i {
+                0 | 1 => (c.is_ascii_uppercase(), "chữ in hoa không dấu (A–Z)", "a capital letter A–Z"),
+                5..=9 if old_shape => (
+                    c.is_ascii_uppercase() || c.is_ascii_digit(),
+                    "chữ in hoa không dấu hoặc chữ số",
+                    "a capital letter A–Z or a digit",
+                ),
+                _ => (c.is_ascii_digit(), "chữ số", "a digit"),
+            };
             if !ok {
-                let (kind_vi, kind_en) = if i < 2 {
-                    ("chữ in hoa không dấu (A–Z)", "a capital letter A–Z")
-                } else {
-                    ("chữ số", "a digit")
-                };
                 return Err(Rejection::new(
                     RejectCode::CardCode,
                     format!("Ký tự thứ {} của mã thẻ phải là {kind_vi}, đang là “{c}”.", i + 1),
@@ -46,11 +64,11 @@ impl CardCode {
                 format!("Group code “{}” (characters 1–2) is not a known group.", code.group()),
             ));
         }
-        if !(1..=5).contains(&code.benefit()) {
+        if code.benefit() == 0 {
             return Err(Rejection::new(
                 RejectCode::Benefit,
-                format!("Mã quyền lợi (ký tự thứ 3) phải từ 1 đến 5, đang là “{}”.", code.benefit()),
-                format!("The benefit code (character 3) must be 1 to 5, not “{}”.", code.benefit()),
+                "Mã quyền lợi (ký tự thứ 3) phải từ 1 đến 5 (thẻ mẫu cũ: đến 9), đang là “0”.",
+                "The benefit code (character 3) must be 1 to 5 (9 on an old card), not “0”.",
             ));
         }
         if codes::province_name(code.province()).is_none() {
@@ -66,22 +84,48 @@ impl CardCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// Which template: letters in characters 6–10, or a benefit code above 5, mean before 2015.
+    pub fn template(&self) -> Template {
+        let b = self.0.as_bytes();
+        if b[5..10].iter().any(u8::is_ascii_uppercase) || self.benefit() > 5 {
+            Template::Pre2015
+        } else {
+            Template::Current
+        }
+    }
     /// Characters 1–2: the beneficiary group.
     pub fn group(&self) -> &str {
         &self.0[..2]
     }
-    /// Character 3: the benefit code, 1–5.
+    /// Character 3: the benefit code as printed (1–5; up to 9 on a card before 2015).
     pub fn benefit(&self) -> u8 {
         self.0.as_bytes()[2] - b'0'
+    }
+    /// The benefit level the fund's share follows today (spec §3.2): the 2015 template's code. `None` on
+    /// an older card, whose codes meant other shares (`HT5` was 95 %).
+    pub fn level(&self) -> Option<u8> {
+        (self.template() == Template::Current).then(|| self.benefit())
     }
     /// Characters 4–5: the issuing province.
     pub fn province(&self) -> &str {
         &self.0[3..5]
     }
-    /// Characters 6–15: the BHXH number.
-    pub fn bhxh_number(&self) -> &str {
-        &self.0[5..]
+    /// Characters 6–15: the BHXH number (2015 template only).
+    pub fn bhxh_number(&self) -> Option<&str> {
+        (self.template() == Template::Current).then(|| &self.0[5..])
     }
+}
+
+/// The warning an old-template card code carries: what it is and why it cannot be looked up.
+pub fn old_template_warning() -> super::Warning {
+    super::Warning::new(
+        "card_number",
+        "Thẻ mẫu cũ (trước 2015): mã thẻ không chứa mã số BHXH nên không tra được theo mã số BHXH; \
+         mức hưởng của mẫu cũ khác mẫu hiện nay. Hãy xem hạn thẻ và đề nghị thẻ mới hoặc CCCD.",
+        "Old card template (before 2015): the code holds no BHXH number, so it cannot be looked up by \
+         one, and its benefit codes meant other shares. Check the dates; ask for the current card or \
+         the citizen id.",
+    )
 }
 
 /// A facility code (MA_CSKCB / MA_DKBD) as cards and people write it — `79 - 034`, `01 – C54`,
@@ -166,7 +210,29 @@ mod tests {
     #[test]
     fn card_code_parts() {
         let c = CardCode::parse("HS4010123456780").unwrap();
-        assert_eq!((c.group(), c.benefit(), c.province(), c.bhxh_number()), ("HS", 4, "01", "0123456780"));
+        assert_eq!(
+            (c.group(), c.benefit(), c.province(), c.bhxh_number()),
+            ("HS", 4, "01", Some("0123456780"))
+        );
+        assert_eq!((c.template(), c.level()), (Template::Current, Some(4)));
+    }
+
+    #[test]
+    fn old_template_codes_parse_without_a_bhxh_number() {
+        for (s, benefit) in
+            [("DN401AA31900313", 4), ("DN479GA78900007", 4), ("HS7010120300001", 7), ("TQ7790120300001", 7)]
+        {
+            let c = CardCode::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert_eq!(c.benefit(), benefit, "{s}");
+            assert_eq!(c.bhxh_number(), None, "{s}");
+            assert_eq!(c.level(), None, "{s}");
+        }
+        // HT5 with digits only is a current code (level 5): nothing in it says it is old.
+        assert_eq!(CardCode::parse("HT5790123400001").unwrap().template(), Template::Current);
+        assert_eq!(CardCode::parse("DN401AA31900313").unwrap().template(), Template::Pre2015);
+        // Letters in the serial (characters 11–15) are never a card.
+        assert_eq!(code_of("DN401AA3190031A"), Some("051"));
+        assert_eq!(code_of("DN401A-31900313"), Some("051"));
     }
 
     #[test]
@@ -175,7 +241,7 @@ mod tests {
         assert_eq!(code_of("D14010123456789"), Some("051"));
         assert_eq!(code_of("DN40101234567A9"), Some("051"));
         assert_eq!(code_of("ZZ4010123456789"), Some("051"));
-        assert_eq!(code_of("DN7010123456789"), Some("053"));
+        assert_eq!(code_of("DN7010123456789"), None, "benefit 7: a card before 2015");
         assert_eq!(code_of("DN0010123456789"), Some("053"));
         assert_eq!(code_of("DN4030123456789"), Some("052"));
         let err = CardCode::parse("DN40101234567A9").unwrap_err();

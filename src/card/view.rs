@@ -18,11 +18,14 @@ pub enum CardView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BhytView {
     pub card_number: Option<String>,
-    pub bhxh_number: String,
+    /// Null for a card of the template before 2015 (its code holds no BHXH number).
+    pub bhxh_number: Option<String>,
     pub full_name: Option<String>,
     pub birth_date: Option<String>,
     pub sex: Option<Sex>,
     pub address: Option<String>,
+    /// The code after `_` that Hồ Chí Minh City cards append to the address.
+    pub address_code: Option<String>,
     pub facility_code: Option<String>,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
@@ -48,6 +51,8 @@ pub struct CccdView {
     pub sex: Option<Sex>,
     pub address: Option<String>,
     pub issued_on: Option<String>,
+    pub father_name: Option<String>,
+    pub mother_name: Option<String>,
     pub warnings: Vec<Warning>,
 }
 
@@ -60,6 +65,20 @@ pub struct NumberView {
     pub benefit_level: Option<u8>,
     pub province_code: Option<String>,
     pub group_code: Option<String>,
+    pub warnings: Vec<Warning>,
+}
+
+impl CardView {
+    /// Puts `notes` (what was repaired in the text, see [`Detection::notes`]) before the card's warnings.
+    pub fn with_notes(mut self, notes: &[Warning]) -> CardView {
+        let warnings = match &mut self {
+            CardView::Bhyt(v) => &mut v.warnings,
+            CardView::Cccd(v) => &mut v.warnings,
+            CardView::Number(v) => &mut v.warnings,
+        };
+        warnings.splice(0..0, notes.iter().cloned());
+        self
+    }
 }
 
 fn iso_opt(d: Option<NaiveDate>) -> Option<String> {
@@ -78,6 +97,7 @@ impl From<&Card> for CardView {
                     birth_date: c.birth_date.map(|d| d.to_string()),
                     sex: c.sex,
                     address: c.address.clone(),
+                    address_code: c.address_code.clone(),
                     facility_code: c.facility_code.clone(),
                     valid_from: iso_opt(c.valid_from),
                     valid_to: iso_opt(c.valid_to),
@@ -98,10 +118,12 @@ impl From<&Card> for CardView {
                 citizen_id: c.citizen_id.clone(),
                 old_id: c.old_id.clone(),
                 full_name: c.full_name.clone(),
-                birth_date: iso(c.birth_date),
+                birth_date: c.birth_date.to_string(),
                 sex: c.sex,
                 address: c.address.clone(),
                 issued_on: iso_opt(c.issued_on),
+                father_name: c.father_name.clone(),
+                mother_name: c.mother_name.clone(),
                 warnings: c.warnings.clone(),
             }),
             Card::Number(n) => {
@@ -113,11 +135,12 @@ impl From<&Card> for CardView {
                     benefit_level: None,
                     province_code: None,
                     group_code: None,
+                    warnings: Vec::new(),
                 };
                 match n {
                     TypedNumber::CardCode(k) => {
                         v.card_number = Some(k.as_str().to_string());
-                        v.bhxh_number = Some(k.bhxh_number().to_string());
+                        v.bhxh_number = k.bhxh_number().map(str::to_string);
                         v.benefit_level = Some(k.benefit());
                         v.province_code = Some(k.province().to_string());
                         v.group_code = Some(k.group().to_string());
@@ -132,7 +155,8 @@ impl From<&Card> for CardView {
     }
 }
 
-/// `tiepdon parse` output: `{"kind", "layout", "card", "error", "error_code", "error_vi"}`.
+/// `tiepdon parse` output: `{"kind", "layout", "card", "error", "error_code", "error_vi", "repaired",
+/// "input_method"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParseReport {
     pub kind: Kind,
@@ -144,12 +168,16 @@ pub struct ParseReport {
     pub error_code: Option<&'static str>,
     /// The reason in Vietnamese.
     pub error_vi: Option<String>,
+    /// The text was repaired before it was read (the card's `warnings` say what).
+    pub repaired: bool,
+    /// A Vietnamese input method had rewritten the text (repaired, or the reason of the error).
+    pub input_method: bool,
 }
 
 impl From<&Detection> for ParseReport {
     fn from(d: &Detection) -> ParseReport {
         let (card, rejection) = match &d.result {
-            Ok(card) => (Some(CardView::from(card)), None),
+            Ok(card) => (Some(CardView::from(card).with_notes(&d.notes)), None),
             Err(why) => (None, Some(why)),
         };
         ParseReport {
@@ -159,6 +187,8 @@ impl From<&Detection> for ParseReport {
             error: rejection.map(ToString::to_string),
             error_code: rejection.map(|r| r.code.as_str()),
             error_vi: rejection.map(|r| r.detail_vi.clone()),
+            repaired: d.repaired,
+            input_method: d.input_method,
         }
     }
 }

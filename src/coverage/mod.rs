@@ -12,7 +12,7 @@ pub use record::{CoverageRecord, RecordStatus, Reduction};
 pub use route::{Paper, Pending, Proposal, Share, VisitFacts, VisitKind};
 
 use crate::card::text::{NameMatch, compare_names};
-use crate::card::{BirthDate, Card, CardCode, Detection, RejectCode, codes};
+use crate::card::{Card, CardCode, Detection, RejectCode, codes};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
@@ -282,7 +282,7 @@ fn route_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDate,
         }
         return;
     };
-    let card = f.card_code.as_ref().map(CardCode::benefit).and_then(codes::benefit_percent);
+    let card = f.card_code.as_ref().and_then(CardCode::level).and_then(codes::benefit_percent);
     let fund = p.share.and_then(|s| s.fund_tenths(card));
     let route_percent = p.share.and_then(Share::route_percent);
     let share_words = |vi: bool| match (p.share, card) {
@@ -387,7 +387,7 @@ fn validity_reasons(f: &Facts, clinic: &Clinic, day: NaiveDate, out: &mut Vec<Re
 fn identity_reasons(card: &Card, record: &CoverageRecord, out: &mut Vec<Reason>) {
     let (name, birth) = match card {
         Card::Bhyt(b) => (b.full_name.as_deref(), b.birth_date),
-        Card::Cccd(c) => (Some(c.full_name.as_str()), Some(BirthDate::Full(c.birth_date))),
+        Card::Cccd(c) => (Some(c.full_name.as_str()), Some(c.birth_date)),
         Card::Number(_) => return,
     };
     if let (Some(a), Some(b)) = (name, record.full_name.as_deref()) {
@@ -397,14 +397,10 @@ fn identity_reasons(card: &Card, record: &CoverageRecord, out: &mut Vec<Reason>)
             NameMatch::Different => out.push(Reason::plain(Code::NameMismatch)),
         }
     }
-    if let (Some(a), Some(b)) = (birth, record.birth_date) {
-        let same = match (a, b) {
-            (BirthDate::Full(x), BirthDate::Full(y)) => x == y,
-            _ => a.year() == b.year(),
-        };
-        if !same {
-            out.push(Reason::plain(Code::BirthMismatch));
-        }
+    if let (Some(a), Some(b)) = (birth, record.birth_date)
+        && !a.agrees_with(&b)
+    {
+        out.push(Reason::plain(Code::BirthMismatch));
     }
 }
 
@@ -437,7 +433,7 @@ fn conclude(
         next_step_en: head.next_step_en,
         card_number: card_code.map(|c| c.as_str().to_string()),
         benefit_level,
-        benefit_percent: benefit_level.and_then(codes::benefit_percent),
+        benefit_percent: card_code.and_then(CardCode::level).and_then(codes::benefit_percent),
         valid_from: facts.and_then(|f| f.valid_from),
         valid_to: facts.and_then(|f| f.valid_to),
         days_left: facts.and_then(|f| f.valid_to).map(|to| (to - day).num_days()),

@@ -216,6 +216,18 @@ struct Source<'a> {
     reader: csv::Reader<File>,
     header: &'a Header,
     rejects: Option<csv::Writer<File>>,
+    /// Added to the CSV reader's line numbers: 1 in a file with Windows line ends, where the reader
+    /// stops a record at its `\r` and counts the `\n` into the next record's start (issue 15).
+    line_shift: u64,
+}
+
+/// True when the byte at `offset` of the file is a `\n` left over from a `\r\n` line end.
+fn leftover_newline(path: &Path, offset: u64) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut byte = [0_u8; 1];
+    File::open(path)
+        .and_then(|mut f| f.seek(SeekFrom::Start(offset)).and_then(|_| f.read_exact(&mut byte)))
+        .is_ok_and(|()| byte[0] == b'\n')
 }
 
 /// Imports `path`. `progress` is called now and then with (bytes read, file size).
@@ -239,6 +251,7 @@ pub fn import(
     if !reader.read_byte_record(&mut record).map_err(|e| csv_error(path, e))? {
         return Err(StoreError::invalid("Tệp CSV rỗng.", "The CSV file is empty."));
     }
+    let line_shift = u64::from(leftover_newline(path, reader.position().byte()));
     let names: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
     let header = Header::parse(&names.iter().map(String::as_str).collect::<Vec<_>>())
         .map_err(|(vi, en)| StoreError::invalid(vi, en))?;
@@ -266,7 +279,7 @@ pub fn import(
         store.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM visits)", [], |r| r.get::<_, bool>(0));
     let journal_switched =
         empty_roster && unused.doing("looking for visits")? && set_journal_mode(&store.conn, "delete");
-    let source = Source { path, size, reader, header: &header, rejects };
+    let source = Source { path, size, reader, header: &header, rejects, line_shift };
     let loaded = load(&mut store.conn, source, opts, operator, now, progress);
     if journal_switched {
         set_journal_mode(&store.conn, "wal");
@@ -329,6 +342,7 @@ fn load(
                     },
                     Item::Good(row) => upsert(&tx, &row)?,
                     Item::Bad { line, vi, en, raw } => {
+                        let line = line + src.line_shift;
                         rejected += 1;
                         if let Some(w) = src.rejects.as_mut() {
                             let out = [line.to_string().into_bytes(), en.clone().into_bytes()]

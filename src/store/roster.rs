@@ -119,9 +119,11 @@ pub fn find(conn: &Connection, key: Key) -> Result<Option<StoredRecord>, StoreEr
 /// A presented card code's record: its own row, else a card-less row of the same BHXH number. Another
 /// card of the same person is not this card: its benefit, dates and status say nothing about this one.
 fn find_card(conn: &Connection, code: &CardCode) -> Result<Option<StoredRecord>, StoreError> {
-    match find(conn, Key::Card(code.as_str()))? {
-        Some(found) => Ok(Some(found)),
-        None => find(conn, Key::CardlessBhxh(code.bhxh_number())),
+    match (find(conn, Key::Card(code.as_str()))?, code.bhxh_number()) {
+        (Some(found), _) => Ok(Some(found)),
+        (None, Some(bhxh)) => find(conn, Key::CardlessBhxh(bhxh)),
+        // A card before 2015 holds no BHXH number: nothing else to look it up by.
+        (None, None) => Ok(None),
     }
 }
 
@@ -129,9 +131,10 @@ fn find_card(conn: &Connection, code: &CardCode) -> Result<Option<StoredRecord>,
 /// record of the same BHXH number (a scan cannot show a revocation).
 pub fn find_for(conn: &Connection, card: &Card) -> Result<Option<StoredRecord>, StoreError> {
     let found = match card {
-        Card::Bhyt(b) => match &b.card_code {
-            Some(code) => find_card(conn, code)?,
-            None => find(conn, Key::Bhxh(&b.bhxh_number))?,
+        Card::Bhyt(b) => match (&b.card_code, &b.bhxh_number) {
+            (Some(code), _) => find_card(conn, code)?,
+            (None, Some(bhxh)) => find(conn, Key::Bhxh(bhxh))?,
+            (None, None) => None,
         },
         Card::Cccd(c) => find(conn, Key::Citizen(&c.citizen_id))?,
         Card::Number(TypedNumber::CardCode(c)) => find_card(conn, c)?,
@@ -159,7 +162,7 @@ pub fn citizen_holder(conn: &Connection, cccd: &CccdCard) -> Result<Option<Strin
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM coverage WHERE citizen_id IS NULL AND birth_date = ?1"
         ))
-        .and_then(|mut s| s.query_map([date::iso(cccd.birth_date)], from_row)?.collect())
+        .and_then(|mut s| s.query_map([cccd.birth_date.to_string()], from_row)?.collect())
         .doing("looking for the card-holder of a citizen id")?;
     let mut people: Vec<String> = candidates
         .into_iter()
@@ -188,11 +191,13 @@ pub fn link_citizen(conn: &Connection, citizen_id: &str, bhxh_number: &str) -> R
 
 /// Remembers what a scanned BHYT QR prints, so the patient can later be found by another identifier.
 /// A card learned from an earlier scan is overwritten; an imported roster row only has its gaps filled
-/// (a QR cannot show a revocation, so it never overrides the roster).
+/// (a QR cannot show a revocation, so it never overrides the roster). A card of the template before
+/// 2015 is not remembered: its code holds no BHXH number to find the person by.
 pub fn learn_from_qr(conn: &Connection, card: &BhytCard, scanned_on: NaiveDate) -> Result<(), StoreError> {
+    let Some(bhxh) = card.bhxh_number.as_deref() else { return Ok(()) };
     let existing = match &card.card_code {
         Some(code) => find(conn, Key::Card(code.as_str()))?,
-        None => find(conn, Key::Bhxh(&card.bhxh_number))?,
+        None => find(conn, Key::Bhxh(bhxh))?,
     };
     let values = params![
         card.card_code.as_ref().map(CardCode::as_str),

@@ -129,6 +129,14 @@ pub fn parse_row(
                 .map_err(|r| err("card_number", &r.detail_vi, &r.detail_en))?,
         ),
     };
+    // A card of the template before 2015 holds no BHXH number, which every roster card is kept by.
+    if card.as_ref().is_some_and(|c| c.bhxh_number().is_none()) {
+        return Err(err(
+            "card_number",
+            "là mã thẻ mẫu cũ (trước 2015), không chứa mã số BHXH; hãy dùng mã thẻ hiện hành",
+            "is a card code of the template before 2015, without a BHXH number; use the current card code",
+        ));
+    }
     let mut bhxh = get(1).map(str::to_string);
     if let Some(b) = &bhxh
         && !is_digits(b, 10)
@@ -137,14 +145,14 @@ pub fn parse_row(
     }
     if let Some(c) = &card {
         match &bhxh {
-            Some(b) if b != c.bhxh_number() => {
+            Some(b) if c.bhxh_number().is_some_and(|n| n != b) => {
                 return Err(err(
                     "bhxh_number",
                     "khác ký tự 6–15 của mã thẻ",
                     "differs from characters 6–15 of the card code",
                 ));
             }
-            _ => bhxh = Some(c.bhxh_number().to_string()),
+            _ => bhxh = c.bhxh_number().map(str::to_string).or(bhxh),
         }
     }
     let citizen = get(2).map(str::to_string);

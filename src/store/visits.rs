@@ -165,17 +165,17 @@ impl Patient {
                 p.full_name = b.full_name.clone().or(p.full_name);
                 p.birth_date = b.birth_date.map(|d| d.to_string()).or(p.birth_date);
                 p.sex = b.sex.or(p.sex);
-                p.bhxh_number = Some(b.bhxh_number.clone());
+                p.bhxh_number = b.bhxh_number.clone().or(p.bhxh_number);
             }
             Card::Cccd(c) => {
                 p.full_name = Some(c.full_name.clone());
-                p.birth_date = Some(date::iso(c.birth_date));
+                p.birth_date = Some(c.birth_date.to_string());
                 p.sex = c.sex.or(p.sex);
                 p.citizen_id = Some(c.citizen_id.clone());
             }
             Card::Number(TypedNumber::CardCode(c)) => {
                 p.card_number = p.card_number.or_else(|| Some(c.as_str().to_string()));
-                p.bhxh_number = Some(c.bhxh_number().to_string());
+                p.bhxh_number = c.bhxh_number().map(str::to_string).or(p.bhxh_number);
             }
             Card::Number(TypedNumber::Bhxh(n)) => p.bhxh_number = Some(n.clone()),
             Card::Number(TypedNumber::CitizenId(n)) => p.citizen_id = Some(n.clone()),

@@ -429,6 +429,24 @@ impl App {
             )),
             (false, false) => None,
         };
+        if self.state.input_method_on {
+            // At once, the first time a scanner's text comes through Telex or VNI: the fix is the
+            // receptionist's, on the task bar.
+            let bar = egui::Frame::new().fill(Color32::from_rgb(0xd0, 0x30, 0x30)).inner_margin(6.0).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(
+                    RichText::new(lang.tr(
+                        "BỘ GÕ TIẾNG VIỆT ĐANG BẬT (Unikey/EVKey): máy quét gõ qua bộ gõ nên dữ liệu bị sửa. \
+                         Hãy chuyển bộ gõ sang E (tiếng Anh) rồi quét lại.",
+                        "A VIETNAMESE INPUT METHOD IS ON (Unikey/EVKey): the scanner types through it and its \
+                         text is rewritten. Switch the input method to E (English) and scan again.",
+                    ))
+                    .color(Color32::WHITE)
+                    .strong(),
+                );
+            });
+            probe::note(ui, "input-method-bar", &bar.response);
+        }
         if let Some(text) = banner {
             egui::Frame::new().fill(Color32::from_rgb(0xff, 0xd5, 0x4f)).inner_margin(4.0).show(ui, |ui| {
                 ui.set_width(ui.available_width());

@@ -107,6 +107,9 @@ pub struct DeskState {
     pub cameras: Option<Result<Vec<crate::scan::camera::CameraInfo>, String>>,
     /// The folder of the last export (for "Open folder").
     pub exported: Option<PathBuf>,
+    /// A Vietnamese input method rewrote what the scanner typed, and no clean read has come since: the
+    /// window says to switch it to English.
+    pub input_method_on: bool,
 }
 
 impl DeskState {
@@ -238,6 +241,11 @@ impl DeskState {
                         self.current_fresh = true;
                     }
                     return false;
+                }
+                if looked.origin == Origin::Typed {
+                    let d = &looked.detection;
+                    let clean = d.result.is_ok() && !d.repaired;
+                    self.input_method_on = d.input_method || (self.input_method_on && !clean);
                 }
                 let rejected = looked.detection.result.is_err();
                 if rejected && looked.origin == Origin::Typed {

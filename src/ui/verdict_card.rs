@@ -46,7 +46,16 @@ pub fn dmy(d: NaiveDate) -> String {
 
 /// An ISO date (or a year alone) as `dd/mm/yyyy`.
 pub fn dmy_text(iso: &str) -> String {
-    crate::card::date::parse_iso(iso).map(dmy).unwrap_or_else(|| iso.to_string())
+    crate::card::BirthDate::parse_any(iso).map(birth_text).unwrap_or_else(|| iso.to_string())
+}
+
+/// A birth date as the desk writes dates: `dd/mm/yyyy`, `mm/yyyy` or `yyyy`, as precise as it is known.
+pub fn birth_text(b: crate::card::BirthDate) -> String {
+    match b {
+        crate::card::BirthDate::Full(d) => dmy(d),
+        crate::card::BirthDate::Month(y, m) => format!("{m:02}/{y:04}"),
+        crate::card::BirthDate::Year(y) => format!("{y:04}"),
+    }
 }
 
 fn sex_text(s: Option<Sex>, lang: Lang) -> String {
@@ -223,6 +232,15 @@ pub fn show(
     let (Some(look), Ok(card)) = (looked.look.as_ref(), looked.detection.result.as_ref()) else {
         return None;
     };
+    // What was repaired or is unusual in what was read (an old card, an input method undone…), where
+    // it is seen before Enter.
+    for w in looked.detection.warnings() {
+        ui.label(
+            RichText::new(format!("(!) {}", lang.tr(&w.message_vi, &w.message_en)))
+                .size(15.0)
+                .color(Color32::from_rgb(0xe0, 0x90, 0x20)),
+        );
+    }
     // The actions right under the verdict, visible without scrolling on a 1366×768 screen; the
     // details follow.
     ui.add_space(8.0);
@@ -265,8 +283,7 @@ pub fn show(
                 crate::card::text::NameMatch::Same
             );
             let record_birth = rec.record.birth_date.map(|b| b.to_string()).unwrap_or_default();
-            let same_birth = record_birth == crate::card::date::iso(c.birth_date)
-                || (record_birth.len() == 4 && record_birth == c.birth_date.format("%Y").to_string());
+            let same_birth = rec.record.birth_date.is_some_and(|b| b.agrees_with(&c.birth_date));
             let mut row = |what: &str, a: String, b: String, same: bool| {
                 ui.label(what);
                 let colour =
@@ -278,7 +295,12 @@ pub fn show(
                 ui.end_row();
             };
             row(lang.tr("Họ và tên", "Name"), c.full_name.clone(), opt(Some(&record_name)), same_name);
-            row(lang.tr("Ngày sinh", "Birth date"), dmy(c.birth_date), dmy_text(&record_birth), same_birth);
+            row(
+                lang.tr("Ngày sinh", "Birth date"),
+                birth_text(c.birth_date),
+                dmy_text(&record_birth),
+                same_birth,
+            );
         });
     }
     // Every reason beyond the deciding one (mismatches 060/061/070 among them).
