@@ -180,6 +180,11 @@ pub fn fill(store: &mut Store, n: u64, seed: u64, now: DateTime<Utc>) -> Result<
             // A private general clinic classified at primary level: cards from elsewhere are 1.11.
             settings::set(tx, "expertise_level", "ban_dau")?;
         }
+        if settings::load(tx)?.exam.code.is_none() {
+            // An invented code, plainly so: a real clinic sets its own from its DMDC list.
+            settings::set(tx, "exam_service_code", "KB.DEMO")?;
+            settings::set(tx, "exam_service_name", "Khám bệnh (mã mẫu của dữ liệu demo)")?;
+        }
         let detail = serde_json::json!({"cards": n, "seed": seed});
         audit::append(tx, now, "demo", "demo-data", None, &detail)?;
         Ok(())
@@ -206,7 +211,9 @@ pub fn demo_frame_people(today: NaiveDate) -> Vec<RosterRow> {
                 address: b.address.clone(),
                 facility_code: b.facility_code.clone(),
                 valid_from: b.valid_from.map(iso),
-                valid_to: b.valid_to.map(iso),
+                // A card whose QR prints no end date has one in BHXH's list (the check-in file needs
+                // it): the end of next year, as for the citizen-id holders below.
+                valid_to: Some(iso(b.valid_to.unwrap_or_else(|| end_of_next_year(today)))),
                 five_year_date: b.five_year_date.map(iso),
                 status: "active",
                 replaced_by: None,
@@ -224,7 +231,7 @@ pub fn demo_frame_people(today: NaiveDate) -> Vec<RosterRow> {
                     address: c.address.clone(),
                     facility_code: Some(DEMO_FACILITY.to_string()),
                     valid_from: Some(iso(today - Duration::days(200))),
-                    valid_to: Some(iso(NaiveDate::from_ymd_opt(today.year() + 1, 12, 31).unwrap_or(today))),
+                    valid_to: Some(iso(end_of_next_year(today))),
                     five_year_date: None,
                     status: "active",
                     replaced_by: None,
@@ -234,6 +241,10 @@ pub fn demo_frame_people(today: NaiveDate) -> Vec<RosterRow> {
             crate::card::Card::Number(_) => None,
         })
         .collect()
+}
+
+fn end_of_next_year(today: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(today.year() + 1, 12, 31).unwrap_or(today)
 }
 
 /// The facility code a demo database gets.

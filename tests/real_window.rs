@@ -904,6 +904,75 @@ fn today_voids_a_visit_with_the_reason_typed() {
     win.screenshot("voided");
 }
 
+/// The first file under `dir` (recursively) whose name ends with `suffix`.
+fn find_file(dir: &Path, suffix: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = find_file(&path, suffix) {
+                return Some(found);
+            }
+        } else if path.to_string_lossy().ends_with(suffix) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// The End-of-day screen in the real window (issue 16): the day's chart is drawn on the screen, and
+/// Export writes the XML0 check-in file a receiver reads (it passes the spec's validator and a strict
+/// typed reader gets the visit), the workbook and the CSV for people.
+#[test]
+fn end_of_day_shows_the_chart_and_exports_check_in_files_a_receiver_reads() {
+    let _serial = serial();
+    let db = roster_db("day-end");
+    let desk = Desktop::start("day-end", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &["window", "--operator", "Lan"], None);
+    win.check_in_typed(CARD_01);
+    let visit = win.wait_visits(&db, 1).remove(0);
+
+    win.key("F3");
+    win.wait_map("the chart on End of day", |m| m.screen == "day-end" && m.widgets.contains_key("day-chart"));
+    let chart = win.map_now().and_then(|m| m.widgets.get("day-chart").copied()).expect("the chart");
+    assert!(chart[2] >= 600 && chart[3] >= 250, "the chart is drawn large enough to read: {chart:?}");
+    win.screenshot("day-end-chart");
+    win.click("export-button");
+    let home = desk.dir.join("home");
+    let day_file = win.wait("the XML0 day file", |_| find_file(&home, "-checkin-xml0.xml"));
+    let text = std::fs::read_to_string(&day_file).expect("the XML0 file reads");
+    assert_eq!(common::xml0::validate(text.as_bytes()), Vec::<String>::new(), "{text}");
+    let rows = common::xml0::read_strict(&text).expect("a strict reader takes it");
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.ma_the_bhyt, CARD_01);
+    assert_eq!(row.ma_dich_vu, "KB.DEMO", "the demo database's exam service");
+    assert!(row.ma_lk.starts_with(&format!("{}-{}-", visit.day.format("%Y%m%d"), visit.ticket)));
+    let folder = day_file.parent().expect("the export folder");
+    for suffix in ["-visits.csv", "-visits.xlsx", "-visits-per-hour.png"] {
+        assert!(find_file(folder, suffix).is_some(), "{suffix} written beside it");
+    }
+    win.wait_map("the export's notice", |m| m.widgets.contains_key("open-folder"));
+    win.screenshot("exported");
+
+    // The clinic's own exam service, typed in Settings, is what the next export registers.
+    win.key("F4");
+    win.wait_map("Settings", |m| m.screen == "settings" && m.widgets.contains_key("exam-name"));
+    for (field, value) in [("exam-code", "02.1896"), ("exam-name", "Khám Nội")] {
+        win.click(field);
+        win.wait_map(&format!("{field} focused"), |m| m.focused.as_deref() == Some(field));
+        win.key("ctrl+a");
+        win.type_text(value, PERSON_MS);
+        win.click(&format!("{field}-save"));
+    }
+    let exam = win.wait("the exam service saved", |_| {
+        let store = Store::open(&db.path).ok()?;
+        let s = tiepdon::store::settings::load(store.conn()).ok()?;
+        (s.exam.name.as_deref() == Some("Khám Nội")).then_some(s.exam)
+    });
+    assert_eq!(exam.code.as_deref(), Some("02.1896"));
+    win.screenshot("exam-service-set");
+}
+
 #[test]
 fn function_keys_switch_screens() {
     let _serial = serial();

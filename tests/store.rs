@@ -131,6 +131,8 @@ fn earlier_schema_migrates_to_latest_keeping_rows_and_reopening_is_idempotent() 
             roster::find(store.conn(), Key::Card(CARD_A)).unwrap().expect("the coverage row survived");
         assert_eq!(found.record.full_name.as_deref(), Some("Nguyễn Văn An"));
         assert_eq!(settings::load(store.conn()).unwrap().desk, "B", "the settings row survived");
+        let id = settings::load(store.conn()).unwrap().store_id;
+        assert!(id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()), "a database id is drawn: {id}");
         let rows: i64 = store.conn().query_row("SELECT COUNT(*) FROM coverage", [], |r| r.get(0)).unwrap();
         assert_eq!(rows, 1, "migrating twice duplicates nothing");
         let sql = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'coverage_unlinked_birth'";

@@ -460,7 +460,7 @@ fn end_of_day_exports_and_closes_the_day_from_the_window() {
     h.key_press(Key::F3);
     step_until(&mut h, "the end-of-day screen", |a| a.screen == Screen::DayEnd && a.state.day.is_some());
     h.step();
-    h.get_by_label("Xuất CSV, XML 130, tổng hợp").click();
+    h.get_by_label("Xuất CSV, Excel, XML0, tổng hợp").click();
     step_until(&mut h, "the export", |a| {
         a.state.notice.as_ref().is_some_and(|n| n.message.vi.starts_with("Đã xuất"))
     });
@@ -1042,7 +1042,7 @@ fn texts_are_vietnamese_and_the_exported_count_leaves_out_voided_visits() {
     h.key_press(Key::F3);
     step_until(&mut h, "the end-of-day screen", |a| a.screen == Screen::DayEnd && a.state.day.is_some());
     h.step();
-    h.get_by_label("Xuất CSV, XML 130, tổng hợp").click();
+    h.get_by_label("Xuất CSV, Excel, XML0, tổng hợp").click();
     step_until(&mut h, "the export", |a| a.state.exported.is_some());
     let note = h.state().state.notice.clone().expect("a note");
     assert!(note.message.vi.starts_with("Đã xuất 1 lượt khám (1 đã hủy)"), "{}", note.message.vi);

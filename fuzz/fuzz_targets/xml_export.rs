@@ -1,5 +1,6 @@
-//! Arbitrary visit text (names, ids, operator, reasons) through the XML 130 and CSV exports: must never
-//! panic, and the XML must stay well-formed with every value escaped.
+//! Arbitrary visit text (names, ids, operator, reasons, verdict fields) through the XML0 check-in files,
+//! the CSVs and the workbook: must never panic, the XML must stay well-formed with every value escaped,
+//! and a masked check-in file must be refused.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tiepdon::export::Day;
@@ -23,7 +24,9 @@ fuzz_target!(|data: &[u8]| {
         bhxh_number: next(),
         citizen_id: next(),
         facility_code: next(),
-        verdict: serde_json::json!({"route": next(), "valid_from": next(), "valid_to": next(), "benefit_percent": next()}),
+        verdict: serde_json::json!({"route": next(), "valid_from": next(), "valid_to": next(),
+            "benefit_percent": next(), "card_number": next(), "registered_facility": next(),
+            "fund_percent": next().and_then(|p| p.parse::<f64>().ok())}),
         status: next().unwrap_or_default(),
         code: next().unwrap_or_default(),
         input_kind: next().unwrap_or_default(),
@@ -37,23 +40,30 @@ fuzz_target!(|data: &[u8]| {
         voided_by: None,
         void_reason: next(),
     };
-    let d = Day {
-        day,
-        clinic: tiepdon::coverage::Clinic::default(),
-        visits: vec![visit],
-        mask_ids: data.first().is_some_and(|b| b & 1 == 1),
-        made_on: day,
-    };
-    let xml = tiepdon::export::xml130::render(&d).expect("rendering in memory cannot fail");
-    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
-    let mut buf = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!("the export is not well-formed XML: {e}"),
+    let mut clinic = tiepdon::coverage::Clinic::default();
+    clinic.facility_code = Some("79034".into());
+    let exam = tiepdon::store::settings::Exam { code: next(), name: next() };
+    let mask_ids = data.first().is_some_and(|b| b & 1 == 1);
+    let d = Day { day, clinic, visits: vec![visit], mask_ids, exam, store_id: "0a1b2c3d".into() };
+    match tiepdon::export::xml0::render(&d) {
+        Ok(files) => {
+            assert!(!mask_ids, "a masked check-in file is never written");
+            for xml in files.day.iter().chain(files.per_visit.iter().map(|(_, b)| b)) {
+                let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+                let mut buf = Vec::new();
+                loop {
+                    match reader.read_event_into(&mut buf) {
+                        Ok(quick_xml::events::Event::Eof) => break,
+                        Ok(_) => {}
+                        Err(e) => panic!("the export is not well-formed XML: {e}"),
+                    }
+                    buf.clear();
+                }
+            }
         }
-        buf.clear();
+        Err(_) => assert!(mask_ids || d.exam.code.is_none() || d.exam.name.is_none(), "refused only for a reason"),
     }
     let _ = tiepdon::export::csv::render(&d);
+    let _ = tiepdon::export::csv::render_raw(&d);
+    let _ = tiepdon::export::xlsx::render(&d);
 });

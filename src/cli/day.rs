@@ -3,7 +3,7 @@
 use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
 use crate::card::date::iso;
 use crate::clock;
-use crate::export::{ALL_FORMATS, Format, day_end, seal};
+use crate::export::{Format, day_end, default_formats, seal};
 use crate::store::closure;
 use chrono::NaiveDate;
 use serde_json::json;
@@ -17,7 +17,8 @@ pub struct ExportArgs {
     /// Folder to write into (created owner-only if needed).
     #[arg(long)]
     pub out: PathBuf,
-    /// Formats, comma-separated (default: all).
+    /// Formats, comma-separated: csv, csv-raw, xlsx, xml130 (or xml0), summary (default: all; with
+    /// --mask-ids all but xml130, which is never masked).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub format: Vec<Format>,
     /// Replace all but the last 4 characters of every id.
@@ -38,7 +39,7 @@ fn file_names(files: &[PathBuf]) -> Vec<String> {
 pub fn export(db: Option<&Path>, args: &ExportArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut store = open_store(db)?;
-    let formats = if args.format.is_empty() { ALL_FORMATS.to_vec() } else { args.format.clone() };
+    let formats = if args.format.is_empty() { default_formats(args.mask_ids) } else { args.format.clone() };
     let done = day_end::export_day(
         &mut store,
         day_or_today(args.date),
@@ -48,7 +49,8 @@ pub fn export(db: Option<&Path>, args: &ExportArgs) -> CommandResult {
         &operator,
         clock::now_utc(),
     )?;
-    print_json(&json!({"day": iso(done.day), "visits": done.visits, "files": file_names(&done.files)}));
+    print_json(&json!({"day": iso(done.day), "visits": done.visits, "checkin_held": done.held,
+                       "files": file_names(&done.files)}));
     Ok(Outcome::Done)
 }
 
@@ -70,9 +72,11 @@ pub fn close_day(db: Option<&Path>, args: &CloseArgs) -> CommandResult {
     let mut store = open_store(db)?;
     let day = day_or_today(args.date);
     let done = day_end::close_day(&mut store, day, &args.out, args.mask_ids, &operator, clock::now_utc())?;
-    print_json(&json!({"day": iso(done.day), "closed": true, "visits": done.visits,
+    print_json(
+        &json!({"day": iso(done.day), "closed": true, "visits": done.visits, "checkin_held": done.held,
                        "manifest": done.manifest.display().to_string(),
-                       "manifest_sha256": done.manifest_sha256, "files": file_names(&done.files)}));
+                       "manifest_sha256": done.manifest_sha256, "files": file_names(&done.files)}),
+    );
     Ok(Outcome::Done)
 }
 

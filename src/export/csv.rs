@@ -1,10 +1,25 @@
-//! The day's visits as CSV: UTF-8 with a byte-order mark (so Excel shows Vietnamese), one row per visit
-//! in check-in order, voided ones kept and flagged.
+//! The day's visits as CSV, UTF-8 with a byte-order mark (so Excel shows Vietnamese), one row per visit
+//! in check-in order, voided ones kept and flagged: for people ([`render`]: Vietnamese column names,
+//! `dd/MM/yyyy` dates, the table of `sheet`) and for scripts ([`render_raw`], `--format csv-raw`:
+//! English snake_case names, ISO dates, every stored value).
 
-use super::Day;
+use super::{Day, sheet};
 use serde_json::Value;
 
-pub const HEADER: [&str; 22] = [
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The CSV for people.
+pub fn render(day: &Day) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(BOM.to_vec());
+    let _ = w.write_record(sheet::HEADER);
+    for row in sheet::rows(day) {
+        let _ = w.write_record(row.iter().map(sheet::Cell::csv));
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The column names of the machine form.
+pub const RAW_HEADER: [&str; 22] = [
     "ticket",
     "checked_in_at",
     "full_name",
@@ -29,11 +44,9 @@ pub const HEADER: [&str; 22] = [
     "void_reason",
 ];
 
-/// Free text from a scan or a person, made safe for spreadsheets: a leading `=`, `+`, `-` or `@` would
-/// be run as a formula by Excel, so it gets a leading apostrophe.
+/// Free text from a scan or a person, made safe for spreadsheets (see [`sheet::defuse`]).
 fn cell(s: &Option<String>) -> String {
-    let s = s.clone().unwrap_or_default();
-    if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s }
+    sheet::defuse(s.as_deref().unwrap_or_default())
 }
 
 fn text(v: &Value) -> String {
@@ -44,9 +57,10 @@ fn text(v: &Value) -> String {
     }
 }
 
-pub fn render(day: &Day) -> Vec<u8> {
-    let mut w = ::csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let _ = w.write_record(HEADER);
+/// The machine form.
+pub fn render_raw(day: &Day) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(BOM.to_vec());
+    let _ = w.write_record(RAW_HEADER);
     for v in &day.visits {
         let o = |s: &Option<String>| s.clone().unwrap_or_default();
         let row = [

@@ -15,8 +15,10 @@ pub struct Exported {
     pub day: NaiveDate,
     /// Every visit of the day, voided ones included (they are in the CSV, flagged).
     pub visits: usize,
-    /// Of those, the voided ones (left out of the XML 130 table).
+    /// Of those, the voided ones (left out of the check-in file).
     pub voided: usize,
+    /// Visits held back from the check-in file until their card is looked up (0 when it was not asked).
+    pub held: usize,
     pub files: Vec<PathBuf>,
 }
 
@@ -27,6 +29,8 @@ pub struct Closed {
     /// Every visit of the day, voided ones included.
     pub visits: usize,
     pub voided: usize,
+    /// Visits held back from the check-in file until their card is looked up.
+    pub held: usize,
     pub files: Vec<PathBuf>,
     pub manifest: PathBuf,
     pub manifest_sha256: String,
@@ -58,7 +62,8 @@ pub fn export_day(
         audit::append(tx, now, operator, "export", Some(&iso(day)), &detail)?;
         Ok(())
     })?;
-    Ok(Exported { day, visits: data.visits.len(), voided: data.voided(), files })
+    let held = if formats.contains(&Format::Xml130) { super::xml0::rows(&data).1.len() } else { 0 };
+    Ok(Exported { day, visits: data.visits.len(), voided: data.voided(), held, files })
 }
 
 /// Seals `day`: every format into the new folder `out`, a MANIFEST.json of their hashes, and the close
@@ -72,6 +77,12 @@ pub fn close_day(
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<Closed, StoreError> {
+    if mask_ids {
+        return Err(StoreError::invalid(
+            "Chốt sổ không che số định danh: bộ niêm phong giữ tệp check-in XML0 với số thật cho HIS. Chốt sổ không che; muốn bản để chia sẻ thì xuất riêng với “che số”.",
+            "A sealed close is never masked: it holds the XML0 check-in file with the real ids for the HIS. Close unmasked; for a copy to share, export separately with masked ids.",
+        ));
+    }
     if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(StoreError::invalid(
             format!("Thư mục {} không trống; chốt sổ cần một thư mục mới.", out.display()),
@@ -100,6 +111,7 @@ pub fn close_day(
             day,
             visits: data.visits.len(),
             voided: data.voided(),
+            held: super::xml0::rows(&data).1.len(),
             files,
             manifest: out.join(seal::MANIFEST),
             manifest_sha256,

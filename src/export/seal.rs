@@ -2,6 +2,7 @@
 //! folder recomputes the hashes and says which file changed, went missing, or was added.
 
 use super::files::write_atomic;
+use super::xml0::is_visit_dir;
 use crate::store::StoreError;
 use crate::store::audit::sha256_hex;
 use serde::{Deserialize, Serialize};
@@ -26,10 +27,43 @@ pub struct Manifest {
     pub files: Vec<Entry>,
 }
 
-fn entry(path: &Path) -> Result<Entry, StoreError> {
+fn entry(dir: &Path, path: &Path) -> Result<Entry, StoreError> {
     let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
-    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let relative = path.strip_prefix(dir).unwrap_or(path);
+    let file = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
     Ok(Entry { file, bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) })
+}
+
+/// Whether a manifest may name `file`: a file of the folder, or of its per-visit check-in folder —
+/// nothing else.
+fn allowed(file: &str) -> bool {
+    let plain = |n: &str| !n.is_empty() && !n.starts_with('.') && !n.contains(['/', '\\']);
+    match file.split_once('/') {
+        None => plain(file),
+        Some((dir, name)) => is_visit_dir(dir) && plain(name),
+    }
+}
+
+/// Every file of `dir` and of its per-visit check-in folders, as manifest names.
+fn present(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    let list = |d: &Path| -> Vec<(String, bool)> {
+        std::fs::read_dir(d)
+            .map(|it| {
+                it.filter_map(|e| e.ok())
+                    .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().is_dir()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (name, is_dir) in list(dir) {
+        if is_dir && is_visit_dir(&name) {
+            names.extend(list(&dir.join(&name)).into_iter().map(|(n, _)| format!("{name}/{n}")));
+        } else {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Writes the manifest of `files` into `dir`; returns its own SHA-256 (kept in the store and the audit).
@@ -39,7 +73,7 @@ pub fn write_manifest(
     header: (String, Option<String>, String, String, usize),
 ) -> Result<String, StoreError> {
     let (day, facility_code, closed_at, closed_by, visits) = header;
-    let files = files.iter().map(|f| entry(f)).collect::<Result<Vec<_>, _>>()?;
+    let files = files.iter().map(|f| entry(dir, f)).collect::<Result<Vec<_>, _>>()?;
     let manifest = Manifest { day, facility_code, closed_at, closed_by, visits, files };
     let bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     write_atomic(&dir.join(MANIFEST), &bytes)?;
@@ -83,8 +117,8 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
         extra: Vec::new(),
     };
     for e in &manifest.files {
-        // A manifest names files of its own folder, nothing else.
-        if e.file.contains(['/', '\\']) || e.file.starts_with('.') {
+        // A manifest names files of its own folder (and its per-visit folder), nothing else.
+        if !allowed(&e.file) {
             v.changed.push(e.file.clone());
             continue;
         }
@@ -95,12 +129,10 @@ pub fn verify(dir: &Path) -> Result<Verification, StoreError> {
             Err(_) => v.missing.push(e.file.clone()),
         }
     }
-    let listed: Vec<&str> = manifest.files.iter().map(|e| e.file.as_str()).collect();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for name in entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()) {
-            if name != MANIFEST && !listed.contains(&name.as_str()) {
-                v.extra.push(name);
-            }
+    let listed: std::collections::HashSet<&str> = manifest.files.iter().map(|e| e.file.as_str()).collect();
+    for name in present(dir) {
+        if name != MANIFEST && !listed.contains(&name.as_str()) {
+            v.extra.push(name);
         }
     }
     v.extra.sort();

@@ -1,9 +1,10 @@
 //! The day in numbers: counts per verdict status and code, per proposed visit category, per operator
 //! and per hour; the visits to
 //! re-check when the network is back (CANNOT_VERIFY); the visits whose 15-character card code is
-//! still needed for the claim file.
+//! still needed for the claim file; the visits held back from the check-in file until their card is
+//! looked up, with what each lacks.
 
-use super::Day;
+use super::{Day, xml0};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -15,6 +16,18 @@ pub struct Pending {
     pub bhxh_number: String,
     pub citizen_id: String,
     pub code: String,
+}
+
+/// A visit held back from the XML0 check-in file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Held {
+    #[serde(flatten)]
+    pub visit: Pending,
+    /// What it lacks: `card_code`, `registered`, `valid_from`, `valid_to`, `category`, `name`, `birth_date`.
+    pub missing: Vec<xml0::Missing>,
+    /// The same in words (Vietnamese / English).
+    pub missing_vi: String,
+    pub missing_en: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +49,11 @@ pub struct Summary {
     pub recheck: Vec<Pending>,
     /// Visits without a 15-character card code: the claim file needs it.
     pub need_card_code: Vec<Pending>,
+    /// Rows in the XML0 check-in file (visits not voided and not held back).
+    pub checkin_rows: usize,
+    /// Visits not in the XML0 check-in file until their card is looked up (the portal's card look-up),
+    /// with what each lacks; export again once it is known.
+    pub need_card_lookup: Vec<Held>,
 }
 
 impl Summary {
@@ -53,7 +71,13 @@ impl Summary {
             per_hour: vec![0; 24],
             recheck: Vec::new(),
             need_card_code: Vec::new(),
+            checkin_rows: 0,
+            need_card_lookup: Vec::new(),
         };
+        let (rows, held) = xml0::rows(day);
+        s.checkin_rows = rows.len();
+        let held: std::collections::HashMap<&str, &xml0::Held> =
+            held.iter().map(|h| (h.ticket.as_str(), h)).collect();
         for v in &day.visits {
             if v.voided {
                 s.voided += 1;
@@ -83,6 +107,21 @@ impl Summary {
             }
             if v.card_number.as_deref().is_none_or(|c| c.len() != 15) {
                 s.need_card_code.push(pending());
+            }
+            if let Some(h) = held.get(v.ticket.as_str()) {
+                let words = |vi: bool| {
+                    h.missing
+                        .iter()
+                        .map(|m| if vi { m.words().0 } else { m.words().1 })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                s.need_card_lookup.push(Held {
+                    visit: pending(),
+                    missing: h.missing.clone(),
+                    missing_vi: format!("Thiếu {}", words(true)),
+                    missing_en: format!("Missing {}", words(false)),
+                });
             }
         }
         s

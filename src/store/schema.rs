@@ -114,13 +114,21 @@ CREATE INDEX day_closures_day ON day_closures(day);
 "#;
 
 /// Every migration, oldest first.
+/// Migration 4: this database's own id, drawn once at random. It ends every visit's MA_LK (the
+/// check-in file's visit key), so two clinics' desks that keep separate databases and the same ticket
+/// prefix still never give two visits one key; desks sharing one database share its ticket sequence.
+const V4: &str = r#"
+INSERT INTO settings(key, value) VALUES ('store_id', lower(hex(randomblob(4))))
+    ON CONFLICT(key) DO NOTHING;
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    3
+    4
 }
 
 #[cfg(test)]

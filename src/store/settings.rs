@@ -17,10 +17,22 @@ pub struct Settings {
     pub timezone: String,
     /// True when the database holds generated demo data, not real patients.
     pub demo: bool,
+    /// The exam registered at check-in: the first chargeable item of the check-in file (XML0).
+    pub exam: Exam,
+    /// This database's random id (migration 4): the tail of every visit's MA_LK.
+    pub store_id: String,
+}
+
+/// The exam service a check-in registers (`MA_DICH_VU` / `TEN_DICH_VU` of the check-in file), from
+/// the clinic's DMDC service list. Unset until the clinic's IT person sets it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Exam {
+    pub code: Option<String>,
+    pub name: Option<String>,
 }
 
 /// The keys `settings set` accepts, with what each means.
-pub const KEYS: [(&str, &str); 14] = [
+pub const KEYS: [(&str, &str); 16] = [
     ("facility_code", "this clinic's 5-character facility code (MA_CSKCB), e.g. 79034"),
     ("clinic_name", "the clinic's name"),
     ("province", "the clinic's 2-digit province code (default: from the facility code; shown only)"),
@@ -41,6 +53,11 @@ pub const KEYS: [(&str, &str); 14] = [
     ("stale_limit_days", "cannot verify when local data is older than this many days (default 90)"),
     ("card_only_status", "info, ELIGIBLE_WITH_WARNING or CANNOT_VERIFY for a card not in local data"),
     ("demo", "true when the database holds demo data"),
+    (
+        "exam_service_code",
+        "the exam's service code in the clinic's DMDC list (MA_DICH_VU of the check-in file), e.g. 02.1896",
+    ),
+    ("exam_service_name", "the exam's name in the DMDC list (TEN_DICH_VU), e.g. Khám Nội"),
 ];
 
 pub const DEFAULT_DESK: &str = "A";
@@ -81,6 +98,25 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
             })
         }
         "clinic_name" if !v.is_empty() && v.chars().count() <= 200 => Ok(v.to_string()),
+        "exam_service_code"
+            if (1..=50).contains(&v.len())
+                && v.bytes().all(|b| b.is_ascii_graphic())
+                && !v.contains(['<', '&']) =>
+        {
+            Ok(v.to_string())
+        }
+        "exam_service_code" => Err(bad(
+            key,
+            v,
+            "cần 1–50 ký tự chữ, số hoặc dấu chấm, như trong danh mục DMDC",
+            "expected 1–50 letters, digits or dots, as in the DMDC list",
+        )),
+        "exam_service_name"
+            if !v.is_empty() && v.chars().count() <= 1024 && !v.chars().any(char::is_control) =>
+        {
+            Ok(v.to_string())
+        }
+        "exam_service_name" => Err(bad(key, v, "tên rỗng hoặc quá dài", "empty or too long")),
         "clinic_name" => Err(bad(key, v, "tên rỗng hoặc quá dài", "empty or too long")),
         "province" if codes::province_name(v).is_some() => Ok(v.to_string()),
         "province" => Err(bad(key, v, "không phải mã tỉnh", "not a province code")),
@@ -199,6 +235,8 @@ pub fn load(conn: &Connection) -> Result<Settings, StoreError> {
         desk: get("desk")?.unwrap_or_else(|| DEFAULT_DESK.to_string()),
         timezone: get("timezone")?.unwrap_or_else(|| TIMEZONE.to_string()),
         demo: get("demo")?.as_deref() == Some("true"),
+        exam: Exam { code: get("exam_service_code")?, name: get("exam_service_name")? },
+        store_id: get("store_id")?.unwrap_or_default(),
     })
 }
 
@@ -220,5 +258,7 @@ pub fn show(s: &Settings) -> Value {
     m.insert("stale_limit_days".into(), json!(c.stale_limit_days));
     m.insert("card_only_status".into(), json!(c.card_only_status.map_or("info", Status::as_str)));
     m.insert("demo".into(), json!(s.demo));
+    m.insert("exam_service_code".into(), json!(s.exam.code));
+    m.insert("exam_service_name".into(), json!(s.exam.name));
     Value::Object(m)
 }

@@ -257,7 +257,7 @@ impl App {
             Action::SetSetting { key, value } => self.desk.send(Job::SetSetting { key, value, operator }),
             Action::Backup => self.desk.send(Job::Backup),
             Action::Export { out, mask_ids } => self.desk.send(Job::Export { out, mask_ids, operator }),
-            Action::CloseDay { out, mask_ids } => self.desk.send(Job::CloseDay { out, mask_ids, operator }),
+            Action::CloseDay { out } => self.desk.send(Job::CloseDay { out, operator }),
             Action::Import { path, replace } => self.start_import(path, replace),
             Action::OpenImage(path) => self.open_image(path),
             Action::UseSource(spec) => self.use_source(spec),

@@ -4,7 +4,7 @@
 use super::lang::Message;
 use crate::card::{self, Detection};
 use crate::coverage::VisitFacts;
-use crate::export::{ALL_FORMATS, day_end};
+use crate::export::{self, day_end};
 use crate::store::settings::{self, Settings};
 use crate::store::visits::{self, CheckIn, Look, Outcome, Visit};
 use crate::store::{Store, StoreError, backup};
@@ -80,7 +80,6 @@ pub enum Job {
     },
     CloseDay {
         out: PathBuf,
-        mask_ids: bool,
         operator: String,
     },
 }
@@ -262,27 +261,50 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
         ),
         Job::Backup => Reply::BackedUp(backup::backup_now(store, now).map_err(Message::from)),
         Job::Export { out, mask_ids, operator } => {
-            let done = day_end::export_day(store, today(clock), &ALL_FORMATS, &out, mask_ids, &operator, now);
+            let formats = export::default_formats(mask_ids);
+            let done = day_end::export_day(store, today(clock), &formats, &out, mask_ids, &operator, now);
             Reply::DayEnd(done.map_err(Message::from).map(|d| {
                 let (vi, en) = counted(d.visits, d.voided);
+                let (held_vi, held_en) = held_words(d.held);
+                let (mask_vi, mask_en) = if mask_ids {
+                    (" Đã che số: không ghi tệp XML0.", " Ids masked: no XML0 check-in file written.")
+                } else {
+                    ("", "")
+                };
                 let m = Message::new(
-                    format!("Đã xuất {vi} vào {}.", out.display()),
-                    format!("Exported {en} into {}.", out.display()),
+                    format!("Đã xuất {vi} vào {}.{held_vi}{mask_vi}", out.display()),
+                    format!("Exported {en} into {}.{held_en}{mask_en}", out.display()),
                 );
                 (m, out)
             }))
         }
-        Job::CloseDay { out, mask_ids, operator } => {
-            let done = day_end::close_day(store, today(clock), &out, mask_ids, &operator, now);
+        Job::CloseDay { out, operator } => {
+            // A sealed close is never masked (day_end::close_day).
+            let done = day_end::close_day(store, today(clock), &out, false, &operator, now);
             Reply::DayEnd(done.map_err(Message::from).map(|d| {
                 let (vi, en) = counted(d.visits, d.voided);
                 let day = d.day.format("%d/%m/%Y");
+                let (held_vi, held_en) = held_words(d.held);
                 let m = Message::new(
-                    format!("Đã chốt sổ ngày {day} ({vi}); tệp niêm phong: {}.", d.manifest.display()),
-                    format!("Closed {day} ({en}); seal: {}.", d.manifest.display()),
+                    format!(
+                        "Đã chốt sổ ngày {day} ({vi}); tệp niêm phong: {}.{held_vi}",
+                        d.manifest.display()
+                    ),
+                    format!("Closed {day} ({en}); seal: {}.{held_en}", d.manifest.display()),
                 );
                 (m, out)
             }))
         }
     }
+}
+
+/// What an export or a close says of the visits held back from the check-in file.
+fn held_words(n: usize) -> (String, String) {
+    if n == 0 {
+        return (String::new(), String::new());
+    }
+    (
+        format!(" {n} lượt chưa vào tệp XML0: cần tra cứu thẻ (xem tệp tổng hợp)."),
+        format!(" {n} visits not in the XML0 file: their card needs a look-up (see the summary)."),
+    )
 }

@@ -66,9 +66,9 @@ pub enum Action {
         out: PathBuf,
         mask_ids: bool,
     },
+    /// Seal the day into `out` (never masked).
     CloseDay {
         out: PathBuf,
-        mask_ids: bool,
     },
     Import {
         path: PathBuf,

@@ -19,6 +19,8 @@ pub struct SettingsScreen {
     facility: String,
     clinic_name: String,
     desk: String,
+    exam_code: String,
+    exam_name: String,
     pub camera: String,
     pub resolution: (u32, u32),
     pub roster_path: String,
@@ -32,6 +34,8 @@ impl Default for SettingsScreen {
             facility: String::new(),
             clinic_name: String::new(),
             desk: String::new(),
+            exam_code: String::new(),
+            exam_name: String::new(),
             camera: "0".into(),
             resolution: CAMERA_SIZE,
             roster_path: String::new(),
@@ -41,11 +45,21 @@ impl Default for SettingsScreen {
 }
 
 fn field(ui: &mut Ui, label: &str, value: &mut String, save: &str) -> bool {
+    named_field(ui, None, label, value, save)
+}
+
+/// A field and its Save button; with `name`, both are in the UI map (`name`, `name-save`).
+fn named_field(ui: &mut Ui, name: Option<&str>, label: &str, value: &mut String, save: &str) -> bool {
     let mut clicked = false;
     ui.horizontal(|ui| {
         let l = ui.label(label);
-        ui.add(egui::TextEdit::singleline(value).desired_width(260.0)).labelled_by(l.id);
-        clicked = ui.button(save).clicked();
+        let edit = ui.add(egui::TextEdit::singleline(value).desired_width(260.0)).labelled_by(l.id);
+        let button = ui.button(save);
+        if let Some(name) = name {
+            probe::note(ui, name, &edit);
+            probe::note(ui, format!("{name}-save"), &button);
+        }
+        clicked = button.clicked();
     });
     clicked
 }
@@ -155,6 +169,8 @@ impl SettingsScreen {
             self.facility = s.clinic.facility_code.clone().unwrap_or_default();
             self.clinic_name = s.clinic.name.clone();
             self.desk = s.desk.clone();
+            self.exam_code = s.exam.code.clone().unwrap_or_default();
+            self.exam_name = s.exam.name.clone().unwrap_or_default();
             self.loaded = true;
         }
         let save = lang.tr("Lưu", "Save");
@@ -176,6 +192,28 @@ impl SettingsScreen {
             if field(ui, lang.tr("Bàn tiếp đón (tiền tố số):", "Desk (ticket prefix):"), &mut self.desk, save)
             {
                 action = Some(Action::SetSetting { key: "desk".into(), value: self.desk.clone() });
+            }
+            ui.label(RichText::new(lang.tr(
+                "Dịch vụ khám ghi khi tiếp đón (chi phí đầu tiên của tệp check-in XML0), theo danh mục DMDC của cơ sở:",
+                "The exam registered at check-in (the first chargeable item of the XML0 check-in file), from the clinic's DMDC list:",
+            )));
+            if named_field(
+                ui,
+                Some("exam-code"),
+                lang.tr("Mã dịch vụ khám (MA_DICH_VU):", "Exam service code (MA_DICH_VU):"),
+                &mut self.exam_code,
+                save,
+            ) {
+                action = Some(Action::SetSetting { key: "exam_service_code".into(), value: self.exam_code.clone() });
+            }
+            if named_field(
+                ui,
+                Some("exam-name"),
+                lang.tr("Tên dịch vụ khám (TEN_DICH_VU):", "Exam service name (TEN_DICH_VU):"),
+                &mut self.exam_name,
+                save,
+            ) {
+                action = Some(Action::SetSetting { key: "exam_service_name".into(), value: self.exam_name.clone() });
             }
             ui.separator();
             ui.heading(lang.tr(
