@@ -168,10 +168,10 @@ pub fn fill(store: &mut Store, n: u64, seed: u64, now: DateTime<Utc>) -> Result<
     let today = clock::to_vietnam(now).date();
     store.write(|tx| {
         for i in 0..n {
-            import::upsert(tx, &person(i, seed, today))?;
+            import::upsert(tx, &person(i, seed, today), "csv")?;
         }
         for row in demo_frame_people(today) {
-            import::upsert(tx, &row)?;
+            import::upsert(tx, &row, "csv")?;
         }
         settings::set(tx, "demo", "true")?;
         if settings::load(tx)?.clinic.facility_code.is_none() {

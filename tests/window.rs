@@ -440,6 +440,8 @@ fn a_dropped_card_screenshot_is_read_and_a_dropped_roster_is_imported_off_the_ui
     let roster = db.write("roster.csv", &csv);
     drop_file(&mut h, roster);
     assert_eq!(h.state().screen, Screen::Settings, "a dropped CSV opens the import");
+    // The import controls are scrolled into view, then clicked where a person sees them.
+    h.step();
     h.step();
     h.get_by_label("Nhập").click();
     step_until(&mut h, "the import result", |a| a.state.import.as_ref().is_some_and(|i| i.result.is_some()));
@@ -1030,7 +1032,7 @@ fn texts_are_vietnamese_and_the_exported_count_leaves_out_voided_visits() {
     h.step();
     assert!(h.query_all_by_label_contains("(roster)").next().is_none());
     assert!(h.query_all_by_label_contains("tiepdon --db").next().is_none(), "no terminal advice");
-    assert!(has_label(&h, "Chọn tệp CSV…"), "the roster file is chosen in a dialog");
+    assert!(has_label(&h, "Chọn tệp danh sách…"), "the roster file is chosen in a dialog");
     h.key_press(Key::F1);
     h.step();
     // Two visits, one voided: the export says one.

@@ -12,8 +12,17 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The roster CSV (UTF-8, header row; see README for the columns).
+    /// The roster file: tiepdon's CSV, another CSV/TSV (UTF-8), Excel (.xlsx/.xls/.ods), an XML 130
+    /// claim file, or a gateway-cache export (see README).
     pub file: PathBuf,
+    /// Where the rows come from (default: told by the file; a table that is not tiepdon's CSV counts as
+    /// a HIS export). `--replace` replaces this source's rows only.
+    #[arg(long, value_enum)]
+    pub source: Option<crate::store::roster_file::Origin>,
+    /// A column the header does not name by itself: "Header=column", e.g. "Số thẻ=card_number",
+    /// "Giới tính=sex:1=Nữ,2=Nam", "Họ=name_first", "Tên=name_last", "Ghi chú=ignore" (repeatable).
+    #[arg(long = "map")]
+    pub map: Vec<String>,
     /// Drop the previously imported roster first (cards learned from scans stay).
     #[arg(long, conflicts_with = "merge")]
     pub replace: bool,
@@ -31,6 +40,22 @@ pub struct ImportArgs {
     pub as_of: Option<NaiveDate>,
     #[arg(long, env = "TIEPDON_OPERATOR")]
     pub operator: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The roster file.
+    pub file: PathBuf,
+    /// Mappings to try, as for import-roster.
+    #[arg(long = "map")]
+    pub map: Vec<String>,
+}
+
+/// `inspect-roster`: the file's header, each column's mapping and masked samples, as JSON.
+pub fn inspect_roster(db: Option<&Path>, args: &InspectArgs) -> CommandResult {
+    let store = open_store(db)?;
+    print_json(&import::inspect(&store, &args.file, &args.map)?);
+    Ok(Outcome::Done)
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
@@ -55,6 +80,8 @@ pub fn import_roster(db: Option<&Path>, args: &ImportArgs) -> CommandResult {
         skip_bad: args.skip_bad,
         reject_file: Some(reject_file),
         default_as_of: args.as_of,
+        origin: args.source,
+        map: args.map.clone(),
     };
     let bar = progress_bar(0);
     let mut progress = |done: u64, total: u64| {

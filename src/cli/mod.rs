@@ -43,8 +43,11 @@ pub enum Command {
     Parse(inspect::InputArgs),
     /// Parse a payload or number and decide coverage from the card alone (no database).
     Check(inspect::CheckArgs),
-    /// Import a coverage roster from CSV.
+    /// Import a coverage roster: tiepdon's CSV, another CSV/TSV, Excel, XML 130 claim files, a
+    /// gateway-cache export.
     ImportRoster(data::ImportArgs),
+    /// Show how a roster file would be read (header, column mapping, masked samples), importing nothing.
+    InspectRoster(data::InspectArgs),
     /// Find a card by card code, BHXH number or citizen id, with its verdict.
     Lookup(desk::LookupArgs),
     /// Check a patient in: verdict, ticket number, visit recorded.
@@ -102,6 +105,7 @@ pub fn main() -> ExitCode {
         Some(Command::Parse(args)) => inspect::parse(args),
         Some(Command::Check(args)) => inspect::check(args),
         Some(Command::ImportRoster(args)) => data::import_roster(db, args),
+        Some(Command::InspectRoster(args)) => data::inspect_roster(db, args),
         Some(Command::Lookup(args)) => desk::lookup(db, args),
         Some(Command::Checkin(args)) => desk::checkin(db, args),
         Some(Command::Void(args)) => desk::void(db, args),

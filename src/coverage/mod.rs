@@ -94,6 +94,8 @@ struct Facts {
     status: RecordStatus,
     replaced_by: Option<String>,
     as_of: Option<NaiveDate>,
+    /// The record's source keeps it current this long (see `CoverageRecord::current_for_days`).
+    current_for_days: Option<i64>,
     source: Source,
 }
 
@@ -113,6 +115,7 @@ impl Facts {
             status: r.status,
             replaced_by: r.replaced_by.clone(),
             as_of: Some(r.as_of),
+            current_for_days: r.current_for_days,
             source: if r.from_scan { Source::Qr } else { Source::Roster },
         }
     }
@@ -128,6 +131,7 @@ impl Facts {
             status: RecordStatus::Active,
             replaced_by: None,
             as_of: None,
+            current_for_days: None,
             source: Source::Qr,
         })
     }
@@ -220,9 +224,14 @@ fn coverage_reasons(f: &Facts, clinic: &Clinic, visit: &VisitFacts, day: NaiveDa
         (Source::Roster, Some(as_of)) => {
             let n = (day - as_of).num_days();
             let args = Args { n: Some(n), ..Args::default() };
-            if n > clinic.stale_limit_days {
+            // A source that is renewed only every quarter stays current until its next issue: it warns
+            // in its last days, and is too old only once overdue.
+            let current = f.current_for_days.unwrap_or(0);
+            let (limit, warning) =
+                (clinic.stale_limit_days.max(current), clinic.stale_warning_days.max(current - 10));
+            if n > limit {
                 out.push(Reason::new(Code::DataTooOld, &args));
-            } else if n > clinic.stale_warning_days {
+            } else if n > warning {
                 out.push(Reason::new(Code::DataAging, &args));
             }
         }

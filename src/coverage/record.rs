@@ -48,6 +48,9 @@ pub struct CoverageRecord {
     /// Learned from an earlier scan of the card's own QR, not from the roster: evidence no better than
     /// the card itself.
     pub from_scan: bool,
+    /// How many days the data stays the newest its source gives (BHXH's quarterly list: ~100), when
+    /// longer than the clinic's data-age limits; `None` for the clinic's own limits.
+    pub current_for_days: Option<i64>,
 }
 
 impl CoverageRecord {
@@ -67,6 +70,7 @@ impl CoverageRecord {
             replaced_by: None,
             as_of,
             from_scan: false,
+            current_for_days: None,
         }
     }
 }

@@ -88,7 +88,7 @@ fn birth(iso: Option<&str>) -> Cell {
         Some(d) if d.len() == 10 => {
             NaiveDate::parse_from_str(d, "%Y-%m-%d").map_or(Cell::text(Some(d)), Cell::Date)
         }
-        Some(d) if d.len() == 7 => Cell::Text(format!("{}/{}", &d[5..], &d[..4])),
+        Some(d) if d.len() == 7 && d.is_ascii() => Cell::Text(format!("{}/{}", &d[5..], &d[..4])),
         other => Cell::text(other),
     }
 }
@@ -134,4 +134,19 @@ pub fn rows(day: &Day) -> Vec<Vec<Cell>> {
             ]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cell, birth};
+
+    #[test]
+    fn a_birth_date_of_any_text_never_panics() {
+        // Found by the xml_export fuzz target: 7 bytes that are not 7 characters.
+        let odd = "a\u{f1}\u{f1}\u{f1}";
+        assert_eq!(odd.len(), 7);
+        assert_eq!(birth(Some(odd)), Cell::Text(odd.into()));
+        assert_eq!(birth(Some("1990-10")), Cell::Text("10/1990".into()));
+        assert_eq!(birth(Some("1970")), Cell::Text("1970".into()));
+    }
 }

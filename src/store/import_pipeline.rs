@@ -1,5 +1,6 @@
-//! The reading side of a roster import: one thread reads CSV records in batches, a second validates them,
-//! and the caller's thread receives the validated batches in file order (so it spends its time writing).
+//! The reading side of a roster import: one thread reads records in batches (a canonical CSV as it is,
+//! any other file mapped to the canonical columns by `roster_file`), a second validates them, and the
+//! caller's thread receives the validated batches in file order (so it spends its time writing).
 //! Measured on 2 cores: one validating thread beats two (three busy threads would share two cores with
 //! the writer, which is the critical path).
 
@@ -29,28 +30,47 @@ struct RawBatch {
     bytes_read: u64,
 }
 
-fn read(mut reader: csv::Reader<File>, raw: SyncSender<Result<RawBatch, csv::Error>>) {
-    loop {
-        let mut records = Vec::with_capacity(BATCH);
-        let mut more = true;
-        while records.len() < BATCH {
-            // Sized for a typical row, so that reading it does not grow the buffers again and again.
-            let mut record = csv::ByteRecord::with_capacity(256, 16);
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => records.push(record),
-                Ok(false) => {
-                    more = false;
-                    break;
-                }
-                Err(e) => {
-                    let _ = raw.send(Err(e));
-                    return;
+/// Hands records to the validating thread in batches.
+pub struct Emit {
+    records: Vec<csv::ByteRecord>,
+    out: SyncSender<Result<RawBatch, String>>,
+}
+
+impl Emit {
+    /// Adds a record (its position holds its line), with how far into the input it reaches; false when
+    /// the import stopped (the producer should return).
+    pub fn push(&mut self, record: csv::ByteRecord, progress: u64) -> bool {
+        self.records.push(record);
+        if self.records.len() < BATCH {
+            return true;
+        }
+        let records = std::mem::replace(&mut self.records, Vec::with_capacity(BATCH));
+        self.out.send(Ok(RawBatch { records, bytes_read: progress })).is_ok()
+    }
+
+    fn finish(self, progress: u64, result: Result<(), String>) {
+        let last = RawBatch { records: self.records, bytes_read: progress };
+        if self.out.send(Ok(last)).is_ok()
+            && let Err(e) = result
+        {
+            let _ = self.out.send(Err(e));
+        }
+    }
+}
+
+/// A canonical CSV's records, as they are.
+pub fn csv_records(mut reader: csv::Reader<File>) -> impl FnOnce(&mut Emit) -> Result<u64, String> + Send {
+    move |emit| loop {
+        // Sized for a typical row, so that reading it does not grow the buffers again and again.
+        let mut record = csv::ByteRecord::with_capacity(256, 16);
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {
+                if !emit.push(record, reader.position().byte()) {
+                    return Ok(reader.position().byte());
                 }
             }
-        }
-        let batch = RawBatch { records, bytes_read: reader.position().byte() };
-        if raw.send(Ok(batch)).is_err() || !more {
-            return;
+            Ok(false) => return Ok(reader.position().byte()),
+            Err(e) => return Err(e.to_string()),
         }
     }
 }
@@ -75,8 +95,8 @@ fn validate_one(header: &Header, default_as_of: Option<NaiveDate>, record: &csv:
 fn validate(
     header: &Header,
     default_as_of: Option<NaiveDate>,
-    raw: Receiver<Result<RawBatch, csv::Error>>,
-    out: SyncSender<Result<Batch, csv::Error>>,
+    raw: Receiver<Result<RawBatch, String>>,
+    out: SyncSender<Result<Batch, String>>,
 ) {
     for batch in raw {
         let validated = batch.map(|b| Batch {
@@ -89,23 +109,28 @@ fn validate(
     }
 }
 
-/// Reads and validates every row after the header, handing batches to `sink` in file order on this
-/// thread. Stops at the first error of `sink` or of the CSV reader.
+/// Reads (with `produce`, on its own thread) and validates every row after the header, handing batches
+/// to `sink` in file order on this thread. Stops at the first error of `sink` or of the reader.
 pub fn run<E>(
-    reader: csv::Reader<File>,
+    produce: impl FnOnce(&mut Emit) -> Result<u64, String> + Send,
     header: &Header,
     default_as_of: Option<NaiveDate>,
     mut sink: impl FnMut(Batch) -> Result<(), E>,
-    csv_error: impl Fn(csv::Error) -> E,
+    read_error: impl Fn(String) -> E,
 ) -> Result<(), E> {
     std::thread::scope(|scope| {
         let (raw_in, raw_out) = sync_channel(2);
         let (valid_in, valid_out) = sync_channel(2);
-        scope.spawn(move || read(reader, raw_in));
+        scope.spawn(move || {
+            let mut emit = Emit { records: Vec::with_capacity(BATCH), out: raw_in };
+            let result = produce(&mut emit);
+            let progress = *result.as_ref().unwrap_or(&0);
+            emit.finish(progress, result.map(|_| ()));
+        });
         scope.spawn(move || validate(header, default_as_of, raw_out, valid_in));
         // Returning early drops `valid_out`, which stops both threads at their next send.
         for batch in valid_out {
-            sink(batch.map_err(&csv_error)?)?;
+            sink(batch.map_err(&read_error)?)?;
         }
         Ok(())
     })

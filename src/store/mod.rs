@@ -10,6 +10,7 @@ pub mod import;
 mod import_pipeline;
 pub mod roster;
 pub mod roster_csv;
+pub mod roster_file;
 pub mod schema;
 pub mod settings;
 pub mod visits;

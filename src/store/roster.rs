@@ -56,7 +56,7 @@ pub fn parse_status(s: &str) -> Option<RecordStatus> {
 }
 
 const COLUMNS: &str = "id, card_number, bhxh_number, citizen_id, full_name, birth_date, sex, address, \
-    facility_code, valid_from, valid_to, five_year_date, status, replaced_by, as_of, source";
+    facility_code, valid_from, valid_to, five_year_date, status, replaced_by, as_of, source, origin";
 
 fn iso_date(r: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
     Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(date::parse_iso))
@@ -78,6 +78,12 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredRecord> {
     rec.replaced_by = r.get(13)?;
     let source: String = r.get(15)?;
     rec.from_scan = source == "qr";
+    let origin: Option<String> = r.get(16)?;
+    rec.current_for_days = origin
+        .as_deref()
+        .and_then(super::roster_file::Origin::parse)
+        .map(|o| o.stale_limit(0))
+        .filter(|d| *d > 0);
     Ok(StoredRecord {
         id: r.get(0)?,
         record: rec,

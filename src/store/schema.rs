@@ -122,13 +122,27 @@ INSERT INTO settings(key, value) VALUES ('store_id', lower(hex(randomblob(4))))
     ON CONFLICT(key) DO NOTHING;
 "#;
 
+/// Migration 5: where each roster row comes from (`vss-list`, `claims`, `his`, `gateway`, `csv`; empty
+/// for rows imported before: tiepdon's CSV). A `--replace` import replaces one source only.
+const V5: &str = r#"
+ALTER TABLE coverage ADD COLUMN origin TEXT;
+-- The column mappings confirmed for a roster file's header (keyed by the header's signature), so the
+-- next file with the same header imports in one step.
+CREATE TABLE roster_maps (
+    signature TEXT PRIMARY KEY,
+    map       TEXT NOT NULL,
+    saved_at  TEXT NOT NULL,
+    saved_by  TEXT NOT NULL
+) STRICT;
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    4
+    5
 }
 
 #[cfg(test)]

@@ -658,9 +658,13 @@ impl App {
             ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
         for path in dropped {
             let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-            if ext == "csv" {
+            if matches!(
+                ext.as_str(),
+                "csv" | "tsv" | "txt" | "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "xml"
+            ) {
                 // Filled in, not started: importing is a deliberate click on "Nhập".
                 self.settings.roster_path = path.display().to_string();
+                self.settings.reveal_import = true;
                 self.screen = Screen::Settings;
             } else {
                 self.screen = Screen::CheckIn;

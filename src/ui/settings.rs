@@ -25,6 +25,8 @@ pub struct SettingsScreen {
     pub resolution: (u32, u32),
     pub roster_path: String,
     pub replace: bool,
+    /// Scroll the import controls into view once (a file was just dropped or chosen).
+    pub reveal_import: bool,
 }
 
 impl Default for SettingsScreen {
@@ -40,6 +42,7 @@ impl Default for SettingsScreen {
             resolution: CAMERA_SIZE,
             roster_path: String::new(),
             replace: false,
+            reveal_import: false,
         }
     }
 }
@@ -310,7 +313,7 @@ impl SettingsScreen {
             ui.heading(lang.tr("Danh sách thẻ BHYT", "Coverage roster"));
             ui.label(format!("{} {}", lang.tr("Số bản ghi:", "Records:"), state.roster_size));
             ui.horizontal_wrapped(|ui| {
-                if dialog_button(ui, "pick-roster", lang.tr("Chọn tệp CSV…", "Choose the CSV file…"), picking) {
+                if dialog_button(ui, "pick-roster", lang.tr("Chọn tệp danh sách…", "Choose the list file…"), picking) {
                     action = Some(Action::Pick(Pick::Roster));
                 }
                 let chosen = self.roster_path.trim();
@@ -326,6 +329,9 @@ impl SettingsScreen {
                 let ok = !self.roster_path.trim().is_empty() && !running;
                 let import = ui.add_enabled(ok, egui::Button::new(lang.tr("Nhập", "Import")));
                 probe::note(ui, "import-button", &import);
+                if std::mem::take(&mut self.reveal_import) {
+                    import.scroll_to_me(Some(egui::Align::Center));
+                }
                 if import.clicked() {
                     action = Some(Action::Import {
                         path: PathBuf::from(self.roster_path.trim()),
@@ -333,7 +339,10 @@ impl SettingsScreen {
                     });
                 }
             });
-            ui.label(lang.tr("Hoặc kéo thả tệp CSV vào cửa sổ.", "Or drop the CSV file on the window."));
+            ui.label(lang.tr(
+                "Hoặc kéo thả tệp vào cửa sổ: CSV/TSV UTF-8, Excel (.xlsx, .xls, .ods), tệp XML 130 của cơ sở, bảng tra cứu thẻ của HIS.",
+                "Or drop the file on the window: UTF-8 CSV/TSV, Excel (.xlsx, .xls, .ods), the clinic's XML 130 files, a HIS card-check table.",
+            ));
             if let Some(imp) = &state.import {
                 let fraction = if imp.total > 0 { imp.done as f32 / imp.total as f32 } else { 0.0 };
                 match &imp.result {

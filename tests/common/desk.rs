@@ -57,6 +57,8 @@ impl Db {
             skip_bad: false,
             reject_file: None,
             default_as_of: None,
+            origin: None,
+            map: Vec::new(),
         };
         let now = tiepdon::clock::now_utc();
         tiepdon::store::import::import(&mut store, &file, &opts, "test", now, &mut |_, _| {})

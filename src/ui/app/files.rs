@@ -36,7 +36,13 @@ impl App {
         dialog = match what {
             Pick::Roster => dialog
                 .set_title(lang.tr("Chọn tệp danh sách thẻ BHYT", "Choose the coverage roster file"))
-                .add_filter(lang.tr("Bảng tính CSV", "CSV spreadsheet"), &["csv", "CSV"]),
+                .add_filter(
+                    lang.tr("Danh sách thẻ (CSV, Excel, XML 130)", "Card list (CSV, Excel, XML 130)"),
+                    &[
+                        "csv", "CSV", "tsv", "txt", "xlsx", "XLSX", "xlsm", "xls", "XLS", "xlsb", "ods",
+                        "xml", "XML",
+                    ],
+                ),
             Pick::ExportFolder => dialog.set_title(lang.tr("Chọn thư mục xuất", "Choose the export folder")),
             Pick::Database | Pick::NewDatabase => dialog
                 .set_title(lang.tr("Chọn tệp cơ sở dữ liệu", "Choose the database file"))
@@ -93,6 +99,7 @@ impl App {
         match what {
             Pick::Roster => {
                 self.settings.roster_path = path.display().to_string();
+                self.settings.reveal_import = true;
                 self.screen = Screen::Settings;
             }
             Pick::ExportFolder => self.day_end.folder = path.display().to_string(),

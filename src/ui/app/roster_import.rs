@@ -36,6 +36,8 @@ impl App {
                 skip_bad: false,
                 reject_file: None,
                 default_as_of: None,
+                origin: None,
+                map: Vec::new(),
             };
             let run = || {
                 Store::open(&db).and_then(|mut store| {
