@@ -973,6 +973,39 @@ fn end_of_day_shows_the_chart_and_exports_check_in_files_a_receiver_reads() {
     win.screenshot("exam-service-set");
 }
 
+/// Issue 17 in the real window: opened with a HIS export (`--roster`, as if dropped), the Settings
+/// screen shows its columns; the sex coding is chosen with the mouse and the file imports as chosen.
+#[test]
+fn a_his_export_is_previewed_and_imported_with_the_sex_coding_chosen_in_the_real_window() {
+    let _serial = serial();
+    let db = roster_db("roster-preview");
+    let mut csv = String::from("Họ và tên,Số thẻ BHYT,SO_CCCD,gender_code\n");
+    for i in 0..20 {
+        let female = i % 2 == 0;
+        let name = ["Nguyễn Thị Hoa", "Lê Văn Nam"][i % 2];
+        let id = format!("079{}{:08}", if female { "1" } else { "0" }, i);
+        csv.push_str(&format!("{name},DN4790{:09},{id},{}\n", 700 + i, if female { "1" } else { "2" }));
+    }
+    let file = db.write("his.csv", &csv);
+    let desk = Desktop::start("roster-preview", &db.dir, 1366, 768);
+    let mut win =
+        desk.launch(&db, &["window", "--operator", "Lan", "--roster", file.to_str().unwrap()], None);
+    win.wait_map("the file's columns on Settings", |m| {
+        m.screen == "settings" && m.widgets.contains_key("roster-column:gender_code")
+    });
+    win.screenshot("preview");
+    win.click("sex-coding:NuFirst");
+    win.click("import-button");
+    let hoa = win.wait("the roster imported", |_| {
+        let store = Store::open(&db.path).ok()?;
+        tiepdon::store::roster::find(store.conn(), tiepdon::store::roster::Key::Card("DN4790000000700"))
+            .ok()?
+    });
+    assert_eq!(hoa.sex, Some(tiepdon::card::Sex::Female), "1 = Nữ, as chosen in the window");
+    assert_eq!(hoa.record.full_name.as_deref(), Some("Nguyễn Thị Hoa"));
+    win.screenshot("imported");
+}
+
 #[test]
 fn function_keys_switch_screens() {
     let _serial = serial();

@@ -401,6 +401,56 @@ fn drop_file(h: &mut Harness<'static, App>, path: PathBuf) {
     h.step();
 }
 
+/// A HIS export whose numeric sex codes are reversed (1 = Nữ), with citizen ids that tell.
+fn reversed_sex_csv(rows: usize) -> String {
+    let mut s = String::from("Họ và tên,Số thẻ BHYT,SO_CCCD,gender_code\n");
+    for i in 0..rows {
+        let female = i % 2 == 0;
+        let id = format!("079{}{:08}", if female { "1" } else { "0" }, i);
+        let name = ["Nguyễn Thị Hoa", "Lê Văn Nam"][i % 2];
+        s.push_str(&format!("{name},DN4790{:09},{id},{}\n", 500 + i, if female { "1" } else { "2" }));
+    }
+    s
+}
+
+/// Issue 17: a dropped file that is not tiepdon's CSV shows its columns first; a sex coding the citizen
+/// ids contradict is said before anything is written, and choosing the coding in the preview imports it.
+#[test]
+fn a_dropped_his_export_is_previewed_and_its_sex_coding_chosen_before_import() {
+    let db = database("preview");
+    let mut h = window(&db, blank_source(&db), Some("Lan"));
+    h.step();
+    let file = db.write("his.csv", &reversed_sex_csv(20));
+    drop_file(&mut h, file.clone());
+    step_until(&mut h, "the preview", |a| a.state.roster_preview.as_ref().is_some_and(|p| p.path == file));
+    let preview = h.state().state.roster_preview.clone().expect("a preview");
+    let mapped: Vec<&str> = preview.columns.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(mapped, ["full_name", "card_number", "citizen_id", "sex"]);
+    assert!(preview.problems.iter().any(|p| p.vi.contains("1=Nữ")), "{:?}", preview.problems);
+    let long = |v: &&String| v.chars().count() > 4;
+    assert!(
+        preview.columns.iter().all(|(_, _, s)| s.iter().filter(long).all(|v| v.contains('*'))),
+        "samples masked: {:?}",
+        preview.columns
+    );
+    h.step();
+    assert!(!has_label(&h, "Nguyễn Thị Hoa"), "no value shown unmasked");
+    h.get_by_label("1 = Nữ, 2 = Nam").click();
+    // The coding answers the contradiction: its message goes, and the controls move up.
+    h.step();
+    h.step();
+    h.get_by_label("Nhập").click();
+    step_until(&mut h, "the import result", |a| a.state.import.as_ref().is_some_and(|i| i.result.is_some()));
+    let result = h.state().state.import.clone().and_then(|i| i.result).expect("finished");
+    assert!(result.expect("imported").vi.contains("20 dòng, 20 thẻ mới"));
+    let store = Store::open(&db.path).expect("open");
+    let hoa =
+        tiepdon::store::roster::find(store.conn(), tiepdon::store::roster::Key::Card("DN4790000000500"))
+            .expect("a lookup")
+            .expect("the first row");
+    assert_eq!(hoa.sex, Some(tiepdon::card::Sex::Female), "1 = Nữ, as chosen");
+}
+
 #[test]
 fn a_dropped_card_screenshot_is_read_and_a_dropped_roster_is_imported_off_the_ui_thread() {
     let db = database("drop");

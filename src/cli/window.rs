@@ -31,6 +31,9 @@ pub struct WindowArgs {
     /// Check three demo patients in, save checkin.png and today.png into this folder, then close.
     #[arg(long)]
     pub screenshots: Option<PathBuf>,
+    /// Open on Settings with this roster file ready to import (its columns shown), as if dropped.
+    #[arg(long)]
+    pub roster: Option<PathBuf>,
 }
 
 pub fn window(db: Option<&Path>, args: &WindowArgs) -> CommandResult {
@@ -44,6 +47,7 @@ pub fn window(db: Option<&Path>, args: &WindowArgs) -> CommandResult {
     // Plain `tiepdon` (no subcommand) has no parsed arguments: TIEPDON_OPERATOR is read here too.
     let operator = args.operator.clone().or_else(|| std::env::var("TIEPDON_OPERATOR").ok());
     launch.operator = operator.map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
+    launch.roster = args.roster.clone();
     let benching = args.bench_scans.is_some() || args.bench_frames.is_some();
     launch.plan = match (benching, &args.metrics, &args.screenshots) {
         (true, Some(out), _) => RunPlan::Bench {

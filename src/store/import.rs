@@ -919,7 +919,8 @@ pub fn inspect(store: &Store, path: &Path, map: &[String]) -> Result<serde_json:
     let (layout, applied) = match result {
         Ok((l, (_, m))) => (l, m),
         Err(e) => {
-            problems.push(e.to_string());
+            let (vi, en) = e.messages();
+            problems.push(json!({"vi": vi, "en": en}));
             (detected.clone(), map.to_vec())
         }
     };

@@ -93,6 +93,8 @@ pub struct App {
     want_first_camera: bool,
     preview: Preview,
     import: Option<ImportTask>,
+    /// The preview of a roster file being read.
+    roster_preview: Option<std::sync::mpsc::Receiver<crate::ui::state::RosterPreview>>,
     cameras: Option<Receiver<CameraList>>,
     operator_field: String,
     /// Repaints the window (called by the workers after each event).
@@ -156,13 +158,19 @@ impl App {
         }
         log::info!(target: "tiepdon", "window opened (demo data: {}, demo frames: {})", state.demo_db, state.demo_source);
         let exports = launch.exports.clone();
+        let roster = launch.roster.clone();
+        if let Some(path) = &roster {
+            settings.roster_path = path.display().to_string();
+            settings.reveal_import = true;
+            settings.preview_wanted = true;
+        }
         App {
             operator_field: prefs.operator.clone(),
             wake,
             launch,
             prefs,
             state,
-            screen: Screen::CheckIn,
+            screen: if roster.is_some() { Screen::Settings } else { Screen::CheckIn },
             checkin: CheckinScreen::default(),
             today: TodayScreen::default(),
             day_end: DayEndScreen { base: exports, ..DayEndScreen::default() },
@@ -178,6 +186,7 @@ impl App {
             want_first_camera: false,
             preview: Preview::default(),
             import: None,
+            roster_preview: None,
             cameras: None,
             metrics: Metrics::default(),
             screenshots: Screenshots::default(),
@@ -258,7 +267,7 @@ impl App {
             Action::Backup => self.desk.send(Job::Backup),
             Action::Export { out, mask_ids } => self.desk.send(Job::Export { out, mask_ids, operator }),
             Action::CloseDay { out } => self.desk.send(Job::CloseDay { out, operator }),
-            Action::Import { path, replace } => self.start_import(path, replace),
+            Action::Import { path, replace, map } => self.start_import(path, replace, map),
             Action::OpenImage(path) => self.open_image(path),
             Action::UseSource(spec) => self.use_source(spec),
             Action::ListCameras => self.list_cameras(),
@@ -356,6 +365,22 @@ impl App {
         }
         self.drain_sources();
         self.drain_picks();
+        if std::mem::take(&mut self.settings.preview_wanted) {
+            // A file was just chosen or dropped: read how it would be imported, off the UI thread.
+            self.start_preview(std::path::PathBuf::from(self.settings.roster_path.trim()));
+        }
+        if let Some(rx) = &self.roster_preview {
+            match rx.try_recv() {
+                Ok(p) => {
+                    self.state.roster_preview = Some(p);
+                    self.roster_preview = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.roster_preview = None,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    ctx.request_repaint_after(Duration::from_millis(100))
+                }
+            }
+        }
         if let Some(task) = &self.import {
             let progress = self.state.import.get_or_insert_with(Default::default);
             progress.done = task.done.load(Ordering::Relaxed);
@@ -665,6 +690,7 @@ impl App {
                 // Filled in, not started: importing is a deliberate click on "Nhập".
                 self.settings.roster_path = path.display().to_string();
                 self.settings.reveal_import = true;
+                self.settings.preview_wanted = true;
                 self.screen = Screen::Settings;
             } else {
                 self.screen = Screen::CheckIn;

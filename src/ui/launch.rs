@@ -60,6 +60,8 @@ pub struct Launch {
     pub camera_is_default: bool,
     /// Where each day's export folder goes unless another is chosen.
     pub exports: PathBuf,
+    /// A roster file to open the window with, ready to import (as if dropped on it).
+    pub roster: Option<PathBuf>,
 }
 
 impl Launch {
@@ -76,6 +78,7 @@ impl Launch {
             demo_reason: None,
             camera_is_default: false,
             exports: db.parent().map(|d| d.join("exports")).unwrap_or_else(|| PathBuf::from("exports")),
+            roster: None,
             db,
         }
     }

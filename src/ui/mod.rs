@@ -73,6 +73,8 @@ pub enum Action {
     Import {
         path: PathBuf,
         replace: bool,
+        /// `Header=column` mappings chosen in the preview (as `import-roster --map`).
+        map: Vec<String>,
     },
     /// Read the QR of an image file (opened or dropped).
     OpenImage(PathBuf),

@@ -27,6 +27,49 @@ pub struct SettingsScreen {
     pub replace: bool,
     /// Scroll the import controls into view once (a file was just dropped or chosen).
     pub reveal_import: bool,
+    /// Read the chosen file's preview (a file was just dropped or chosen).
+    pub preview_wanted: bool,
+    /// What each column of the previewed file is imported as (the preview's path, then one choice per
+    /// column), and how numeric sex codes read.
+    mapping: Option<(PathBuf, Vec<String>)>,
+    sex_codes: SexCoding,
+}
+
+/// How a numeric sex column reads, as chosen in the preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum SexCoding {
+    /// Checked against the citizen ids (1 = Nam, 2 = Nữ unless they disagree).
+    #[default]
+    Checked,
+    NamFirst,
+    NuFirst,
+}
+
+/// The columns a file's column can be imported as, with their words.
+const TARGETS: [(&str, &str, &str); 19] = [
+    ("unknown", "— (không dùng)", "— (not used)"),
+    ("ignore", "bỏ qua", "ignore"),
+    ("card_number", "Mã thẻ BHYT", "Card code"),
+    ("bhxh_number", "Mã số BHXH", "BHXH number"),
+    ("citizen_id", "Số CCCD", "Citizen id"),
+    ("full_name", "Họ và tên", "Full name"),
+    ("name_first", "Họ đệm (tên tách đôi)", "Family names (split name)"),
+    ("name_last", "Tên (tên tách đôi)", "Given name (split name)"),
+    ("birth_date", "Ngày sinh", "Birth date"),
+    ("sex", "Giới tính", "Sex"),
+    ("address", "Địa chỉ", "Address"),
+    ("facility_code", "Nơi ĐKKCB BĐ", "Registered facility"),
+    ("valid_from", "Giá trị từ ngày", "Valid from"),
+    ("valid_to", "Giá trị đến ngày", "Valid to"),
+    ("valid_range", "Giá trị sử dụng (từ – đến)", "Validity (from – to)"),
+    ("five_year_date", "Ngày đủ 5 năm", "Five-year date"),
+    ("status", "Trạng thái thẻ / kết quả tra cứu", "Card status / check result"),
+    ("replaced_by", "Thẻ mới", "New card"),
+    ("as_of", "Ngày dữ liệu", "Data date"),
+];
+
+fn target_words(name: &str, lang: Lang) -> &'static str {
+    TARGETS.iter().find(|(n, ..)| *n == name).map_or("?", |(_, vi, en)| lang.tr(vi, en))
 }
 
 impl Default for SettingsScreen {
@@ -43,6 +86,9 @@ impl Default for SettingsScreen {
             roster_path: String::new(),
             replace: false,
             reveal_import: false,
+            preview_wanted: false,
+            mapping: None,
+            sex_codes: SexCoding::Checked,
         }
     }
 }
@@ -161,6 +207,87 @@ fn dialog_button(ui: &mut Ui, name: &str, label: &str, picking: bool) -> bool {
 }
 
 impl SettingsScreen {
+    /// The preview of the chosen roster file: each column with what it is imported as (a list to
+    /// change it), masked samples, and what would stop the import.
+    fn preview(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState) {
+        let Some(p) =
+            state.roster_preview.as_ref().filter(|p| p.path == std::path::Path::new(self.roster_path.trim()))
+        else {
+            return;
+        };
+        // A sex coding chosen below answers a contradiction the citizen ids showed.
+        let answered = self.sex_codes != SexCoding::Checked;
+        for problem in p.problems.iter().filter(|m| !(answered && m.en.contains("sex codes"))) {
+            ui.colored_label(egui::Color32::from_rgb(0xd0, 0x30, 0x30), problem.get(lang));
+        }
+        if p.columns.is_empty() {
+            return;
+        }
+        if self.mapping.as_ref().is_none_or(|(path, _)| *path != p.path) {
+            self.mapping = Some((p.path.clone(), p.columns.iter().map(|(_, t, _)| t.clone()).collect()));
+            self.sex_codes = SexCoding::Checked;
+        }
+        let Some((_, choices)) = self.mapping.as_mut() else { return };
+        ui.label(lang.tr(
+            "Các cột của tệp sẽ được nhập như sau (đổi nếu cần; ví dụ đã che):",
+            "The file's columns will be imported as follows (change if needed; examples masked):",
+        ));
+        egui::Grid::new("roster-preview").striped(true).show(ui, |ui| {
+            for (i, ((header, _, samples), choice)) in p.columns.iter().zip(choices.iter_mut()).enumerate() {
+                ui.label(header);
+                let combo = egui::ComboBox::from_id_salt(("roster-column", i))
+                    .selected_text(target_words(choice, lang))
+                    .show_ui(ui, |ui| {
+                        for (name, ..) in TARGETS {
+                            ui.selectable_value(choice, name.to_string(), target_words(name, lang));
+                        }
+                    });
+                probe::note(ui, format!("roster-column:{header}"), &combo.response);
+                ui.label(RichText::new(samples.join(" · ")).monospace());
+                ui.end_row();
+            }
+        });
+        let sex_numeric = p.columns.iter().zip(choices.iter()).any(|((_, _, samples), c)| {
+            c == "sex" && samples.iter().any(|s| s.bytes().all(|b| b.is_ascii_digit() || b == b'*'))
+        });
+        if sex_numeric {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(lang.tr("Giới tính ghi bằng số:", "Sex given as numbers:"));
+                for (coding, vi, en) in [
+                    (SexCoding::Checked, "kiểm theo CCCD", "checked against the citizen ids"),
+                    (SexCoding::NamFirst, "1 = Nam, 2 = Nữ", "1 = Nam, 2 = Nữ"),
+                    (SexCoding::NuFirst, "1 = Nữ, 2 = Nam", "1 = Nữ, 2 = Nam"),
+                ] {
+                    let r = ui.radio_value(&mut self.sex_codes, coding, lang.tr(vi, en));
+                    probe::note(ui, format!("sex-coding:{coding:?}"), &r);
+                }
+            });
+        }
+    }
+
+    /// The `Header=column` mappings the preview's choices make (only what differs from the file's own
+    /// reading), as `import-roster --map` takes them.
+    fn chosen_map(&self, state: &DeskState) -> Vec<String> {
+        let (Some(p), Some((path, choices))) = (state.roster_preview.as_ref(), self.mapping.as_ref()) else {
+            return Vec::new();
+        };
+        if *path != p.path {
+            return Vec::new();
+        }
+        let mut map = Vec::new();
+        for ((header, read, _), choice) in p.columns.iter().zip(choices) {
+            let codes = match self.sex_codes {
+                SexCoding::NamFirst if choice == "sex" => ":1=Nam,2=Nữ",
+                SexCoding::NuFirst if choice == "sex" => ":1=Nữ,2=Nam",
+                _ => "",
+            };
+            if (choice != read || !codes.is_empty()) && choice != "unknown" {
+                map.push(format!("{header}={choice}{codes}"));
+            }
+        }
+        map
+    }
+
     /// Reads the clinic settings again (another database was opened).
     pub fn reload(&mut self) {
         self.loaded = false;
@@ -323,8 +450,12 @@ impl SettingsScreen {
                     ui.label(RichText::new(chosen).monospace());
                 }
             });
+            self.preview(ui, lang, state);
             ui.horizontal(|ui| {
-                ui.checkbox(&mut self.replace, lang.tr("Thay toàn bộ danh sách cũ", "Replace the whole roster"));
+                ui.checkbox(
+                    &mut self.replace,
+                    lang.tr("Thay các thẻ đã nhập từ cùng nguồn", "Replace the cards imported from the same source"),
+                );
                 let running = state.import.as_ref().is_some_and(|i| i.result.is_none());
                 let ok = !self.roster_path.trim().is_empty() && !running;
                 let import = ui.add_enabled(ok, egui::Button::new(lang.tr("Nhập", "Import")));
@@ -336,6 +467,7 @@ impl SettingsScreen {
                     action = Some(Action::Import {
                         path: PathBuf::from(self.roster_path.trim()),
                         replace: self.replace,
+                        map: self.chosen_map(state),
                     });
                 }
             });

@@ -49,6 +49,18 @@ pub struct ImportProgress {
     pub result: Option<Result<Message, Message>>,
 }
 
+/// How a roster file would be read (`inspect-roster`), shown before it is imported.
+#[derive(Debug, Clone, Default)]
+pub struct RosterPreview {
+    pub path: PathBuf,
+    /// Each column: its header, what it maps to (`card_number`, …, `ignore`, `unknown`), masked samples.
+    pub columns: Vec<(String, String, Vec<String>)>,
+    /// What would stop the import (a sex coding that contradicts the citizen ids, no header…).
+    pub problems: Vec<crate::ui::lang::Message>,
+    /// What kind of file it is (`tiepdon-csv`, `xml130-claims`, a table).
+    pub kind: String,
+}
+
 /// Everything the window shows.
 #[derive(Debug, Default)]
 pub struct DeskState {
@@ -103,6 +115,8 @@ pub struct DeskState {
     /// Scans looked up since start.
     pub scans: u64,
     pub import: Option<ImportProgress>,
+    /// How the chosen roster file would be read (`None` while it is being read).
+    pub roster_preview: Option<RosterPreview>,
     /// The webcams found by the last search, or why none could be listed.
     pub cameras: Option<Result<Vec<crate::scan::camera::CameraInfo>, String>>,
     /// The folder of the last export (for "Open folder").

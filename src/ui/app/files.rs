@@ -100,6 +100,7 @@ impl App {
             Pick::Roster => {
                 self.settings.roster_path = path.display().to_string();
                 self.settings.reveal_import = true;
+                self.settings.preview_wanted = true;
                 self.screen = Screen::Settings;
             }
             Pick::ExportFolder => self.day_end.folder = path.display().to_string(),

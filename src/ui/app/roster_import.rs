@@ -6,7 +6,7 @@ use crate::store::Store;
 use crate::store::StoreError;
 use crate::store::import::{self, Mode, Options};
 use crate::ui::lang::Message;
-use crate::ui::state::ImportProgress;
+use crate::ui::state::{ImportProgress, RosterPreview};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, channel};
@@ -19,7 +19,32 @@ pub(super) struct ImportTask {
 }
 
 impl App {
-    pub(super) fn start_import(&mut self, path: std::path::PathBuf, replace: bool) {
+    /// Reads how `path` would be imported (its header and mapping, masked samples) on a thread.
+    pub(super) fn start_preview(&mut self, path: std::path::PathBuf) {
+        let (tx, rx) = channel();
+        let (db, wake) = (self.launch.db.clone(), self.wake.clone());
+        self.state.roster_preview = None;
+        std::thread::spawn(move || {
+            let read = || Store::open(&db).and_then(|store| import::inspect(&store, &path, &[]));
+            let preview = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+                Ok(Ok(v)) => preview_of(path, &v),
+                Ok(Err(e)) => RosterPreview { path, problems: vec![Message::from(e)], ..Default::default() },
+                Err(_) => RosterPreview {
+                    path,
+                    problems: vec![Message::new(
+                        "Lỗi nội bộ khi đọc tệp.",
+                        "Internal error reading the file.",
+                    )],
+                    ..Default::default()
+                },
+            };
+            let _ = tx.send(preview);
+            wake();
+        });
+        self.roster_preview = Some(rx);
+    }
+
+    pub(super) fn start_import(&mut self, path: std::path::PathBuf, replace: bool, map: Vec<String>) {
         if self.import.is_some() {
             return;
         }
@@ -37,7 +62,7 @@ impl App {
                 reject_file: None,
                 default_as_of: None,
                 origin: None,
-                map: Vec::new(),
+                map,
             };
             let run = || {
                 Store::open(&db).and_then(|mut store| {
@@ -60,6 +85,31 @@ impl App {
         self.state.import = Some(ImportProgress { file, ..Default::default() });
         self.import = Some(ImportTask { done, total, result });
     }
+}
+
+/// The preview the Settings screen draws, from `import::inspect`'s answer.
+fn preview_of(path: std::path::PathBuf, v: &serde_json::Value) -> RosterPreview {
+    let text = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_string();
+    let columns = v["columns"]
+        .as_array()
+        .map(|cols| {
+            cols.iter()
+                .filter(|c| c.is_object())
+                .map(|c| {
+                    let samples = c["samples_masked"]
+                        .as_array()
+                        .map(|s| s.iter().map(text).collect())
+                        .unwrap_or_default();
+                    (text(&c["header"]), text(&c["maps_to"]), samples)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let problems = v["problems"]
+        .as_array()
+        .map(|p| p.iter().map(|m| Message::new(text(&m["vi"]), text(&m["en"]))).collect())
+        .unwrap_or_default();
+    RosterPreview { path, columns, problems, kind: text(&v["kind"]) }
 }
 
 /// What an import did, in words.
