@@ -4,6 +4,8 @@
 #   build       libclang-dev (nokhwa's V4L2 webcam bindings), cmake and g++ (zxing-cpp is compiled
 #               from source)
 #   test        Mesa's software Vulkan driver (window tests render on the CPU), GNU time (peak memory)
+#   ocr         Tesseract 5 with its Vietnamese data (reading the card's printed text; the desk runs
+#               without it and says so)
 #   window      the X11/Wayland client libraries and a GPU-or-CPU renderer the window opens with, and
 #               what its file dialogs and "Open folder" use where the desktop lacks them (zenity,
 #               xdg-open)
@@ -19,6 +21,7 @@ deps_need() {
         case "$group" in
             build) pkgs+=(libclang-dev cmake g++) ;;
             test) pkgs+=(mesa-vulkan-drivers libvulkan1 time util-linux) ;;
+            ocr) pkgs+=(tesseract-ocr tesseract-ocr-vie) ;;
             window) pkgs+=("${window_libs[@]}" xdg-utils zenity) ;;
             virtual) pkgs+=(xvfb xauth) ;;
             realwindow) pkgs+=("${window_libs[@]}" xvfb xauth openbox xdotool imagemagick x11-utils) ;;

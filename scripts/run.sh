@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-deps_need build window
+deps_need build window ocr
 cargo build --release --locked --quiet
 bin="${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon"
 if [ "$#" -gt 0 ]; then

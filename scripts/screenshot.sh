@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-deps_need build window realwindow
+deps_need build window realwindow ocr
 out="${1:-assets/screenshots}"
 cargo build --release --locked --quiet
 bin="${CARGO_TARGET_DIR:-$PWD/target}/release/tiepdon"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-deps_need build test realwindow
+deps_need build test realwindow ocr
 
 if command -v rustfmt >/dev/null 2>&1; then
     cargo fmt --all -- --check

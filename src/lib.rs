@@ -11,6 +11,7 @@ pub mod clock;
 pub mod coverage;
 pub mod demo;
 pub mod export;
+pub mod ocr;
 pub mod scan;
 pub mod store;
 #[cfg(feature = "window")]

@@ -1126,3 +1126,53 @@ fn a_transfer_paper_told_with_ctrl_2_is_recorded_with_its_category() {
     assert_eq!(list[0].verdict["visit"]["paper"], "transfer");
     assert_eq!(list[0].status, "ELIGIBLE", "a paper restores the full level");
 }
+
+/// Issue 18 in the real window: a phone's VssID card image (no QR in view) before the camera, F6 reads
+/// its printed text on its own thread, the fields wait under the scanner field, Enter looks the number
+/// up, Enter on the verdict records the visit as input kind `ocr`.
+#[test]
+fn f6_reads_the_card_text_and_two_enters_record_the_visit_as_ocr() {
+    let _serial = serial();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/ocr");
+    let manifest = std::fs::read_to_string(dir.join("manifest.jsonl")).expect("the OCR test manifest");
+    let entry: serde_json::Value = manifest
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .find(|v| v["layout"] == "vssid" && v["degraded"] == true)
+        .expect("a webcam photograph of a VssID card image");
+    let bhxh = entry["fields"]["bhxh_number"].as_str().expect("its BHXH number").to_string();
+    let db = roster_db("ocr");
+    let today = tiepdon::clock::vietnam_now().date();
+    let mut row = tiepdon::demo::person(8888, 3, today);
+    row.card_number = Some(format!("GD479{bhxh}"));
+    row.bhxh_number = Some(bhxh.clone());
+    row.status = "active";
+    row.replaced_by = None;
+    row.valid_from = Some((today - chrono::Duration::days(30)).format("%Y-%m-%d").to_string());
+    row.valid_to = Some((today + chrono::Duration::days(300)).format("%Y-%m-%d").to_string());
+    row.facility_code = Some(tiepdon::demo::DEMO_FACILITY.to_string());
+    db.import_rows("ocr-person.csv", &[row]);
+    let image = dir.join(entry["image"].as_str().unwrap()).display().to_string();
+    let desk = Desktop::start("ocr", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &["window", "--source", &image, "--operator", "Lan"], None);
+    win.wait_map("the check-in screen with the read-text button", |m| {
+        m.screen == "check-in" && m.widgets.contains_key("read-card-text")
+    });
+    win.key("F6");
+    let started = Instant::now();
+    win.wait_map("the card text read, under the scanner field", |m| m.widgets.contains_key("card-text"));
+    eprintln!("F6 to card text: {:?}", started.elapsed());
+    std::thread::sleep(SETTLE);
+    win.screenshot("card-text");
+    win.key("Return");
+    win.wait_map("the verdict of the number read", |m| {
+        m.verdict_shown && !m.widgets.contains_key("card-text")
+    });
+    std::thread::sleep(SETTLE);
+    win.screenshot("ocr-verdict");
+    win.key("Return");
+    let list = win.wait_visits(&db, 1);
+    assert_eq!(list[0].input_kind, "ocr", "recorded as read from the card text: {:#?}", list[0]);
+    assert_eq!(list[0].bhxh_number.as_deref(), Some(bhxh.as_str()));
+    assert_eq!(list[0].operator, "Lan");
+}

@@ -62,6 +62,9 @@ pub enum Layout {
     CitizenId,
     /// Typed 9-digit old id.
     OldId,
+    /// The card's printed text read by OCR (VssID card image, paper card, VNeID wallet), fields the
+    /// receptionist confirmed or the read was sure of.
+    CardText,
 }
 
 impl fmt::Display for Layout {
@@ -75,6 +78,7 @@ impl fmt::Display for Layout {
             Layout::BhxhNumber => f.write_str("bhxh-number"),
             Layout::CitizenId => f.write_str("citizen-id"),
             Layout::OldId => f.write_str("old-id"),
+            Layout::CardText => f.write_str("card-text"),
         }
     }
 }
@@ -85,7 +89,7 @@ impl Serialize for Layout {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sex {
     Male,

@@ -4,6 +4,7 @@ use super::{CommandResult, Outcome, parse_date, print_json};
 use crate::card::{self, Detection, ParseReport};
 use crate::clock;
 use crate::coverage::{self, Clinic, Verdict};
+use crate::ocr;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use std::io::Read;
@@ -12,7 +13,7 @@ use std::io::Read;
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
     /// The QR payload or typed number (quote it: payloads contain `|` and `$`).
-    #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
+    #[arg(conflicts_with = "stdin")]
     pub text: Option<String>,
     /// Read standard input instead; every non-empty line is one input.
     #[arg(long)]
@@ -23,6 +24,9 @@ pub struct InputArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Read the card's printed text in this image (OCR) instead of a payload.
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["text", "stdin"])]
+    pub ocr: Option<std::path::PathBuf>,
     /// Visit date, YYYY-MM-DD (default: today in Vietnam).
     #[arg(long, value_parser = parse_date)]
     pub date: Option<NaiveDate>,
@@ -91,7 +95,12 @@ fn parse_facility(s: &str) -> Result<String, String> {
 /// The texts to work on: the argument, or each non-empty line of stdin.
 fn inputs(args: &InputArgs) -> Result<Vec<String>, String> {
     if !args.stdin {
-        return Ok(args.text.iter().cloned().collect());
+        return match &args.text {
+            Some(t) => Ok(vec![t.clone()]),
+            None => {
+                Err("hãy cho một mã QR hoặc số, hoặc --stdin / give a payload or number, or --stdin".into())
+            }
+        };
     }
     let mut bytes = Vec::new();
     std::io::stdin()
@@ -152,8 +161,33 @@ pub fn check(args: &CheckArgs) -> CommandResult {
         Some(day) => NaiveDateTime::new(day, now.time()),
         None => now,
     };
+    if let Some(image) = &args.ocr {
+        let engine = super::ocr::engine()?;
+        let reading = super::ocr::read_file(&engine, image)
+            .map_err(|(vi, en)| Outcome::Failed(format!("{vi} / {en}")))?;
+        // Only what the read is sure of is used; the rest is listed as uncertain in `sources`.
+        let d = ocr::detection(&reading.certain());
+        let rejected = report_rejection(&d);
+        let verdict = coverage::assess_visit(&d, None, &clinic, &visit, at);
+        print_json(&OcrCheckReport {
+            check: CheckReport { parse: ParseReport::from(&d), verdict },
+            ocr: &reading,
+            sources: reading.sources(),
+        });
+        return Ok(if rejected { Outcome::Rejected } else { Outcome::Done });
+    }
     run(&args.input, |d| {
         let verdict = coverage::assess_visit(d, None, &clinic, &visit, at);
         print_json(&CheckReport { parse: ParseReport::from(d), verdict });
     })
+}
+
+/// `tiepdon check --ocr` output: the check report of the card the read was sure of, the whole read, and
+/// where every field came from.
+#[derive(Serialize)]
+struct OcrCheckReport<'a> {
+    #[serde(flatten)]
+    check: CheckReport,
+    ocr: &'a ocr::Reading,
+    sources: Vec<ocr::Source>,
 }

@@ -6,6 +6,7 @@ mod data;
 mod day;
 mod desk;
 mod inspect;
+mod ocr;
 mod safety;
 mod scan;
 #[cfg(feature = "window")]
@@ -70,6 +71,10 @@ pub enum Command {
     Cameras,
     /// Measure the QR decoder on image corpora, against zxing-cpp.
     BenchDecode(bench_decode::BenchDecodeArgs),
+    /// Read the card's printed text (VssID card image, paper card, VNeID wallet) of images, by OCR.
+    Ocr(ocr::OcrArgs),
+    /// Score the OCR on a development set of card images (made there if missing).
+    BenchOcr(ocr::BenchOcrArgs),
     /// Export a day's visits: CSV, the XML 130 check-in table, a summary with a chart.
     Export(day::ExportArgs),
     /// Seal a day: export everything with a manifest of hashes, then refuse check-ins for that day.
@@ -116,6 +121,8 @@ pub fn main() -> ExitCode {
         Some(Command::Scan(args)) => scan::scan(args),
         Some(Command::Cameras) => scan::cameras(),
         Some(Command::BenchDecode(args)) => bench_decode::bench_decode(args),
+        Some(Command::Ocr(args)) => ocr::ocr(args),
+        Some(Command::BenchOcr(args)) => ocr::bench_ocr(args),
         Some(Command::Export(args)) => day::export(db, args),
         Some(Command::CloseDay(args)) => day::close_day(db, args),
         Some(Command::ReopenDay(args)) => day::reopen_day(db, args),

@@ -14,4 +14,4 @@ pub use decode::{Decoded, Decoder};
 pub use frame::{Frame, FrameError};
 pub use presentation::Presentations;
 pub use source::{FrameSource, SourceSpec};
-pub use worker::{CodeEvent, ScanEvent, ScanWorker};
+pub use worker::{CodeEvent, FrameTap, ScanEvent, ScanWorker};

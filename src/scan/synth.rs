@@ -78,7 +78,7 @@ pub fn write_corpus(kind: Kind, count: usize, seed: u64, dir: &Path) -> std::io:
     std::fs::write(dir.join("manifest.jsonl"), manifest.join("\n") + "\n")
 }
 
-fn uniform(rng: &mut Rng, lo: f32, hi: f32) -> f32 {
+pub(crate) fn uniform(rng: &mut Rng, lo: f32, hi: f32) -> f32 {
     lo + (hi - lo) * (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32
 }
 
@@ -223,6 +223,34 @@ fn stripes(x: f32, c: f32, w: f32, sigma: f32) -> f32 {
     (s / w).max(0.0)
 }
 
+/// How a screen lights a pixel: the backlight's leak through black, its brightness, the room's light
+/// on the glass.
+struct Lit {
+    leak: f32,
+    brightness: f32,
+    ambient: f32,
+}
+
+impl Lit {
+    /// The light of colour `c` at `(fx, fy)` within its pixel: three sub-pixel stripes of width
+    /// `stripe` in a row of height `fill` (fractions of the pixel), low-passed by σ.
+    fn subpixels(
+        &self,
+        c: [f32; 3],
+        (fx, fy): (f32, f32),
+        (stripe, fill): (f32, f32),
+        sigma: f32,
+    ) -> [f32; 3] {
+        let row = stripes(fy, 0.5, fill, sigma);
+        let mut out = [0.0; 3];
+        for (ch, centre) in [1.0 / 6.0, 0.5, 5.0 / 6.0].into_iter().enumerate() {
+            let level = self.leak + (1.0 - self.leak) * c[ch];
+            out[ch] = self.brightness * level * stripes(fx, centre, stripe, sigma) * row + self.ambient;
+        }
+        out
+    }
+}
+
 impl Phone {
     /// The displayed colour of pixel (i, j), before the sub-pixel structure.
     fn pixel(&self, i: f32, j: f32) -> [f32; 3] {
@@ -280,14 +308,8 @@ impl Scene for Phone {
         }
         let (i, j) = (u.floor(), v.floor());
         let c = self.pixel(i, j);
-        let (fx, fy) = (u - i, v - j);
-        let row = stripes(fy, 0.5, self.fill, sigma);
-        let mut out = [0.0; 3];
-        for (ch, centre) in [1.0 / 6.0, 0.5, 5.0 / 6.0].into_iter().enumerate() {
-            let level = self.leak + (1.0 - self.leak) * c[ch];
-            out[ch] = self.brightness * level * stripes(fx, centre, self.stripe, sigma) * row + self.ambient;
-        }
-        out
+        let lit = Lit { leak: self.leak, brightness: self.brightness, ambient: self.ambient };
+        lit.subpixels(c, (u - i, v - j), (self.stripe, self.fill), sigma)
     }
 }
 
@@ -845,6 +867,123 @@ fn card_shot(row: &RosterRow, empty: bool, hd: bool, zoom: f32, rng: &mut Rng) -
             ("shake_px", round(cam.shake, 10)),
         ],
     }
+}
+
+/// A picture (a screenshot shown on a phone, or a card printed on paper), as the camera's scene: picture
+/// pixels are the plane's units. On a screen each pixel is drawn by its sub-pixel stripes as [`Phone`]
+/// draws them; on paper the ink is seen as reflected room light.
+struct Picture {
+    w: usize,
+    h: usize,
+    /// Linear RGB, row by row.
+    linear: Vec<[f32; 3]>,
+    screen: bool,
+    leak: f32,
+    brightness: f32,
+    ambient: f32,
+    stripe: f32,
+    fill: f32,
+    bezel: f32,
+    room: [f32; 3],
+}
+
+impl Scene for Picture {
+    fn contains(&self, u: f32, v: f32) -> bool {
+        let b = if self.screen { self.bezel } else { 0.0 };
+        (-b..self.w as f32 + b).contains(&u) && (-b..self.h as f32 + b).contains(&v)
+    }
+    fn background(&self, x: f32, y: f32) -> [f32; 3] {
+        let s = 0.8 + 0.2 * ((x * 0.004).sin() * (y * 0.006).cos());
+        self.room.map(|c| c * s)
+    }
+    fn radiance(&self, u: f32, v: f32, sigma: f32) -> [f32; 3] {
+        if !(0.0..self.w as f32).contains(&u) || !(0.0..self.h as f32).contains(&v) {
+            let a = self.ambient * 0.5 + 0.01;
+            return [a, a, a * 1.05];
+        }
+        let (i, j) = (u.floor(), v.floor());
+        let c = self.linear[j as usize * self.w + i as usize];
+        if !self.screen {
+            return c.map(|x| x * self.brightness + self.ambient * 0.3);
+        }
+        let lit = Lit { leak: self.leak, brightness: self.brightness, ambient: self.ambient };
+        lit.subpixels(c, (u - i, v - j), (self.stripe, self.fill), sigma)
+    }
+}
+
+/// Photographs a picture (8-bit sRGB, `w`×`h`) with a desk webcam at 1280×720: on a phone's screen
+/// (`screen`) or printed on a card, held so that `region` (x, y, width, height in picture pixels) fills
+/// 70–95 % of the frame's width, tilted up to 20°, turned up to 8°, with the lens, shake, glare, sensor
+/// and MJPEG of the QR corpora. `None` when the pose puts the picture behind the camera.
+pub fn photograph(
+    rgb: &[u8],
+    w: usize,
+    h: usize,
+    screen: bool,
+    region: (f32, f32, f32, f32),
+    rng: &mut Rng,
+) -> Option<Shot> {
+    let to_linear = |b: u8| (b as f32 / 255.0).powf(2.2);
+    let linear: Vec<[f32; 3]> =
+        rgb.chunks_exact(3).map(|p| [to_linear(p[0]), to_linear(p[1]), to_linear(p[2])]).collect();
+    if linear.len() != w * h {
+        return None;
+    }
+    let oled = rng.below(2) == 0;
+    let picture = Picture {
+        w,
+        h,
+        linear,
+        screen,
+        leak: if oled { 0.0 } else { uniform(rng, 0.01, 0.04) },
+        brightness: uniform(rng, 0.6, 1.0),
+        ambient: uniform(rng, 0.0, 0.05),
+        stripe: uniform(rng, 0.22, 0.3),
+        fill: uniform(rng, 0.75, 0.92),
+        bezel: 40.0,
+        room: [uniform(rng, 0.15, 0.4), uniform(rng, 0.15, 0.4), uniform(rng, 0.15, 0.4)],
+    };
+    let (fw, fh) = (1280u32, 720u32);
+    let fill = uniform(rng, 0.7, 0.95);
+    let ratio = (region.2 / (fill * fw as f32)).max(region.3 / (0.95 * fh as f32));
+    let f = 0.78 * fw as f32;
+    let Pose { tilt, yaw, pitch, .. } = Pose::draw(rng, 20.0, 0.0);
+    let roll = uniform(rng, -0.14, 0.14);
+    let centre = (region.0 + region.2 / 2.0, region.1 + region.3 / 2.0);
+    let offset = (uniform(rng, -0.03, 0.03) * fw as f32, uniform(rng, -0.03, 0.03) * fh as f32);
+    let mut cam = Camera::looking_at(fw, fh, f, ratio * f, centre.0, centre.1, yaw, pitch, roll, offset)?;
+    let glare_on = cam.imperfect(
+        &Imperfections {
+            lens_sigma: (0.3, 1.0),
+            shake_one_in: 4,
+            shake: (1.0, 2.5),
+            exposure: (0.85, 1.2),
+            noise: (0.005, 0.02),
+            glare_one_in: 4,
+            glare_spread: 0.3,
+            glare_radius: (0.04, 0.1),
+            glare_strength: (0.2, 0.6),
+        },
+        rng,
+    );
+    let frame = cam.shoot(&picture, rng);
+    Some(Shot {
+        width: fw,
+        height: fh,
+        rgb: frame,
+        jpeg_quality: 60 + rng.below(31) as u8,
+        payload: None,
+        details: vec![
+            ("scene", if screen { "phone-screen" } else { "printed-card" }.into()),
+            ("picture_px_per_camera_px", round(ratio, 100)),
+            ("tilt_deg", round(tilt.to_degrees(), 1)),
+            ("roll_deg", round(roll.to_degrees(), 1)),
+            ("oled", oled.into()),
+            ("glare", glare_on.into()),
+            ("lens_sigma", round(cam.lens_sigma, 100)),
+            ("shake_px", round(cam.shake, 10)),
+        ],
+    })
 }
 
 #[cfg(test)]

@@ -58,6 +58,8 @@ const FAILURES_BEFORE_REOPEN: u32 = 3;
 #[derive(Default)]
 struct Slot {
     frame: Option<(Arc<Frame>, Instant)>,
+    /// The newest frame captured, kept after the decoder took it (for OCR).
+    newest: Option<Arc<Frame>>,
     ended: bool,
 }
 
@@ -72,7 +74,22 @@ pub struct ScanWorker {
 
 type Wake = Arc<dyn Fn() + Send + Sync>;
 
+/// A view of the newest full-size frame a worker captured (for reading the card's text off it).
+#[derive(Clone)]
+pub struct FrameTap(Shared);
+
+impl FrameTap {
+    pub fn newest(&self) -> Option<Arc<Frame>> {
+        self.0.0.lock().ok().and_then(|s| s.newest.clone())
+    }
+}
+
 impl ScanWorker {
+    /// The newest full-size frame, now and later.
+    pub fn tap(&self) -> FrameTap {
+        FrameTap(self.shared.clone())
+    }
+
     pub fn start(spec: SourceSpec, decoder: Decoder, events: Sender<ScanEvent>, wake: Wake) -> ScanWorker {
         let stop = Arc::new(AtomicBool::new(false));
         let shared: Shared = Arc::default();
@@ -172,6 +189,7 @@ fn capture(
                         send(ScanEvent::Frame(copy));
                     }
                     if let Ok(mut slot) = shared.0.lock() {
+                        slot.newest = Some(frame.clone());
                         slot.frame = Some((frame, Instant::now()));
                     }
                     shared.1.notify_all();

@@ -355,6 +355,7 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
             .doing("numbering the ticket")?;
         let ticket = format!("{desk}-{seq:03}");
         let kind = match req.detection.kind {
+            _ if req.detection.layout == Some(crate::card::Layout::CardText) => "ocr",
             Kind::Bhyt => "bhyt",
             Kind::Cccd => "cccd",
             Kind::Number | Kind::Unknown => "number",

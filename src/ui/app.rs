@@ -2,6 +2,7 @@
 //! [`DeskState`]; `ui` draws the header and the current screen and hands the screen's [`Action`] to a
 //! worker. Remembers the language, the operator and the camera between runs (eframe storage).
 
+mod card_text;
 mod files;
 mod plan;
 mod roster_import;
@@ -87,6 +88,9 @@ pub struct App {
     /// Codes read from opened or dropped image files: (file name, payload) or what went wrong.
     image_tx: Sender<ImageRead>,
     images: Receiver<ImageRead>,
+    /// Card texts read by OCR (F6, or an image with no QR).
+    card_text_tx: Sender<card_text::CardTextRead>,
+    card_text_rx: Receiver<card_text::CardTextRead>,
     /// Number of the next presentation sent to the desk worker.
     next_look: u64,
     /// Leaving demo mode: switch to the first webcam once the list arrives.
@@ -144,6 +148,7 @@ impl App {
             .clone()
             .map(|spec| ScanWorker::start(spec, Decoder::standard(), scan_tx.clone(), wake.clone()));
         let (image_tx, images) = channel();
+        let (card_text_tx, card_text_rx) = channel();
         let state = DeskState {
             demo_db: launch.demo_db,
             demo_source: launch.demo_source(),
@@ -182,6 +187,8 @@ impl App {
             scans,
             image_tx,
             images,
+            card_text_tx,
+            card_text_rx,
             next_look: 0,
             want_first_camera: false,
             preview: Preview::default(),
@@ -230,6 +237,7 @@ impl App {
                     self.desk.send(Job::CheckIn {
                         look_id: cur.id,
                         text: cur.text.clone(),
+                        origin: cur.origin.clone(),
                         visit,
                         force,
                         operator,
@@ -248,6 +256,7 @@ impl App {
                 }
             }
             Action::Clear => {
+                self.state.card_text = None;
                 self.state.current = None;
                 self.state.refusal = None;
                 self.state.typed_error = None;
@@ -269,6 +278,7 @@ impl App {
             Action::CloseDay { out } => self.desk.send(Job::CloseDay { out, operator }),
             Action::Import { path, replace, map } => self.start_import(path, replace, map),
             Action::OpenImage(path) => self.open_image(path),
+            Action::ReadCardText => self.read_card_text(),
             Action::UseSource(spec) => self.use_source(spec),
             Action::ListCameras => self.list_cameras(),
             Action::LeaveDemo => self.leave_demo(),
@@ -303,6 +313,9 @@ impl App {
 
     /// Sends a presentation to the desk worker under a new number.
     fn look(&mut self, text: String, origin: Origin, seen_at: Instant) {
+        if origin == Origin::Ocr {
+            self.state.card_text = None; // confirmed: its verdict replaces it
+        }
         self.next_look += 1;
         if !matches!(origin, Origin::Camera { .. }) {
             self.state.awaiting = Some(self.next_look);
@@ -364,6 +377,7 @@ impl App {
             self.desk.send(Job::LoadDay);
         }
         self.drain_sources();
+        self.drain_card_text();
         self.drain_picks();
         if std::mem::take(&mut self.settings.preview_wanted) {
             // A file was just chosen or dropped: read how it would be imported, off the UI thread.
@@ -628,6 +642,10 @@ impl App {
         if pressed(Key::F5) {
             self.go(Screen::CheckIn);
             action = Some(Action::ShowNext);
+        }
+        if pressed(Key::F6) {
+            self.go(Screen::CheckIn);
+            action = Some(Action::ReadCardText);
         }
         // Ctrl+1 … Ctrl+6: the visit's kind and the facts told at the desk (see the verdict card).
         if self.screen == Screen::CheckIn && self.state.current.is_some() {

@@ -59,7 +59,9 @@ impl CheckinScreen {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(left);
-                preview.draw(ui, Vec2::new(left, avail.y * 0.55), &state.source_line(lang));
+                // A card text read waits under the scanner field: the preview gives it room.
+                let share = if state.card_text.is_some() { 0.3 } else { 0.55 };
+                preview.draw(ui, Vec2::new(left, avail.y * share), &state.source_line(lang));
                 ui.add_space(8.0);
                 action = self.scanner(ui, lang, state, now).or(action.take());
             });
@@ -130,6 +132,7 @@ impl CheckinScreen {
         if let Some(hint) = typing_hint(self.field.trim(), lang) {
             ui.label(RichText::new(hint).size(15.0));
         }
+        action = card_text(ui, lang, state).or(action);
         if let Some(err) = &state.typed_error {
             ui.label(RichText::new(err.get(lang)).color(Color32::from_rgb(0xd0, 0x30, 0x30)).size(16.0));
         }
@@ -152,6 +155,13 @@ impl CheckinScreen {
 /// patient on screen — or reprints the earlier ticket of a repeat — once the verdict has been visible
 /// long enough to be read (`state::ENTER_AFTER`).
 fn submit(text: &str, state: &DeskState, now: Instant) -> Option<Action> {
+    if text.is_empty()
+        && let Some(read) = &state.card_text
+    {
+        // The card text on screen is confirmed: what the read was sure of is looked up.
+        let fields = serde_json::to_string(&read.reading.certain()).unwrap_or_default();
+        return Some(Action::Look { text: fields, origin: Origin::Ocr });
+    }
     if !text.is_empty() {
         let path = PathBuf::from(text.strip_prefix("file://").unwrap_or(text));
         if path.is_absolute() && path.is_file() {
@@ -170,6 +180,87 @@ fn submit(text: &str, state: &DeskState, now: Instant) -> Option<Action> {
         return None; // only the explicit button confirms
     }
     Some(Action::CheckIn { force: false })
+}
+
+/// The button that reads the card's printed text (F6), and the fields read, each marked when the read
+/// is unsure of it, waiting for Enter.
+fn card_text(ui: &mut Ui, lang: Lang, state: &DeskState) -> Option<Action> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        let button = egui::Button::new(lang.tr("Đọc chữ trên thẻ (F6)", "Read card text (F6)"));
+        let response = ui.add_enabled(!state.ocr_busy, button);
+        probe::note(ui, "read-card-text", &response);
+        if response.clicked() {
+            action = Some(Action::ReadCardText);
+        }
+        if state.ocr_busy {
+            ui.spinner();
+            let busy = ui.label(lang.tr("Đang đọc chữ trên thẻ…", "Reading the card's text…"));
+            probe::note(ui, "ocr-busy", &busy);
+        }
+    });
+    let Some(read) = &state.card_text else { return action };
+    let orange = Color32::from_rgb(0xc0, 0x60, 0x00);
+    let shown = egui::Frame::group(ui.style()).show(ui, |ui| {
+        let layout = match read.reading.layout {
+            Some(crate::ocr::ImageLayout::Vssid) => lang.tr("ảnh thẻ VssID", "VssID card image"),
+            Some(crate::ocr::ImageLayout::Paper2021) => lang.tr("thẻ giấy", "paper card"),
+            Some(crate::ocr::ImageLayout::Vneid) => lang.tr("ví giấy tờ VNeID", "VNeID wallet"),
+            None => lang.tr("ảnh", "image"),
+        };
+        ui.label(
+            RichText::new(format!("{} ({layout}, {}):", lang.tr("Chữ đọc được trên thẻ", "Card text read"), read.from))
+                .strong(),
+        );
+        let number_sure = read.reading.certain().card_number.is_some() || read.reading.certain().bhxh_number.is_some();
+        ui.label(if number_sure {
+            lang.tr(
+                "Đối chiếu với người bệnh; Enter: tra cứu theo số đọc được (chỉ dùng các trường chắc chắn). Esc: bỏ.",
+                "Check it with the patient; Enter: look up by the number read (sure fields only). Esc: drop it.",
+            )
+        } else {
+            lang.tr(
+                "Không đọc chắc được số thẻ: hãy gõ số thẻ, hoặc đưa thẻ gần hơn rồi nhấn F6.",
+                "The card number was not read with certainty: type it, or hold the card closer and press F6.",
+            )
+        });
+        let f = &read.reading.fields;
+        let c = &read.reading.confidence;
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string());
+        let sex = f.sex.map(|s| match s {
+            crate::card::Sex::Male => lang.tr("Nam", "Male").to_string(),
+            crate::card::Sex::Female => lang.tr("Nữ", "Female").to_string(),
+        });
+        let rows = [
+            (lang.tr("Mã thẻ", "Card code"), f.card_number.clone(), c.card_number),
+            (lang.tr("Mã số BHXH", "BHXH number"), f.bhxh_number.clone(), c.bhxh_number),
+            (lang.tr("Họ và tên", "Full name"), f.full_name.clone(), c.full_name),
+            (lang.tr("Ngày sinh", "Birth date"), date(f.birth_date), c.birth_date),
+            (lang.tr("Giới tính", "Sex"), sex, c.sex),
+            (lang.tr("Nơi ĐK KCB BĐ", "Registered at"), f.facility_code.clone(), c.facility_code),
+            (lang.tr("Hiệu lực từ", "Valid from"), date(f.valid_from), c.valid_from),
+            (lang.tr("Hiệu lực đến", "Valid to"), date(f.valid_to), c.valid_to),
+            (lang.tr("Đủ 5 năm liên tục", "Five years on"), date(f.five_year_date), c.five_year_date),
+        ];
+        egui::Grid::new("card-text").num_columns(2).show(ui, |ui| {
+            for (label, value, k) in rows {
+                let Some(value) = value else { continue };
+                ui.label(label);
+                if k.is_some_and(|k| k >= crate::ocr::CERTAIN) {
+                    ui.label(RichText::new(value).size(16.0));
+                } else {
+                    ui.label(
+                        RichText::new(format!("{value} (?) {}", lang.tr("chưa chắc, không dùng", "unsure, not used")))
+                            .size(16.0)
+                            .color(orange),
+                    );
+                }
+                ui.end_row();
+            }
+        });
+    });
+    probe::note(ui, "card-text", &shown.response);
+    action
 }
 
 /// A live hint while a number is typed by hand (the exact check happens on Enter).

@@ -29,6 +29,20 @@ pub enum Origin {
     Typed,
     /// An image file opened or dropped on the window.
     File(String),
+    /// The card's printed text read by OCR and confirmed with Enter; the text is the JSON of the
+    /// fields the read was sure of (`ocr::Fields`).
+    Ocr,
+}
+
+/// The card of a presentation: a payload or number read as such, OCR'd fields as a `card-text` card.
+fn detect(text: &str, origin: &Origin) -> card::Detection {
+    match origin {
+        Origin::Ocr => match serde_json::from_str::<crate::ocr::Fields>(text) {
+            Ok(fields) => crate::ocr::detection(&fields),
+            Err(_) => crate::ocr::detection(&Default::default()),
+        },
+        _ => card::detect(text),
+    }
 }
 
 /// What the window asks of the database.
@@ -47,6 +61,7 @@ pub enum Job {
     CheckIn {
         look_id: u64,
         text: String,
+        origin: Origin,
         visit: VisitFacts,
         force: bool,
         operator: String,
@@ -226,7 +241,7 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
     let now = clock();
     match job {
         Job::Look { id, text, origin, seen_at, visit } => {
-            let detection = card::detect(&text);
+            let detection = detect(&text, &origin);
             let look = match &detection.result {
                 Ok(card) => match visits::look(store.conn(), card, &detection, &visit, now) {
                     Ok(look) => Some(look),
@@ -236,8 +251,8 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
             };
             Reply::Looked(Box::new(Looked { id, text, origin, detection, look, seen_at, visit }))
         }
-        Job::CheckIn { look_id, text, visit, force, operator } => {
-            let detection = card::detect(&text);
+        Job::CheckIn { look_id, text, origin, visit, force, operator } => {
+            let detection = detect(&text, &origin);
             let visit_type = visit.kind.as_str();
             let req = CheckIn { detection: &detection, operator: &operator, visit_type, visit, force, now };
             Reply::CheckedIn { look_id, result: visits::check_in(store, &req).map_err(Message::from) }

@@ -76,8 +76,10 @@ pub enum Action {
         /// `Header=column` mappings chosen in the preview (as `import-roster --map`).
         map: Vec<String>,
     },
-    /// Read the QR of an image file (opened or dropped).
+    /// Read the QR of an image file (opened or dropped); with none, its printed text (OCR).
     OpenImage(PathBuf),
+    /// Read the card's printed text off the sharpest of the next camera frames (F6), on its own thread.
+    ReadCardText,
     /// Switch the frame source (None: no camera).
     UseSource(Option<SourceSpec>),
     /// Leave demo mode for the real database.

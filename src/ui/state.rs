@@ -61,9 +61,21 @@ pub struct RosterPreview {
     pub kind: String,
 }
 
+/// The card's printed text read by OCR, waiting for the receptionist's Enter.
+#[derive(Debug, Clone)]
+pub struct CardText {
+    pub reading: crate::ocr::Reading,
+    /// Where it was read: the camera, or an image file's name.
+    pub from: String,
+}
+
 /// Everything the window shows.
 #[derive(Debug, Default)]
 pub struct DeskState {
+    /// Reading a card's printed text (OCR) is under way.
+    pub ocr_busy: bool,
+    /// The card text read, shown in the scanner area until Enter looks it up (or Esc drops it).
+    pub card_text: Option<CardText>,
     pub db_path: Option<PathBuf>,
     pub settings: Option<Settings>,
     pub roster_size: i64,
@@ -262,7 +274,7 @@ impl DeskState {
                     self.input_method_on = d.input_method || (self.input_method_on && !clean);
                 }
                 let rejected = looked.detection.result.is_err();
-                if rejected && looked.origin == Origin::Typed {
+                if rejected && matches!(looked.origin, Origin::Typed | Origin::Ocr) {
                     if let Err(why) = &looked.detection.result {
                         self.typed_error = Some(Message::new(&why.detail_vi, &why.detail_en));
                     }

@@ -88,6 +88,9 @@ fn origin_words(origin: &Origin, lang: Lang) -> String {
         Origin::Camera { .. } => lang.tr("camera", "camera").into(),
         Origin::Typed => lang.tr("máy quét / bàn phím", "scanner / keyboard").into(),
         Origin::File(name) => format!("{} {name}", lang.tr("ảnh", "image")),
+        Origin::Ocr => {
+            lang.tr("chữ in trên thẻ (OCR), đã xác nhận", "the card's printed text (OCR), confirmed").into()
+        }
     }
 }
 

@@ -61,6 +61,7 @@ impl App {
     /// Reads an image's QR on a short-lived thread (decoding never runs on the UI thread).
     pub(super) fn open_image(&mut self, path: PathBuf) {
         let tx = self.image_tx.clone();
+        let card_text_tx = self.card_text_tx.clone();
         let wake = self.wake.clone();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let dropped_at = Instant::now();
@@ -80,10 +81,21 @@ impl App {
                             ),
                         ))
                     }
-                    None => Err(Message::new(
-                        format!("{name}: không thấy mã QR trong ảnh."),
-                        format!("{name}: no QR code in the image."),
-                    )),
+                    None => {
+                        // No QR: the card's printed text, if it has some (a VssID or VNeID screenshot).
+                        let grey =
+                            crate::ocr::Grey { w: frame.width, h: frame.height, px: frame.luma.clone() };
+                        let from = name.clone();
+                        super::card_text::spawn(card_text_tx, wake.clone(), move || {
+                            super::card_text::read_grey(&grey, from).map_err(|m| {
+                                Message::new(
+                                    format!("{name}: không thấy mã QR trong ảnh. {}", m.vi),
+                                    format!("{name}: no QR code in the image. {}", m.en),
+                                )
+                            })
+                        });
+                        return;
+                    }
                 },
                 Err(e) => Err(Message::new(
                     format!("{name}: không đọc được ảnh ({e})."),
