@@ -336,8 +336,11 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
             }
             overrides.push("not_eligible");
         }
-        // Only a recorded visit teaches the store: a refused one leaves it as it was.
-        if let Card::Bhyt(b) = card {
+        // Only a recorded visit teaches the store: a refused one leaves it as it was. A card read by
+        // OCR teaches nothing (its text is not the card's own data).
+        if let Card::Bhyt(b) = card
+            && b.layout != crate::card::Layout::CardText
+        {
             roster::learn_from_qr(tx, b, day)?;
         }
         if let Some((citizen_id, bhxh)) = &link {
