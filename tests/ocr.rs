@@ -154,3 +154,26 @@ fn an_image_with_no_card_offers_no_number() {
     assert_eq!(out.status.code(), Some(1), "no number, no card: {}", String::from_utf8_lossy(&out.stdout));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_card_held_up_looks_like_a_card_and_an_empty_desk_does_not() {
+    let grey = |path: &std::path::Path| {
+        let img = image::open(path).expect("the image opens").to_luma8();
+        tiepdon::ocr::Grey { w: img.width(), h: img.height(), px: img.into_raw() }
+    };
+    for (name, want) in truth() {
+        if want["degraded"] != true {
+            continue;
+        }
+        let g = grey(&data().join(&name));
+        assert!(tiepdon::ocr::looks_like_card(&g), "{name} at 1280×720");
+        // The window looks at its preview frames, at most 800 wide.
+        assert!(tiepdon::ocr::looks_like_card(&g.scaled(800.0 / g.w as f32)), "{name} at preview size");
+    }
+    let desk = tiepdon::ocr::Grey {
+        w: 800,
+        h: 450,
+        px: (0..800 * 450).map(|i| (90.0 + 30.0 * ((i % 800) as f32 * 0.05).sin()) as u8).collect(),
+    };
+    assert!(!tiepdon::ocr::looks_like_card(&desk), "an empty desk");
+}

@@ -343,13 +343,35 @@ fn dates(s: &str) -> Vec<NaiveDate> {
 }
 
 /// The name as printed: letters (with their marks) and single spaces, upper case; `None` if anything
-/// else is in it.
+/// else is in it. A family name read with a wrong mark is put right when its letters are those of
+/// exactly one common family name ([`FAMILY_NAMES`]): TRẤN is TRẦN, LỄ is LÊ, NGUYÊN is NGUYỄN.
 fn name(s: &str) -> Option<String> {
     let t: String = s.nfc().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
     let t: String = t.trim_matches(|c: char| !c.is_alphabetic()).to_uppercase().nfc().collect();
     let ok = !t.is_empty() && t.chars().all(|c| c.is_alphabetic() || c == ' ') && t.split(' ').count() >= 2;
-    ok.then_some(t)
+    if !ok {
+        return None;
+    }
+    let (family, rest) = t.split_once(' ')?;
+    if FAMILY_NAMES.contains(&family) {
+        return Some(t);
+    }
+    let mut alike = FAMILY_NAMES.iter().filter(|f| fold(f) == fold(family));
+    match (alike.next(), alike.next()) {
+        (Some(f), None) => Some(format!("{f} {rest}")),
+        _ => Some(t),
+    }
 }
+
+/// Common Vietnamese family names, upper case (together about nine in ten people).
+const FAMILY_NAMES: &[&str] = &[
+    "NGUYỄN", "TRẦN", "LÊ", "PHẠM", "HOÀNG", "HUỲNH", "PHAN", "VŨ", "VÕ", "ĐẶNG", "BÙI", "ĐỖ", "HỒ", "NGÔ",
+    "DƯƠNG", "LÝ", "ĐÀO", "ĐOÀN", "VƯƠNG", "TRỊNH", "TRƯƠNG", "LÂM", "PHÙNG", "MAI", "TÔ", "HÀ", "TẠ", "LƯU",
+    "CAO", "QUÁCH", "LƯƠNG", "THÁI", "CHÂU", "TÔN", "LA", "LÃ", "KIỀU", "ĐINH", "DIỆP", "LỤC", "TIÊU", "MẠC",
+    "KHỔNG", "TĂNG", "HẦU", "GIANG", "LỮ", "TỪ", "THÂN", "BẠCH", "ÔNG", "NÔNG", "TRIỆU", "ÂU", "KIM", "HỨA",
+    "MÃ", "TỐNG", "ƯNG", "NINH", "TIẾT", "QUAN", "CÙ", "BÀNH", "DOÃN", "ĐÀM", "KHÚC", "LẠI", "LÒ", "TẠ",
+    "VI", "HOA", "TRANG", "KHƯƠNG", "THẠCH", "ÔN", "PHÍ", "ÂN", "CHU", "GIÁP",
+];
 
 fn sex(s: &str) -> Option<Sex> {
     match fold(s).as_str() {
@@ -550,6 +572,30 @@ fn take(slot: Slot, reads: &[&Value], f: &mut Fields, c: &mut Confidence) {
     }
 }
 
+/// Keeps, field by field, the surer of two reads of the same card, then checks the fields against each
+/// other again (two reads may each be sure of a different number).
+pub fn merge(f: &mut Fields, c: &mut Confidence, f2: Fields, c2: Confidence) {
+    fn keep<T>(a: &mut Option<T>, ka: &mut Option<f32>, b: Option<T>, kb: Option<f32>) {
+        if let (Some(b), Some(kb)) = (b, kb)
+            && ka.is_none_or(|k| kb > k)
+        {
+            *a = Some(b);
+            *ka = Some(kb);
+        }
+    }
+    keep(&mut f.card_number, &mut c.card_number, f2.card_number, c2.card_number);
+    keep(&mut f.bhxh_number, &mut c.bhxh_number, f2.bhxh_number, c2.bhxh_number);
+    keep(&mut f.full_name, &mut c.full_name, f2.full_name, c2.full_name);
+    keep(&mut f.birth_date, &mut c.birth_date, f2.birth_date, c2.birth_date);
+    keep(&mut f.sex, &mut c.sex, f2.sex, c2.sex);
+    keep(&mut f.facility_name, &mut c.facility_name, f2.facility_name, c2.facility_name);
+    keep(&mut f.facility_code, &mut c.facility_code, f2.facility_code, c2.facility_code);
+    keep(&mut f.valid_from, &mut c.valid_from, f2.valid_from, c2.valid_from);
+    keep(&mut f.valid_to, &mut c.valid_to, f2.valid_to, c2.valid_to);
+    keep(&mut f.five_year_date, &mut c.five_year_date, f2.five_year_date, c2.five_year_date);
+    cross_check(f, c);
+}
+
 /// The checks between fields: the BHXH number is the code's last ten characters; dates in order. A
 /// field that fails is kept only as uncertain (its confidence capped below [`super::CERTAIN`]).
 fn cross_check(f: &mut Fields, c: &mut Confidence) {
@@ -719,10 +765,10 @@ mod tests {
 
     #[test]
     fn a_low_confidence_word_makes_the_name_uncertain() {
-        let mut ws = words(&["Họ và tên: NGUYÊN VĂN AN"]);
+        let mut ws = words(&["Họ và tên: LÊ VĂN ẨN"]);
         ws[3].conf = 41.0;
         let (f, c, _) = extract(&lines(&ws)).finish();
-        assert_eq!(f.full_name.as_deref(), Some("NGUYÊN VĂN AN"));
+        assert_eq!(f.full_name.as_deref(), Some("LÊ VĂN ẨN"));
         assert!(c.full_name.unwrap() < super::super::CERTAIN);
     }
 
@@ -732,5 +778,17 @@ mod tests {
         let (f, _, _) = extract(&lines(&ws)).finish();
         assert_eq!(f.valid_from, NaiveDate::from_ymd_opt(2025, 1, 21));
         assert_eq!(f.valid_to, NaiveDate::from_ymd_opt(2026, 12, 31));
+    }
+
+    #[test]
+    fn a_family_name_read_with_a_wrong_mark_is_put_right_only_when_one_name_fits() {
+        assert_eq!(name("TRẤN THU QUỲNH").as_deref(), Some("TRẦN THU QUỲNH"));
+        assert_eq!(name("LỄ MINH LINH").as_deref(), Some("LÊ MINH LINH"));
+        assert_eq!(name("NGUYÊN ĐỨC NAM").as_deref(), Some("NGUYỄN ĐỨC NAM"));
+        assert_eq!(name("ĐĂNG BẢO HÀ").as_deref(), Some("ĐẶNG BẢO HÀ"));
+        // Two names fit "LA": left as read; a given name is never touched; an unknown family name stays.
+        assert_eq!(name("LẢ VĂN AN").as_deref(), Some("LẢ VĂN AN"));
+        assert_eq!(name("TRẦN THU QUỶNH").as_deref(), Some("TRẦN THU QUỶNH"));
+        assert_eq!(name("XYZ VĂN AN").as_deref(), Some("XYZ VĂN AN"));
     }
 }

@@ -60,6 +60,8 @@ struct Slot {
     frame: Option<(Arc<Frame>, Instant)>,
     /// The newest frame captured, kept after the decoder took it (for OCR).
     newest: Option<Arc<Frame>>,
+    /// When the decoder last read a code on a frame (new presentation or not).
+    code_seen_at: Option<Instant>,
     ended: bool,
 }
 
@@ -81,6 +83,11 @@ pub struct FrameTap(Shared);
 impl FrameTap {
     pub fn newest(&self) -> Option<Arc<Frame>> {
         self.0.0.lock().ok().and_then(|s| s.newest.clone())
+    }
+
+    /// How long ago a code was last read on a frame; `None` if never.
+    pub fn since_code(&self) -> Option<Duration> {
+        self.0.0.lock().ok().and_then(|s| s.code_seen_at).map(|t| t.elapsed())
     }
 }
 
@@ -261,6 +268,11 @@ fn decode_loop(
         // One part of a multi-symbol code is not a read until the others have been shown.
         let decoded = outcome.decoded.and_then(|d| assembler.add(d, Instant::now()));
         let read = decoded.as_ref().map(|d| d.text.as_str());
+        if read.is_some()
+            && let Ok(mut slot) = shared.0.lock()
+        {
+            slot.code_seen_at = Some(Instant::now());
+        }
         if let (Some(text), Some(d)) = (presentations.observe(read), decoded) {
             let event = CodeEvent {
                 detection: card::detect(&text),

@@ -91,6 +91,7 @@ pub struct App {
     /// Card texts read by OCR (F6, or an image with no QR).
     card_text_tx: Sender<card_text::CardTextRead>,
     card_text_rx: Receiver<card_text::CardTextRead>,
+    auto_read: card_text::AutoRead,
     /// Number of the next presentation sent to the desk worker.
     next_look: u64,
     /// Leaving demo mode: switch to the first webcam once the list arrives.
@@ -189,6 +190,7 @@ impl App {
             images,
             card_text_tx,
             card_text_rx,
+            auto_read: Default::default(),
             next_look: 0,
             want_first_camera: false,
             preview: Preview::default(),
@@ -358,6 +360,7 @@ impl App {
             match event {
                 ScanEvent::Frame(frame) => {
                     self.preview.show_frame(ctx, &frame);
+                    self.keep_frame(frame.clone());
                     self.metrics.frame_drawn(self.launch.started);
                 }
                 ScanEvent::Code(code) => {
@@ -378,6 +381,7 @@ impl App {
         }
         self.drain_sources();
         self.drain_card_text();
+        self.watch_for_card(ctx);
         self.drain_picks();
         if std::mem::take(&mut self.settings.preview_wanted) {
             // A file was just chosen or dropped: read how it would be imported, off the UI thread.

@@ -86,7 +86,7 @@ impl App {
                         let grey =
                             crate::ocr::Grey { w: frame.width, h: frame.height, px: frame.luma.clone() };
                         let from = name.clone();
-                        super::card_text::spawn(card_text_tx, wake.clone(), move || {
+                        super::card_text::spawn(card_text_tx, wake.clone(), false, move || {
                             super::card_text::read_grey(&grey, from).map_err(|m| {
                                 Message::new(
                                     format!("{name}: không thấy mã QR trong ảnh. {}", m.vi),
