@@ -1184,4 +1184,20 @@ fn a_card_without_a_qr_is_read_by_itself_or_with_f6_and_two_enters_record_the_vi
     assert_eq!(list[0].input_kind, "ocr", "recorded as read from the card text: {:#?}", list[0]);
     assert_eq!(list[0].bhxh_number.as_deref(), Some(bhxh.as_str()));
     assert_eq!(list[0].operator, "Lan");
+    let store = Store::open(&db.path).expect("the database opens");
+    let input: String = store
+        .conn()
+        .query_row("SELECT json_extract(detail, '$.input') FROM audit WHERE action = 'checkin'", [], |r| {
+            r.get(0)
+        })
+        .expect("the check-in is in the audit trail");
+    assert_eq!(input, "ocr", "the audit trail says the card text was read");
+
+    // A screenshot with no QR, opened (as a dropped file is): its text is read too.
+    let shot = dir.join("vneid-screenshot.jpg").display().to_string();
+    win.wait_map("the ticket", |m| m.ticket_shown);
+    win.type_text(&shot, PERSON_MS);
+    win.key("Return");
+    win.wait_map("the screenshot's card text", |m| m.widgets.contains_key("card-text"));
+    win.screenshot("screenshot-card-text");
 }

@@ -398,7 +398,7 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         let action = if overrides.is_empty() { "checkin" } else { "override" };
         let visit = by_id(tx, id)?;
         let detail = json!({"visit_id": id, "day": day_text, "status": verdict.status, "code": verdict.code,
-                            "overrides": overrides, "visit_digest": recorded_digest(&visit)});
+                            "overrides": overrides, "input": kind, "visit_digest": recorded_digest(&visit)});
         audit::append(tx, req.now, req.operator, action, Some(&ticket), &detail)?;
         Ok(Outcome::Recorded(Box::new(visit)))
     })
