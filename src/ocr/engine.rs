@@ -1,8 +1,8 @@
 //! The OCR engine: Tesseract 5 run as its own program (`tesseract … tsv`), one process per read. A
 //! separate process is the isolation the decoders get from `catch_unwind`, and more: a crash, an abort
 //! or a runaway read of the engine ends that process, never the desk, and a read past its deadline is
-//! killed. One thread (`OMP_THREAD_LIMIT=1`) so it never fights the camera and the QR path for the two
-//! cores. The image goes in on stdin as PNG and nothing is written to disk.
+//! killed. One thread (`OMP_THREAD_LIMIT=1`) at nice 10, so it does not fight the camera and the QR
+//! path for the two cores. The image goes in on stdin as PNG and nothing is written to disk.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -75,6 +75,8 @@ impl EngineError {
 #[derive(Debug, Clone)]
 pub struct Engine {
     program: String,
+    /// `nice`, to run the engine at a lower priority.
+    nice: Option<std::path::PathBuf>,
     /// Longest one read may take.
     pub deadline: Duration,
 }
@@ -92,7 +94,9 @@ impl Engine {
         if !langs.lines().any(|l| l.trim() == "vie") {
             return Err(EngineError::Missing { detail: format!("{program}: no 'vie' language data") });
         }
-        Ok(Engine { program, deadline: Duration::from_secs(8) })
+        let nice =
+            ["/usr/bin/nice", "/bin/nice"].into_iter().map(std::path::PathBuf::from).find(|p| p.is_file());
+        Ok(Engine { program, nice, deadline: Duration::from_secs(8) })
     }
 
     /// Reads a grey image (`w`×`h`, one byte a pixel) and returns its words.
@@ -106,7 +110,16 @@ impl Engine {
         )
         .write_image(grey, w, h, image::ExtendedColorType::L8)
         .map_err(|e| EngineError::Failed { detail: e.to_string() })?;
-        let mut cmd = Command::new(&self.program);
+        // At a lower priority (nice 10) where `nice` exists: the window and the QR path come first on
+        // a two-core desk PC (BENCHMARKS.md "OCR").
+        let mut cmd = match &self.nice {
+            Some(nice) => {
+                let mut c = Command::new(nice);
+                c.args(["-n", "10"]).arg(&self.program);
+                c
+            }
+            None => Command::new(&self.program),
+        };
         cmd.args(["stdin", "stdout", "-l", if p.vietnamese { "vie" } else { "eng" }, "--psm"])
             .arg(p.psm.to_string())
             .args(["--dpi", "300"]);
