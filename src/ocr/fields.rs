@@ -414,6 +414,35 @@ fn facility(s: &str) -> (Option<String>, Option<String>) {
 }
 
 impl Found {
+    /// How sure the reads are of each word of `name` (the name as finally read): the lowest confidence
+    /// a read gave that word at its place, 0 for a word no read gave as it stands (a family name put
+    /// right) — for marking the unsure words where the name is shown.
+    pub fn name_words(&self, name: &str) -> Vec<(String, f32)> {
+        let Some(i) = self.values.iter().position(|v| v.slot == Slot::Name && !v.words.is_empty()) else {
+            return Vec::new();
+        };
+        let first = self.values[i].words.clone();
+        let second = self.rereads.iter().find(|(k, _)| *k == i).map(|(_, w)| w.clone());
+        let reads: Vec<Vec<Word>> = std::iter::once(first).chain(second).filter(|w| !w.is_empty()).collect();
+        let upper = |s: &str| -> String { s.to_uppercase().nfc().collect() };
+        name.split(' ')
+            .enumerate()
+            .map(|(at, word)| {
+                let k = reads
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .filter(|w| w.text.chars().any(char::is_alphabetic))
+                            .nth(at)
+                            .filter(|w| upper(w.text.trim_matches(|c: char| !c.is_alphabetic())) == word)
+                            .map_or(0.0, |w| w.conf / 100.0)
+                    })
+                    .fold(1.0f32, f32::min);
+                (word.to_string(), if reads.is_empty() { 0.0 } else { k })
+            })
+            .collect()
+    }
+
     /// The height of the name's words (marks included), in the read image's pixels.
     pub fn name_height(&self) -> Option<u32> {
         let v = self.values.iter().find(|v| v.slot == Slot::Name && !v.words.is_empty())?;
@@ -790,5 +819,18 @@ mod tests {
         assert_eq!(name("LẢ VĂN AN").as_deref(), Some("LẢ VĂN AN"));
         assert_eq!(name("TRẦN THU QUỶNH").as_deref(), Some("TRẦN THU QUỶNH"));
         assert_eq!(name("XYZ VĂN AN").as_deref(), Some("XYZ VĂN AN"));
+    }
+
+    #[test]
+    fn each_word_of_the_name_has_its_own_confidence_and_a_put_right_word_has_none() {
+        let mut ws = words(&["Họ và tên: TRẤN THU QUỲNH"]);
+        ws[4].conf = 50.0; // THU
+        let found = extract(&lines(&ws));
+        let (f, _, _) = found.clone().finish();
+        assert_eq!(f.full_name.as_deref(), Some("TRẦN THU QUỲNH"));
+        let k = found.name_words("TRẦN THU QUỲNH");
+        assert_eq!(k.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>(), ["TRẦN", "THU", "QUỲNH"]);
+        assert_eq!(k[0].1, 0.0, "no read gave TRẦN as it stands");
+        assert!((k[1].1 - 0.5).abs() < 1e-6 && (k[2].1 - 0.95).abs() < 1e-6, "{k:?}");
     }
 }

@@ -58,6 +58,9 @@ pub struct Reading {
     pub confidence: Confidence,
     /// Milliseconds the read took.
     pub ms: u64,
+    /// Each word of the name with how sure the read is of it (0–1; the window marks the unsure ones).
+    #[serde(skip)]
+    pub name_words: Vec<(String, f32)>,
 }
 
 /// A field's confidence at or above which it is shown as read; below, as uncertain (set by measurement
@@ -442,6 +445,9 @@ pub type OcrError = EngineError;
 /// as sure: its tone marks are two or three pixels, and a lost dot below (ĐẶNG → ĐĂNG) is read by
 /// both reads and with 95 % confidence (the development set's webcam frames, BENCHMARKS.md "OCR").
 pub const SURE_NAME_PX: f32 = 30.0;
+/// The same for a screenshot or a scan (more than 1400 px a side): its letters are drawn sharp, not
+/// through a lens.
+pub const SURE_NAME_PX_SHARP: f32 = 20.0;
 
 /// Reads one image: [`prepared`], read as a column of lines, labels and values split, unsure numbers
 /// and dates read again alone, fields cross-checked. A camera frame that leaves the number, a date or
@@ -451,37 +457,43 @@ pub fn read(engine: &Engine, image: &Grey) -> Result<Reading, OcrError> {
     let started = Instant::now();
     let camera = image.w <= 1400 && image.h <= 1400;
     let first = pass(engine, image, &prepared(image))?;
-    let short = |r: &(Fields, Confidence, Option<ImageLayout>)| {
-        let sure = |k: Option<f32>| k.is_some_and(|k| k >= CERTAIN);
-        let (f, c) = (&r.0, &r.1);
-        !(sure(c.card_number) || sure(c.bhxh_number))
-            || f.birth_date.is_none()
-            || f.valid_from.is_none()
-            || f.full_name.is_none()
-    };
-    let (mut fields, mut confidence, mut layout) = first;
-    if camera && short(&(fields.clone(), confidence.clone(), layout)) {
+    let sure = |k: Option<f32>| k.is_some_and(|k| k >= CERTAIN);
+    let short = !(sure(first.confidence.card_number) || sure(first.confidence.bhxh_number))
+        || first.fields.birth_date.is_none()
+        || first.fields.valid_from.is_none()
+        || first.fields.full_name.is_none();
+    let Pass { mut fields, mut confidence, mut layout, mut name_words } = first;
+    if camera && short {
         let img = image.clone().light().lit_part().stretched().keystoned().scaled(2.0).sharpened(2.0, 1.5);
-        if let Ok((f2, c2, l2)) = pass(engine, image, &img) {
-            fields::merge(&mut fields, &mut confidence, f2, c2);
-            layout = layout.or(l2);
+        if let Ok(second) = pass(engine, image, &img) {
+            let name_before = fields.full_name.clone();
+            fields::merge(&mut fields, &mut confidence, second.fields, second.confidence);
+            layout = layout.or(second.layout);
+            if fields.full_name != name_before {
+                name_words = second.name_words;
+            }
         }
     }
-    Ok(Reading { layout, fields, confidence, ms: started.elapsed().as_millis() as u64 })
+    Ok(Reading { layout, fields, confidence, ms: started.elapsed().as_millis() as u64, name_words })
+}
+
+/// What one read of a prepared image gave.
+struct Pass {
+    fields: Fields,
+    confidence: Confidence,
+    layout: Option<ImageLayout>,
+    name_words: Vec<(String, f32)>,
 }
 
 /// One read of a prepared image `img` (made from `image`).
-fn pass(
-    engine: &Engine,
-    image: &Grey,
-    img: &Grey,
-) -> Result<(Fields, Confidence, Option<ImageLayout>), OcrError> {
+fn pass(engine: &Engine, image: &Grey, img: &Grey) -> Result<Pass, OcrError> {
     // How many prepared pixels one pixel of the image as given became.
     let scale = img.h as f32 / image.h.max(1) as f32 * (image.w as f32 / img.w.max(1) as f32).max(1.0);
     let words = engine.words(&img.px, img.w, img.h, Params { psm: 4, whitelist: None, vietnamese: true })?;
     let lines = fields::lines(&words);
     let mut found = fields::extract(&lines);
-    let small_name = found.name_height().is_some_and(|h| (h as f32) / scale.max(1.0) < SURE_NAME_PX);
+    let least = if image.w <= 1400 && image.h <= 1400 { SURE_NAME_PX } else { SURE_NAME_PX_SHARP };
+    let small_name = found.name_height().is_some_and(|h| (h as f32) / scale.max(1.0) < least);
     // A number or date the first read is unsure of is read again alone, only its characters allowed;
     // a name big enough to be sure of is read again to see whether both reads agree.
     for retry in found.retries().into_iter().filter(|r| !(small_name && r.alphabet.is_none())) {
@@ -499,11 +511,17 @@ fn pass(
             found.reread(&retry, &words);
         }
     }
-    let (fields, mut confidence, layout) = found.finish();
-    if small_name && let Some(k) = confidence.full_name.as_mut() {
-        *k = k.min(0.5);
+    let (fields, mut confidence, layout) = found.clone().finish();
+    let mut name_words = fields.full_name.as_deref().map(|n| found.name_words(n)).unwrap_or_default();
+    if small_name {
+        if let Some(k) = confidence.full_name.as_mut() {
+            *k = k.min(0.5);
+        }
+        for (_, k) in &mut name_words {
+            *k = k.min(0.5);
+        }
     }
-    Ok((fields, confidence, layout))
+    Ok(Pass { fields, confidence, layout, name_words })
 }
 
 /// Where a field of an OCR presentation came from, for the verdict.

@@ -243,11 +243,27 @@ fn card_text(ui: &mut Ui, lang: Lang, state: &DeskState) -> Option<Action> {
             (lang.tr("Đủ 5 năm liên tục", "Five years on"), date(f.five_year_date), c.five_year_date),
         ];
         egui::Grid::new("card-text").num_columns(2).show(ui, |ui| {
+            let name_label = lang.tr("Họ và tên", "Full name");
             for (label, value, k) in rows {
                 let Some(value) = value else { continue };
                 ui.label(label);
                 if k.is_some_and(|k| k >= crate::ocr::CERTAIN) {
                     ui.label(RichText::new(value).size(16.0));
+                } else if label == name_label && !read.reading.name_words.is_empty() {
+                    // The name word by word: the words the read is unsure of in orange, with "?".
+                    ui.horizontal(|ui| {
+                        ui.spacing_mut().item_spacing.x = 5.0;
+                        for (word, k) in &read.reading.name_words {
+                            if *k >= crate::ocr::CERTAIN {
+                                ui.label(RichText::new(word).size(16.0));
+                            } else {
+                                ui.label(RichText::new(format!("{word}?")).size(16.0).color(orange).underline());
+                            }
+                        }
+                        ui.label(
+                            RichText::new(lang.tr("(chưa chắc, không dùng)", "(unsure, not used)")).color(orange),
+                        );
+                    });
                 } else {
                     ui.label(
                         RichText::new(format!("{value} (?) {}", lang.tr("chưa chắc, không dùng", "unsure, not used")))
