@@ -246,32 +246,40 @@ impl Grey {
 }
 
 impl Grey {
-    /// The angle (degrees, −12…12) the text lines run at: the shear under which the dark pixels'
-    /// row histogram is most peaked (lines of text, gaps between them).
-    pub fn skew_degrees(&self) -> f32 {
+    /// Calls `each(y, start, end)` for every run of dark pixels (50 levels under the mean) no longer
+    /// than `longest` on every other row: the strokes of letters, not a bezel, the room or a shadow.
+    fn short_dark_runs(&self, longest: usize, mut each: impl FnMut(usize, usize, usize)) {
         let (w, h) = (self.w as usize, self.h as usize);
-        let mean = self.mean();
-        // Dark pixels in short horizontal runs: the strokes of letters, not a bezel, the room or a
-        // shadow (long runs, whose rows would make the frame's own edges look like lines of text).
-        let longest = (w / 40).max(8);
-        let mut dark = Vec::new();
+        let dark = self.mean() - 50.0;
         for y in (0..h).step_by(2) {
             let row = &self.px[y * w..(y + 1) * w];
             let mut x = 0;
             while x < w {
-                if (row[x] as f32) >= mean - 50.0 {
+                if (row[x] as f32) >= dark {
                     x += 1;
                     continue;
                 }
                 let start = x;
-                while x < w && (row[x] as f32) < mean - 50.0 {
+                while x < w && (row[x] as f32) < dark {
                     x += 1;
                 }
                 if x - start <= longest {
-                    dark.extend((start..x).step_by(2).map(|xx| (xx as f32, y as f32)));
+                    each(y, start, x);
                 }
             }
         }
+    }
+
+    /// The angle (degrees, −12…12) the text lines run at: the shear under which the dark pixels'
+    /// row histogram is most peaked (lines of text, gaps between them).
+    pub fn skew_degrees(&self) -> f32 {
+        let (w, h) = (self.w as usize, self.h as usize);
+        // The pixels of letters' strokes (long runs would make the frame's own edges look like lines
+        // of text).
+        let mut dark = Vec::new();
+        self.short_dark_runs((w / 40).max(8), |y, start, end| {
+            dark.extend((start..end).step_by(2).map(|x| (x as f32, y as f32)));
+        });
         if dark.len() < 200 {
             return 0.0;
         }
@@ -371,18 +379,6 @@ impl Grey {
     }
 }
 
-/// What a frame becomes before it is read: light ground, the lit part, levels stretched, and for a
-/// camera frame (≤ 1400 px) its text lines levelled, twice the size and sharpened (its text is 12–30 px high; Tesseract keeps
-/// small grey labels and diacritics far better so, measured in BENCHMARKS.md "OCR").
-pub fn prepared(image: &Grey) -> Grey {
-    let img = image.clone().light();
-    if img.w <= 1400 && img.h <= 1400 {
-        img.lit_part().stretched().levelled().scaled(2.0).sharpened(2.0, 1.5)
-    } else {
-        img.stretched()
-    }
-}
-
 /// Whether a camera frame looks like a card or a phone screen held up with text on it: a lit part
 /// covering a quarter of the frame or more, with lines of short dark strokes in it (an empty desk, a
 /// wall or a face has none). Cheap: for deciding when to read a frame's text by itself.
@@ -392,26 +388,8 @@ pub fn looks_like_card(g: &Grey) -> bool {
         return false;
     }
     let (w, h) = (part.w as usize, part.h as usize);
-    let mean = part.mean();
-    let longest = (w / 40).max(6);
     let mut strokes = 0usize;
-    for y in (0..h).step_by(2) {
-        let row = &part.px[y * w..(y + 1) * w];
-        let mut x = 0;
-        while x < w {
-            if (row[x] as f32) >= mean - 50.0 {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < w && (row[x] as f32) < mean - 50.0 {
-                x += 1;
-            }
-            if x - start <= longest {
-                strokes += 1;
-            }
-        }
-    }
+    part.short_dark_runs((w / 40).max(6), |_, _, _| strokes += 1);
     // Text at a desk's distance gives several strokes per sampled row of the part, on average over
     // its rows with text and its empty ones (the VNeID wallet's rows are mostly empty).
     // (Measured on the development set's photographs: 9 a row on a VssID card image, 4 on the VNeID
@@ -449,29 +427,36 @@ pub const SURE_NAME_PX: f32 = 30.0;
 /// through a lens.
 pub const SURE_NAME_PX_SHARP: f32 = 20.0;
 
-/// Reads one image: [`prepared`], read as a column of lines, labels and values split, unsure numbers
-/// and dates read again alone, fields cross-checked. A camera frame that leaves the number, a date or
-/// the name unread is read a second time with its lines unfanned ([`Grey::keystoned`]), and each field
-/// kept from the surer of the two reads.
+/// Reads one image. It is made dark text on a light ground (a dark-mode screen inverted), its levels
+/// stretched; a camera frame (≤ 1400 px a side) is first cut to its lit part, and its text lines are
+/// levelled, then it is enlarged twice and sharpened (its text is 12–30 px high; Tesseract keeps small
+/// grey labels and diacritics far better so, measured in BENCHMARKS.md "OCR"). Then it is read as a
+/// column of lines, labels and values split, unsure numbers and dates read again alone, fields
+/// cross-checked. A camera frame that leaves the number, a date or the name unread is read a second
+/// time with its lines unfanned ([`Grey::keystoned`]), and each field kept from the surer of the two
+/// reads.
 pub fn read(engine: &Engine, image: &Grey) -> Result<Reading, OcrError> {
     let started = Instant::now();
     let camera = image.w <= 1400 && image.h <= 1400;
-    let first = pass(engine, image, &prepared(image))?;
+    let light = image.clone().light();
+    let base = if camera { light.lit_part().stretched() } else { light.stretched() };
+    let enlarged = |g: Grey| g.scaled(2.0).sharpened(2.0, 1.5);
+    let first = pass(engine, image, &if camera { enlarged(base.clone().levelled()) } else { base.clone() })?;
     let sure = |k: Option<f32>| k.is_some_and(|k| k >= CERTAIN);
     let short = !(sure(first.confidence.card_number) || sure(first.confidence.bhxh_number))
         || first.fields.birth_date.is_none()
         || first.fields.valid_from.is_none()
         || first.fields.full_name.is_none();
     let Pass { mut fields, mut confidence, mut layout, mut name_words } = first;
-    if camera && short {
-        let img = image.clone().light().lit_part().stretched().keystoned().scaled(2.0).sharpened(2.0, 1.5);
-        if let Ok(second) = pass(engine, image, &img) {
-            let name_before = fields.full_name.clone();
-            fields::merge(&mut fields, &mut confidence, second.fields, second.confidence);
-            layout = layout.or(second.layout);
-            if fields.full_name != name_before {
-                name_words = second.name_words;
-            }
+    if camera
+        && short
+        && let Ok(second) = pass(engine, image, &enlarged(base.keystoned()))
+    {
+        let name_before = fields.full_name.clone();
+        fields::merge(&mut fields, &mut confidence, second.fields, second.confidence);
+        layout = layout.or(second.layout);
+        if fields.full_name != name_before {
+            name_words = second.name_words;
         }
     }
     Ok(Reading { layout, fields, confidence, ms: started.elapsed().as_millis() as u64, name_words })
