@@ -441,7 +441,7 @@ pub fn read(engine: &Engine, image: &Grey) -> Result<Reading, OcrError> {
     let light = image.clone().light();
     let base = if camera { light.lit_part().stretched() } else { light.stretched() };
     let enlarged = |g: Grey| g.scaled(2.0).sharpened(2.0, 1.5);
-    let first = pass(engine, image, &if camera { enlarged(base.clone().levelled()) } else { base.clone() })?;
+    let first = pass(engine, &if camera { enlarged(base.clone().levelled()) } else { base.clone() }, camera)?;
     let sure = |k: Option<f32>| k.is_some_and(|k| k >= CERTAIN);
     let short = !(sure(first.confidence.card_number) || sure(first.confidence.bhxh_number))
         || first.fields.birth_date.is_none()
@@ -450,7 +450,7 @@ pub fn read(engine: &Engine, image: &Grey) -> Result<Reading, OcrError> {
     let Pass { mut fields, mut confidence, mut layout, mut name_words } = first;
     if camera
         && short
-        && let Ok(second) = pass(engine, image, &enlarged(base.keystoned()))
+        && let Ok(second) = pass(engine, &enlarged(base.keystoned()), camera)
     {
         let name_before = fields.full_name.clone();
         fields::merge(&mut fields, &mut confidence, second.fields, second.confidence);
@@ -470,15 +470,16 @@ struct Pass {
     name_words: Vec<(String, f32)>,
 }
 
-/// One read of a prepared image `img` (made from `image`).
-fn pass(engine: &Engine, image: &Grey, img: &Grey) -> Result<Pass, OcrError> {
-    // How many prepared pixels one pixel of the image as given became.
-    let scale = img.h as f32 / image.h.max(1) as f32 * (image.w as f32 / img.w.max(1) as f32).max(1.0);
+/// One read of a prepared image `img` (made from a camera frame, or from a screenshot or a scan).
+fn pass(engine: &Engine, img: &Grey, camera: bool) -> Result<Pass, OcrError> {
+    // How many pixels of `img` one pixel of the image as given became: a camera frame's lit part was
+    // enlarged twice (a crop does not change the size of its letters).
+    let scale: f32 = if camera { 2.0 } else { 1.0 };
     let words = engine.words(&img.px, img.w, img.h, Params { psm: 4, whitelist: None, vietnamese: true })?;
     let lines = fields::lines(&words);
     let mut found = fields::extract(&lines);
-    let least = if image.w <= 1400 && image.h <= 1400 { SURE_NAME_PX } else { SURE_NAME_PX_SHARP };
-    let small_name = found.name_height().is_some_and(|h| (h as f32) / scale.max(1.0) < least);
+    let least = if camera { SURE_NAME_PX } else { SURE_NAME_PX_SHARP };
+    let small_name = found.name_height().is_some_and(|h| (h as f32) / scale < least);
     // A number or date the first read is unsure of is read again alone, only its characters allowed;
     // a name big enough to be sure of is read again to see whether both reads agree.
     for retry in found.retries().into_iter().filter(|r| !(small_name && r.alphabet.is_none())) {
