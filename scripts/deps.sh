@@ -10,6 +10,7 @@
 #               what its file dialogs and "Open folder" use where the desktop lacks them (zenity,
 #               xdg-open)
 #   virtual     Xvfb, for a machine with no display (screenshots, benchmarks, headless runs)
+#   server      PostgreSQL 15 (server and psql): the store and server tests start a throwaway one
 #   realwindow  Xvfb, the openbox window manager, xdotool, ImageMagick and xprop: the real-window tests
 #               start the window on a virtual screen, type into it and take screenshots
 deps_need() {
@@ -22,6 +23,7 @@ deps_need() {
             build) pkgs+=(libclang-dev cmake g++) ;;
             test) pkgs+=(mesa-vulkan-drivers libvulkan1 time util-linux) ;;
             ocr) pkgs+=(tesseract-ocr tesseract-ocr-vie) ;;
+            server) pkgs+=(postgresql postgresql-client) ;;
             window) pkgs+=("${window_libs[@]}" xdg-utils zenity) ;;
             virtual) pkgs+=(xvfb xauth) ;;
             realwindow) pkgs+=("${window_libs[@]}" xvfb xauth openbox xdotool imagemagick x11-utils) ;;

@@ -29,6 +29,11 @@ pub fn to_vietnam(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc() + Duration::hours(VIETNAM_UTC_OFFSET_HOURS)
 }
 
+/// The UTC instant of a local (Vietnam) date and time.
+pub fn from_vietnam(t: NaiveDateTime) -> DateTime<Utc> {
+    (t - Duration::hours(VIETNAM_UTC_OFFSET_HOURS)).and_utc()
+}
+
 /// The current local date and time in Vietnam, to the second.
 pub fn vietnam_now() -> NaiveDateTime {
     to_vietnam(now_utc())

@@ -186,7 +186,7 @@ pub fn fill(store: &mut Store, n: u64, seed: u64, now: DateTime<Utc>) -> Result<
             settings::set(tx, "exam_service_name", "Khám bệnh (mã mẫu của dữ liệu demo)")?;
         }
         let detail = serde_json::json!({"cards": n, "seed": seed});
-        audit::append(tx, now, "demo", "demo-data", None, &detail)?;
+        audit::append(&mut crate::store::sql::Lite(tx), now, "demo", "demo-data", None, &detail)?;
         Ok(())
     })
 }

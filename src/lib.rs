@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod coverage;
 pub mod demo;
+pub mod desk;
 pub mod export;
 pub mod ocr;
 pub mod scan;

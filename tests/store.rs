@@ -610,3 +610,35 @@ fn upgrading_keeps_primary_level_for_old_visits_and_asks_the_profile() {
         assert_eq!(clinic.pre2025_primary_level, old == "true", "kept for visits before 2025");
     }
 }
+
+/// The same store tests with the visits, tickets, settings and audit on the clinic server (a throwaway
+/// PostgreSQL) and the roster in the desk's replica: one suite, both backends.
+mod on_server {
+    use super::common::desk::on_server;
+
+    macro_rules! on_both {
+        ($($test:ident),* $(,)?) => { $( #[test] fn $test() { on_server(super::$test) } )* };
+    }
+
+    on_both!(
+        import_bom_shuffled_columns_unknown_column_and_both_date_forms,
+        import_replace_drops_cards_missing_from_the_new_file_but_keeps_scanned_ones,
+        import_with_bad_rows_imports_nothing_and_names_the_lines,
+        import_skip_bad_keeps_good_rows_and_writes_an_owner_only_reject_file,
+        lookup_unknown_id_cannot_verify_050,
+        lookup_revoked_not_eligible_110,
+        lookup_replaced_still_valid_warns_004_with_new_card,
+        lookup_replaced_and_expired_not_eligible_003,
+        lookup_reduced_not_eligible_120,
+        lookup_data_45_days_old_warns_l02_with_its_age,
+        lookup_data_100_days_old_cannot_verify_l03,
+        checkin_tickets_repeats_desks_and_days,
+        checkin_not_eligible_is_refused_unless_forced,
+        scans_teach_the_store_and_a_citizen_card_links_to_the_scanned_card,
+        citizen_link_ignores_case_and_unicode_form,
+        void_keeps_the_row_needs_a_reason_and_frees_the_patient,
+        visits_lists_the_day_in_order_and_settings_validate,
+        demo_data_fills_the_roster_and_labels_the_database,
+        odd_inputs_never_panic,
+    );
+}

@@ -1,14 +1,14 @@
 //! Data-management commands: `import-roster`, `demo-data`, `settings`, `audit verify`.
 
-use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
+use super::{CommandResult, Outcome, open_desk, open_store, operator_name, parse_date, print_json};
 use crate::clock;
 use crate::demo;
 use crate::store::import::{self, Mode, Options};
-use crate::store::{audit, settings};
+use crate::store::settings;
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -52,7 +52,7 @@ pub struct InspectArgs {
 }
 
 /// `inspect-roster`: the file's header, each column's mapping and masked samples, as JSON.
-pub fn inspect_roster(db: Option<&Path>, args: &InspectArgs) -> CommandResult {
+pub fn inspect_roster(db: Option<&str>, args: &InspectArgs) -> CommandResult {
     let store = open_store(db)?;
     print_json(&import::inspect(&store, &args.file, &args.map)?);
     Ok(Outcome::Done)
@@ -67,9 +67,11 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
-pub fn import_roster(db: Option<&Path>, args: &ImportArgs) -> CommandResult {
+pub fn import_roster(db: Option<&str>, args: &ImportArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
-    let mut store = open_store(db)?;
+    // On a clinic server, the file is imported into this desk's replica with every rule of a file
+    // import, then published to the server for the other desks.
+    let mut desk = open_desk(db)?;
     let reject_file = args.reject_file.clone().unwrap_or_else(|| {
         let mut name = args.file.clone().into_os_string();
         name.push(".rejects.csv");
@@ -88,9 +90,16 @@ pub fn import_roster(db: Option<&Path>, args: &ImportArgs) -> CommandResult {
         bar.set_length(total);
         bar.set_position(done);
     };
-    let result = import::import(&mut store, &args.file, &opts, &operator, clock::now_utc(), &mut progress);
+    let now = clock::now_utc();
+    let result =
+        import::import(desk.store().local(), &args.file, &opts, operator.as_str(), now, &mut progress);
     bar.finish_and_clear();
     let summary = result?;
+    if summary.committed
+        && let Some(rows) = desk.publish_roster(&operator, now)?
+    {
+        eprintln!("tiepdon: đã gửi danh sách lên máy chủ / roster published to the server: {rows} rows");
+    }
     for c in &summary.unknown_columns {
         eprintln!("tiepdon: bỏ qua cột không biết / ignored unknown column: {c}");
     }
@@ -124,7 +133,7 @@ pub struct DemoArgs {
     pub csv: Option<PathBuf>,
 }
 
-pub fn demo_data(db: Option<&Path>, args: &DemoArgs) -> CommandResult {
+pub fn demo_data(db: Option<&str>, args: &DemoArgs) -> CommandResult {
     let today = clock::vietnam_now().date();
     if let Some(path) = &args.csv {
         let written = std::fs::File::create(path).and_then(|f| {
@@ -140,10 +149,36 @@ pub fn demo_data(db: Option<&Path>, args: &DemoArgs) -> CommandResult {
         print_json(&serde_json::json!({"csv": path.display().to_string(), "rows": args.cards}));
         return Ok(Outcome::Done);
     }
-    let mut store = open_store(db)?;
-    demo::fill(&mut store, args.cards, args.seed, clock::now_utc())?;
+    let mut desk = open_desk(db)?;
+    let now = clock::now_utc();
+    demo::fill(desk.store().local(), args.cards, args.seed, now)?;
+    let demo = crate::desk::Operator::parse("demo")?;
+    if desk.publish_roster(&demo, now)?.is_some() {
+        // The clinic's settings live on the server: the demo's, where the server has none.
+        let local = settings::show(&settings::load(desk.store().local().conn())?);
+        let server = settings::show(&desk.settings()?);
+        for key in [
+            "demo",
+            "facility_code",
+            "clinic_name",
+            "expertise_level",
+            "exam_service_code",
+            "exam_service_name",
+        ] {
+            let unset = server[key].is_null() || (key == "demo" && server[key] == false);
+            if let (true, Some(value)) = (
+                unset,
+                local[key]
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| local[key].as_bool().map(|b| b.to_string())),
+            ) {
+                desk.set_setting(key, &value, &demo, now)?;
+            }
+        }
+    }
     print_json(
-        &serde_json::json!({"database": store.path().display().to_string(), "cards": args.cards, "demo": true}),
+        &serde_json::json!({"database": desk.location().to_string(), "cards": args.cards, "demo": true}),
     );
     Ok(Outcome::Done)
 }
@@ -161,14 +196,13 @@ pub enum SettingsCommand {
     },
 }
 
-pub fn settings(db: Option<&Path>, cmd: &SettingsCommand) -> CommandResult {
-    let mut store = open_store(db)?;
+pub fn settings(db: Option<&str>, cmd: &SettingsCommand) -> CommandResult {
+    let mut desk = open_desk(db)?;
     if let SettingsCommand::Set { key, value, operator } = cmd {
         let operator = operator_name(operator.as_deref())?;
-        let now = clock::now_utc();
-        settings::set_audited(&mut store, key, value, &operator, now)?;
+        desk.set_setting(key, value, &operator, clock::now_utc())?;
     }
-    print_json(&settings::show(&settings::load(store.conn())?));
+    print_json(&settings::show(&desk.settings()?));
     Ok(Outcome::Done)
 }
 
@@ -178,10 +212,10 @@ pub enum AuditCommand {
     Verify,
 }
 
-pub fn audit_cmd(db: Option<&Path>, cmd: &AuditCommand) -> CommandResult {
+pub fn audit_cmd(db: Option<&str>, cmd: &AuditCommand) -> CommandResult {
     let AuditCommand::Verify = cmd;
-    let store = open_store(db)?;
-    let v = audit::verify(store.conn())?;
+    let mut desk = open_desk(db)?;
+    let v = desk.verify_audit()?;
     if !v.ok {
         let what = match (v.first_bad_id, v.first_bad_visit) {
             (Some(row), _) => format!("dòng nhật ký / audit row {row}"),
@@ -195,4 +229,29 @@ pub fn audit_cmd(db: Option<&Path>, cmd: &AuditCommand) -> CommandResult {
     }
     print_json(&v);
     Ok(if v.ok { Outcome::Done } else { Outcome::Rejected })
+}
+
+#[cfg(feature = "server")]
+#[derive(Debug, clap::Args)]
+pub struct InitServerArgs {
+    /// The server's libpq URL, as a superuser or the database's owner (the password is never printed).
+    pub url: String,
+}
+
+/// `init-server URL`: the schema, the desk and supervisor roles, and the SQL that gives each desk a login.
+#[cfg(feature = "server")]
+pub fn init_server(args: &InitServerArgs) -> CommandResult {
+    let crate::store::Location::Server(url) = crate::store::Location::parse(&args.url)? else {
+        return Err(Outcome::Failed(
+            "init-server cần địa chỉ máy chủ postgres://… / init-server needs a server URL postgres://…"
+                .into(),
+        ));
+    };
+    let version = crate::store::server::init_server(&url)?;
+    let roles = crate::store::server::roles_sql();
+    eprintln!(
+        "tiepdon: tạo đăng nhập cho từng quầy (psql, quyền quản trị) / create each desk's login (psql, as an admin):\n{roles}"
+    );
+    print_json(&serde_json::json!({"server": url.shown(), "schema_version": version, "roles_sql": roles}));
+    Ok(Outcome::Done)
 }

@@ -1,13 +1,12 @@
 //! End-of-day commands: `export`, `close-day`, `reopen-day`, `verify-export`.
 
-use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
+use super::{CommandResult, Outcome, open_desk, operator_name, parse_date, print_json};
 use crate::card::date::iso;
 use crate::clock;
-use crate::export::{Format, day_end, default_formats, seal};
-use crate::store::closure;
+use crate::export::{Format, default_formats, seal};
 use chrono::NaiveDate;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -36,12 +35,11 @@ fn file_names(files: &[PathBuf]) -> Vec<String> {
     files.iter().map(|f| f.display().to_string()).collect()
 }
 
-pub fn export(db: Option<&Path>, args: &ExportArgs) -> CommandResult {
+pub fn export(db: Option<&str>, args: &ExportArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
-    let mut store = open_store(db)?;
+    let mut desk = open_desk(db)?;
     let formats = if args.format.is_empty() { default_formats(args.mask_ids) } else { args.format.clone() };
-    let done = day_end::export_day(
-        &mut store,
+    let done = desk.export_day(
         day_or_today(args.date),
         &formats,
         &args.out,
@@ -67,11 +65,11 @@ pub struct CloseArgs {
     pub operator: Option<String>,
 }
 
-pub fn close_day(db: Option<&Path>, args: &CloseArgs) -> CommandResult {
+pub fn close_day(db: Option<&str>, args: &CloseArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
-    let mut store = open_store(db)?;
+    let mut desk = open_desk(db)?;
     let day = day_or_today(args.date);
-    let done = day_end::close_day(&mut store, day, &args.out, args.mask_ids, &operator, clock::now_utc())?;
+    let done = desk.close_day(day, &args.out, args.mask_ids, &operator, clock::now_utc())?;
     print_json(
         &json!({"day": iso(done.day), "closed": true, "visits": done.visits, "checkin_held": done.held,
                        "manifest": done.manifest.display().to_string(),
@@ -92,10 +90,10 @@ pub struct ReopenArgs {
     pub reason: String,
 }
 
-pub fn reopen_day(db: Option<&Path>, args: &ReopenArgs) -> CommandResult {
-    let mut store = open_store(db)?;
-    let now = clock::now_utc();
-    store.write(|tx| closure::reopen(tx, args.date, &args.supervisor, &args.reason, now))?;
+pub fn reopen_day(db: Option<&str>, args: &ReopenArgs) -> CommandResult {
+    let supervisor = operator_name(Some(&args.supervisor))?;
+    let mut desk = open_desk(db)?;
+    desk.reopen_day(args.date, &supervisor, &args.reason, clock::now_utc())?;
     print_json(
         &json!({"day": crate::card::date::iso(args.date), "closed": false, "reopened_by": args.supervisor.trim()}),
     );
@@ -108,13 +106,13 @@ pub struct VerifyExportArgs {
     pub dir: PathBuf,
 }
 
-pub fn verify_export(db: Option<&Path>, args: &VerifyExportArgs) -> CommandResult {
+pub fn verify_export(db: Option<&str>, args: &VerifyExportArgs) -> CommandResult {
     let mut v = seal::verify(&args.dir)?;
     // With the database at hand, the manifest itself must be the one sealed at close.
     let default_exists = crate::store::Store::default_path().is_some_and(|p| p.exists());
     if db.is_some() || default_exists {
-        let store = open_store(db)?;
-        let found = closure::seal(store.conn(), &v.day, &v.manifest_sha256)?;
+        let mut desk = open_desk(db)?;
+        let found = desk.seal(&v.day, &v.manifest_sha256)?;
         seal::check_seal(&mut v, found);
     }
     if !v.ok {

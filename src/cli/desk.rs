@@ -1,16 +1,14 @@
-//! The desk's commands against the local database: `lookup`, `checkin`, `void`, `visits`.
+//! The desk's commands, each one call of the desk service: `lookup`, `checkin`, `void`, `visits`.
 
-use super::{CommandResult, Outcome, open_store, operator_name, parse_date, print_json};
+use super::{CommandResult, Outcome, open_desk, operator_name, parse_date, print_json};
 use crate::card::{self, Detection};
 use crate::clock;
-use crate::coverage::{self, Clinic, Verdict};
-use crate::store::roster::{self, RecordView};
-use crate::store::settings;
+use crate::coverage::Verdict;
+use crate::store::roster::RecordView;
 use crate::store::visits::{self, CheckIn};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::io::BufRead;
-use std::path::Path;
 
 #[derive(Debug, clap::Args)]
 pub struct LookupArgs {
@@ -29,23 +27,29 @@ struct LookupReport {
     verdict: Verdict,
 }
 
-pub fn lookup(db: Option<&Path>, args: &LookupArgs) -> CommandResult {
-    let store = open_store(db)?;
+pub fn lookup(db: Option<&str>, args: &LookupArgs) -> CommandResult {
+    let mut desk = open_desk(db)?;
     let detection = card::detect(&args.id);
-    let now = clock::vietnam_now();
-    let at = args.date.map_or(now, |d| d.and_time(now.time()));
-    let Ok(card) = &detection.result else {
-        let verdict = coverage::assess(&detection, None, &Clinic::default(), at);
-        eprintln!("tiepdon: {} / {}", verdict.message_vi, verdict.message_en);
-        print_json(&LookupReport { record: None, verdict });
-        return Ok(Outcome::Rejected);
+    let now = clock::now_utc();
+    // A --date keeps the time of day (Vietnam) and moves the day.
+    let at = match args.date {
+        Some(d) => clock::from_vietnam(d.and_time(clock::to_vietnam(now).time())),
+        None => now,
     };
-    let record = roster::find_for(store.conn(), card)?;
-    let clinic = settings::load(store.conn())?.clinic;
-    let visit = args.visit.facts();
-    let verdict = coverage::assess_visit(&detection, record.as_ref().map(|r| &r.record), &clinic, &visit, at);
-    print_json(&LookupReport { record: record.as_ref().map(RecordView::from), verdict });
-    Ok(Outcome::Done)
+    match desk.look(&detection, &args.visit.facts(), at)? {
+        Err(verdict) => {
+            eprintln!("tiepdon: {} / {}", verdict.message_vi, verdict.message_en);
+            print_json(&LookupReport { record: None, verdict });
+            Ok(Outcome::Rejected)
+        }
+        Ok(look) => {
+            print_json(&LookupReport {
+                record: look.record.as_ref().map(RecordView::from),
+                verdict: look.verdict,
+            });
+            Ok(Outcome::Done)
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,22 +76,22 @@ pub struct CheckinArgs {
     pub visit: super::inspect::VisitArgs,
 }
 
-pub fn checkin(db: Option<&Path>, args: &CheckinArgs) -> CommandResult {
+pub fn checkin(db: Option<&str>, args: &CheckinArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
-    let mut store = open_store(db)?;
-    super::safety::daily_backup(&store);
+    let mut desk = open_desk(db)?;
+    super::safety::daily_backup(desk.store());
     // Checks one input in; Ok(false) when it was refused.
     let mut one = |text: &str| -> Result<bool, Outcome> {
         let detection: Detection = card::detect(text);
         let req = CheckIn {
             detection: &detection,
-            operator: &operator,
+            operator: operator.as_str(),
             visit_type: &args.visit_type,
             visit: args.visit.facts(),
             force: args.force,
             now: clock::now_utc(),
         };
-        match visits::check_in(&mut store, &req)? {
+        match desk.check_in(&req)? {
             visits::Outcome::Recorded(visit) => {
                 print_json(&visit);
                 Ok(true)
@@ -142,12 +146,12 @@ pub struct VoidArgs {
     pub operator: Option<String>,
 }
 
-pub fn void(db: Option<&Path>, args: &VoidArgs) -> CommandResult {
+pub fn void(db: Option<&str>, args: &VoidArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
-    let mut store = open_store(db)?;
+    let mut desk = open_desk(db)?;
     let now = clock::now_utc();
     let day = args.date.unwrap_or_else(|| clock::to_vietnam(now).date());
-    print_json(&visits::void(&mut store, &args.ticket, day, &args.reason, &operator, now)?);
+    print_json(&desk.void(&args.ticket, day, &args.reason, &operator, now)?);
     Ok(Outcome::Done)
 }
 
@@ -158,9 +162,9 @@ pub struct VisitsArgs {
     pub date: Option<NaiveDate>,
 }
 
-pub fn list_visits(db: Option<&Path>, args: &VisitsArgs) -> CommandResult {
-    let store = open_store(db)?;
+pub fn list_visits(db: Option<&str>, args: &VisitsArgs) -> CommandResult {
+    let mut desk = open_desk(db)?;
     let day = args.date.unwrap_or_else(|| clock::vietnam_now().date());
-    visits::list(store.conn(), day)?.iter().for_each(print_json);
+    desk.day(day)?.iter().for_each(print_json);
     Ok(Outcome::Done)
 }

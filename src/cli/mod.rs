@@ -12,19 +12,20 @@ mod scan;
 #[cfg(feature = "window")]
 mod window;
 
-use crate::store::{Store, StoreError};
+use crate::desk::{Desk, Operator};
+use crate::store::{Location, Store, StoreError};
 use clap::{Parser, Subcommand};
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// tiếp đón — reception desk for BHYT / CCCD check-in.
 #[derive(Debug, Parser)]
 #[command(name = "tiepdon", version, about, long_about = None)]
 pub struct Cli {
-    /// The database file (default: tiepdon.db in the user's data directory).
+    /// The database: a file (default: tiepdon.db in the user's data directory), or a clinic server's
+    /// libpq URL (postgres://USER[:PASSWORD]@HOST:PORT/DB, postgresql://USER@/DB?host=/socket/dir).
     #[arg(long, global = true, env = "TIEPDON_DB")]
-    pub db: Option<PathBuf>,
+    pub db: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -83,6 +84,10 @@ pub enum Command {
     ReopenDay(day::ReopenArgs),
     /// Check a sealed export folder against its manifest.
     VerifyExport(day::VerifyExportArgs),
+    /// Create (or bring up to date) tiepdon's schema on a clinic PostgreSQL server, and print the SQL
+    /// that creates each desk's and supervisor's login.
+    #[cfg(feature = "server")]
+    InitServer(data::InitServerArgs),
 }
 
 /// Exit code when an input was rejected or a check-in refused (JSON still printed on stdout).
@@ -127,6 +132,8 @@ pub fn main() -> ExitCode {
         Some(Command::CloseDay(args)) => day::close_day(db, args),
         Some(Command::ReopenDay(args)) => day::reopen_day(db, args),
         Some(Command::VerifyExport(args)) => day::verify_export(db, args),
+        #[cfg(feature = "server")]
+        Some(Command::InitServer(args)) => data::init_server(args),
     };
     finish(outcome.unwrap_or_else(|stop| stop))
 }
@@ -166,37 +173,42 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::card::date::parse_iso(s).ok_or_else(|| format!("ngày không hợp lệ / not a date (YYYY-MM-DD): {s}"))
 }
 
-/// Opens the database given by `--db`, or the default one.
-fn open_store(db: Option<&Path>) -> Result<Store, Outcome> {
-    Ok(Store::open(&db_path(db)?)?)
-}
-
-/// The database path given by `--db`, or the default one.
-fn db_path(db: Option<&Path>) -> Result<std::path::PathBuf, Outcome> {
-    Ok(match db {
-        Some(p) => p.to_path_buf(),
-        None => Store::default_path().ok_or_else(|| {
+/// Where `--db` points: a file or a clinic server (a URL is never read as a path), else the default file.
+fn location(db: Option<&str>) -> Result<Location, Outcome> {
+    match db {
+        Some(text) => Ok(Location::parse(text)?),
+        None => Ok(Location::File(Store::default_path().ok_or_else(|| {
             Outcome::Failed(
                 "không tìm thấy thư mục dữ liệu; dùng --db / no data directory found; use --db".into(),
             )
-        })?,
-    })
+        })?)),
+    }
 }
 
-/// The operator to attribute a write to: as given, else the system user. Names are 1–100 printable
-/// characters.
-fn operator_name(given: Option<&str>) -> Result<String, Outcome> {
-    let name = given
-        .map(str::to_string)
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".to_string());
-    let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(Outcome::Failed(
-            "tên người trực không hợp lệ (1–100 ký tự) / the operator name must be 1–100 printable characters".into(),
-        ));
+/// Opens the desk service on the store `--db` names (a file or a clinic server).
+fn open_desk(db: Option<&str>) -> Result<Desk, Outcome> {
+    Ok(Desk::open(&location(db)?)?)
+}
+
+/// Opens the SQLite file given by `--db`, or the default one (commands that work on a file only).
+fn open_store(db: Option<&str>) -> Result<Store, Outcome> {
+    Ok(Store::open(&db_path(db)?)?)
+}
+
+/// The database file given by `--db`, or the default one; a server URL is refused with what to do.
+fn db_path(db: Option<&str>) -> Result<std::path::PathBuf, Outcome> {
+    match location(db)? {
+        Location::File(path) => Ok(path),
+        Location::Server(url) => Err(Outcome::Failed(format!(
+            "lệnh này làm việc trên tệp của quầy, không trên máy chủ {url}: dùng --db TỆP / this command works on a \
+             desk's file, not on the server {url}: use --db FILE"
+        ))),
     }
-    Ok(name)
+}
+
+/// The operator to attribute a write to: as given, else the system user (the one rule of [`Operator`]).
+fn operator_name(given: Option<&str>) -> Result<Operator, Outcome> {
+    Ok(Operator::given_or_user(given)?)
 }
 
 /// Prints one JSON object on its own line. A closed stdout (e.g. `| head`) is not an error worth a panic.

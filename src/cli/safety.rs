@@ -4,7 +4,7 @@ use super::{CommandResult, Outcome, db_path, open_store, print_json};
 use crate::clock;
 use crate::store::{Store, backup};
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
@@ -19,16 +19,20 @@ pub struct RestoreArgs {
     pub backup: PathBuf,
 }
 
-/// Takes today's backup if there is none yet (the first write of the day). A failed backup is told
-/// on stderr and does not stop the desk.
-pub fn daily_backup(store: &Store) {
-    match backup::daily(store, clock::now_utc(), backup::KEEP_DAYS) {
+/// Takes today's backup of a desk's file if there is none yet (the first write of the day); a server
+/// is backed up by its own administrator (pg_dump). A failed backup is told on stderr and does not stop
+/// the desk.
+pub fn daily_backup(store: &mut dyn crate::store::Backend) {
+    if store.location().is_server() {
+        return;
+    }
+    match backup::daily(store.local(), clock::now_utc(), backup::KEEP_DAYS) {
         Ok(_) => {}
         Err(e) => eprintln!("tiepdon: chưa sao lưu được hôm nay / today's backup failed: {e}"),
     }
 }
 
-pub fn backup(db: Option<&Path>, args: &BackupArgs) -> CommandResult {
+pub fn backup(db: Option<&str>, args: &BackupArgs) -> CommandResult {
     let store = open_store(db)?;
     let now = clock::now_utc();
     let made = backup::backup_now(&store, now)?;
@@ -37,14 +41,14 @@ pub fn backup(db: Option<&Path>, args: &BackupArgs) -> CommandResult {
     Ok(Outcome::Done)
 }
 
-pub fn restore(db: Option<&Path>, args: &RestoreArgs) -> CommandResult {
+pub fn restore(db: Option<&str>, args: &RestoreArgs) -> CommandResult {
     let path = db_path(db)?;
     let done = backup::restore(&path, &args.backup, clock::now_utc())?;
     print_json(&done);
     Ok(Outcome::Done)
 }
 
-pub fn check_db(db: Option<&Path>) -> CommandResult {
+pub fn check_db(db: Option<&str>) -> CommandResult {
     let path = db_path(db)?;
     match Store::open_checked(&path) {
         Ok(_) => {

@@ -3,7 +3,7 @@
 use super::{CommandResult, Outcome};
 use crate::scan::source::{DemoPace, SourceSpec};
 use crate::ui::{self, Launch, RunPlan};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Debug, Default, clap::Args)]
@@ -36,13 +36,22 @@ pub struct WindowArgs {
     pub roster: Option<PathBuf>,
 }
 
-pub fn window(db: Option<&Path>, args: &WindowArgs) -> CommandResult {
+pub fn window(db: Option<&str>, args: &WindowArgs) -> CommandResult {
     let started = Instant::now();
     let mut source = args.source.as_deref().map(SourceSpec::parse).transpose().map_err(Outcome::Failed)?;
     if args.bench_scans.is_some_and(|n| n > 0) && source.is_none() {
         source = Some(SourceSpec::Demo(DemoPace::BENCH));
     }
-    let mut launch = Launch::decide(db.map(PathBuf::from), source, args.demo).map_err(Outcome::Failed)?;
+    // A server URL is never a file name (a `postgresql:/…` folder would be created).
+    let db = db.map(|d| super::location(Some(d))).transpose()?.map(|location| match location {
+        crate::store::Location::File(path) => Ok(path),
+        crate::store::Location::Server(url) => Err(Outcome::Failed(format!(
+            "cửa sổ chưa làm việc trực tiếp trên máy chủ {url}: mở tệp của quầy (--db TỆP) / the window does not \
+             work on the server {url} yet: open the desk's file (--db FILE)"
+        ))),
+    });
+    let db = db.transpose()?;
+    let mut launch = Launch::decide(db, source, args.demo).map_err(Outcome::Failed)?;
     launch.started = started;
     // Plain `tiepdon` (no subcommand) has no parsed arguments: TIEPDON_OPERATOR is read here too.
     let operator = args.operator.clone().or_else(|| std::env::var("TIEPDON_OPERATOR").ok());

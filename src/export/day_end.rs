@@ -4,7 +4,7 @@
 use super::{ALL_FORMATS, Day, Format, seal};
 use crate::card::date::iso;
 use crate::clock;
-use crate::store::{Store, StoreError, audit, closure};
+use crate::store::{Backend, StoreError, audit, closure};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -38,7 +38,7 @@ pub struct Closed {
 
 /// Exports `day` in `formats` into `out` and records the export in the audit trail.
 pub fn export_day(
-    store: &mut Store,
+    store: &mut dyn Backend,
     day: NaiveDate,
     formats: &[Format],
     out: &Path,
@@ -52,9 +52,9 @@ pub fn export_day(
             format!("{} holds a sealed close; choose another folder.", out.display()),
         ));
     }
-    let data = Day::load(store.conn(), day, mask_ids)?;
+    let data = crate::store::read(store, |sql, _| Day::load_in(sql, day, mask_ids))?;
     let files = super::export(&data, formats, out)?;
-    store.write(|tx| {
+    crate::store::write(store, |tx, _| {
         let names: Vec<_> =
             files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
         let detail =
@@ -70,7 +70,7 @@ pub fn export_day(
 /// recorded — in one write transaction, so no check-in or void slips in between; if anything fails,
 /// nothing is closed.
 pub fn close_day(
-    store: &mut Store,
+    store: &mut dyn Backend,
     day: NaiveDate,
     out: &Path,
     mask_ids: bool,
@@ -89,14 +89,14 @@ pub fn close_day(
             format!("{} is not empty; a sealed close needs a new folder.", out.display()),
         ));
     }
-    store.write(|tx| {
+    crate::store::write(store, |tx, _| {
         if closure::is_closed(tx, day)? {
             return Err(StoreError::invalid(
                 format!("Ngày {} đã chốt.", iso(day)),
                 format!("The day {} is already closed.", iso(day)),
             ));
         }
-        let data = Day::load(tx, day, mask_ids)?;
+        let data = Day::load_in(tx, day, mask_ids)?;
         let files = super::export(&data, &ALL_FORMATS, out)?;
         let header = (
             iso(day),

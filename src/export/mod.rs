@@ -72,12 +72,22 @@ impl Day {
         self.visits.iter().filter(|v| v.voided).count()
     }
 
+    /// The day as a SQLite file holds it.
     pub fn load(conn: &Connection, day: NaiveDate, mask_ids: bool) -> Result<Day, StoreError> {
-        let s = crate::store::settings::load(conn)?;
+        Day::load_in(&mut crate::store::sql::Lite(conn), day, mask_ids)
+    }
+
+    /// The day as the store holds it (a file or the clinic server).
+    pub fn load_in(
+        sql: &mut dyn crate::store::sql::Sql,
+        day: NaiveDate,
+        mask_ids: bool,
+    ) -> Result<Day, StoreError> {
+        let s = crate::store::settings::load_in(sql)?;
         Ok(Day {
             day,
             clinic: s.clinic,
-            visits: visits::list(conn, day)?,
+            visits: visits::list_in(sql, day)?,
             mask_ids,
             exam: s.exam,
             store_id: s.store_id,

@@ -2,9 +2,10 @@
 //! who did it. Each row's SHA-256 covers its content and the previous row's hash, so an edited, deleted or
 //! reordered row breaks the chain at a row `verify` can name.
 
-use super::{Context, StoreError};
+use super::StoreError;
+use super::sql::{Lite, Sql, vals};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -42,20 +43,22 @@ fn digest(prev: &str, e: &AuditEntry) -> String {
     sha256_hex(&text)
 }
 
-/// Appends a row to the chain (inside the caller's transaction).
+/// Appends a row to the chain (inside the caller's transaction, which must hold the store's write
+/// lock: SQLite's immediate transaction, the server's advisory lock).
 pub fn append(
-    conn: &Connection,
+    sql: &mut dyn Sql,
     at: DateTime<Utc>,
     operator: &str,
     action: &str,
     subject: Option<&str>,
     detail: &serde_json::Value,
 ) -> Result<i64, StoreError> {
-    let last: Option<(i64, String)> = conn
-        .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
-        .doing("reading the audit chain")?;
-    let (prev_id, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+    let last =
+        sql.query_opt("reading the audit chain", "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &[])?;
+    let (prev_id, prev_hash) = match last {
+        Some(r) => (r.int(0)?, r.text(1)?),
+        None => (0, GENESIS.to_string()),
+    };
     let entry = AuditEntry {
         id: prev_id + 1,
         at: crate::clock::rfc3339(at),
@@ -65,21 +68,21 @@ pub fn append(
         detail: detail.to_string(),
     };
     let hash = digest(&prev_hash, &entry);
-    conn.execute(
+    sql.execute(
+        "writing the audit log",
         "INSERT INTO audit(id, at, operator, action, subject, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        vals![
             entry.id,
-            entry.at,
-            entry.operator,
-            entry.action,
-            entry.subject,
-            entry.detail,
-            prev_hash,
-            hash
+            entry.at.as_str(),
+            entry.operator.as_str(),
+            entry.action.as_str(),
+            &entry.subject,
+            entry.detail.as_str(),
+            prev_hash.as_str(),
+            hash.as_str()
         ],
-    )
-    .doing("writing the audit log")?;
+    )?;
     Ok(entry.id)
 }
 
@@ -95,12 +98,19 @@ pub struct Verification {
     pub problem: Option<String>,
 }
 
-/// Recomputes every hash in order and names the first row that does not match.
+/// Recomputes every hash in order and names the first row that does not match (SQLite file).
 pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
-    let mut stmt = conn
-        .prepare("SELECT id, at, operator, action, subject, detail, prev_hash, hash FROM audit ORDER BY id")
-        .doing("reading the audit log")?;
-    let mut rows = stmt.query([]).doing("reading the audit log")?;
+    verify_in(&mut Lite(conn))
+}
+
+/// Recomputes every hash in order and names the first row that does not match, then compares every
+/// visit with what its audit rows recorded.
+pub fn verify_in(sql: &mut dyn Sql) -> Result<Verification, StoreError> {
+    let rows = sql.query(
+        "reading the audit log",
+        "SELECT id, at, operator, action, subject, detail, prev_hash, hash FROM audit ORDER BY id",
+        &[],
+    )?;
     let (mut expected_prev, mut expected_id, mut count) = (GENESIS.to_string(), 1_i64, 0_i64);
     let fail = |id: i64, count: i64, problem: &str| Verification {
         ok: false,
@@ -109,16 +119,16 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
         first_bad_visit: None,
         problem: Some(problem.to_string()),
     };
-    while let Some(r) = rows.next().doing("reading the audit log")? {
+    for r in rows {
         let entry = AuditEntry {
-            id: r.get(0).doing("audit id")?,
-            at: r.get(1).doing("audit time")?,
-            operator: r.get(2).doing("audit operator")?,
-            action: r.get(3).doing("audit action")?,
-            subject: r.get(4).doing("audit subject")?,
-            detail: r.get(5).doing("audit detail")?,
+            id: r.int(0)?,
+            at: r.text(1)?,
+            operator: r.text(2)?,
+            action: r.text(3)?,
+            subject: r.opt_text(4)?,
+            detail: r.text(5)?,
         };
-        let (prev, hash): (String, String) = (r.get(6).doing("audit link")?, r.get(7).doing("audit hash")?);
+        let (prev, hash) = (r.text(6)?, r.text(7)?);
         count += 1;
         if entry.id != expected_id {
             return Ok(fail(expected_id, count, "a row is missing or out of order"));
@@ -133,7 +143,7 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
         expected_id += 1;
     }
     // The chain holds: now every visit must match what its audit rows recorded.
-    let bad_visit = super::visits::first_unaudited_change(conn)?;
+    let bad_visit = super::visits::first_unaudited_change(sql)?;
     Ok(Verification {
         ok: bad_visit.is_none(),
         rows: count,

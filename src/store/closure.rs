@@ -1,26 +1,24 @@
 //! Closed days: after the day's exports are sealed, check-ins for that day are refused until a
 //! supervisor reopens it with a reason. Both are audited.
 
-use super::{Context, StoreError, audit};
+use super::sql::{Sql, vals};
+use super::{StoreError, audit};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 /// Whether `day` is closed now.
-pub fn is_closed(conn: &Connection, day: NaiveDate) -> Result<bool, StoreError> {
-    conn.query_row(
-        "SELECT 1 FROM day_closures WHERE day = ?1 AND reopened_at IS NULL",
-        [crate::card::date::iso(day)],
-        |_| Ok(()),
-    )
-    .optional()
-    .map(|found| found.is_some())
-    .doing("checking whether the day is closed")
+pub fn is_closed(sql: &mut dyn Sql, day: NaiveDate) -> Result<bool, StoreError> {
+    let found = sql.query_opt(
+        "checking whether the day is closed",
+        "SELECT 1 FROM day_closures WHERE day = $1 AND reopened_at IS NULL",
+        vals![crate::card::date::iso(day)],
+    )?;
+    Ok(found.is_some())
 }
 
 /// Closes `day` (inside the caller's transaction), recording the sealed manifest's hash.
 pub fn close(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     day: NaiveDate,
     operator: &str,
     manifest_hash: &str,
@@ -34,10 +32,10 @@ pub fn close(
     }
     let day_text = crate::card::date::iso(day);
     conn.execute(
-        "INSERT INTO day_closures(day, closed_at, closed_by, manifest_hash) VALUES (?1, ?2, ?3, ?4)",
-        params![day_text, crate::clock::rfc3339(now), operator, manifest_hash],
-    )
-    .doing("closing the day")?;
+        "closing the day",
+        "INSERT INTO day_closures(day, closed_at, closed_by, manifest_hash) VALUES ($1, $2, $3, $4)",
+        vals![day_text.as_str(), crate::clock::rfc3339(now), operator, manifest_hash],
+    )?;
     audit::append(
         conn,
         now,
@@ -51,7 +49,7 @@ pub fn close(
 
 /// Reopens a closed day; a supervisor and a reason are required.
 pub fn reopen(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     day: NaiveDate,
     supervisor: &str,
     reason: &str,
@@ -71,11 +69,11 @@ pub fn reopen(
     }
     let day_text = crate::card::date::iso(day);
     conn.execute(
-        "UPDATE day_closures SET reopened_at = ?2, reopened_by = ?3, reopen_reason = ?4
-         WHERE day = ?1 AND reopened_at IS NULL",
-        params![day_text, crate::clock::rfc3339(now), supervisor.trim(), reason.trim()],
-    )
-    .doing("reopening the day")?;
+        "reopening the day",
+        "UPDATE day_closures SET reopened_at = $2, reopened_by = $3, reopen_reason = $4
+         WHERE day = $1 AND reopened_at IS NULL",
+        vals![day_text.as_str(), crate::clock::rfc3339(now), supervisor.trim(), reason.trim()],
+    )?;
     audit::append(
         conn,
         now,
@@ -99,18 +97,15 @@ pub enum Seal {
 }
 
 /// Looks a manifest up among the seals of `day`.
-pub fn seal(conn: &Connection, day: &str, manifest_hash: &str) -> Result<Seal, StoreError> {
-    let found: Option<Option<String>> = conn
-        .query_row(
-            "SELECT reopened_at FROM day_closures WHERE day = ?1 AND manifest_hash = ?2 ORDER BY id DESC LIMIT 1",
-            params![day, manifest_hash],
-            |r| r.get(0),
-        )
-        .optional()
-        .doing("reading the day's seal")?;
+pub fn seal(sql: &mut dyn Sql, day: &str, manifest_hash: &str) -> Result<Seal, StoreError> {
+    let found = sql.query_opt(
+        "reading the day's seal",
+        "SELECT reopened_at FROM day_closures WHERE day = $1 AND manifest_hash = $2 ORDER BY id DESC LIMIT 1",
+        vals![day, manifest_hash],
+    )?;
     Ok(match found {
         None => Seal::Unknown,
-        Some(None) => Seal::Standing,
-        Some(Some(_)) => Seal::Reopened,
+        Some(r) if r.opt_text(0)?.is_none() => Seal::Standing,
+        Some(_) => Seal::Reopened,
     })
 }

@@ -16,6 +16,19 @@ pub enum StoreError {
     Invalid { vi: String, en: String },
     /// The database file is damaged; `backup` is the latest backup, if any.
     Damaged { path: PathBuf, backup: Option<PathBuf> },
+    /// The clinic server refused or could not be reached. `server` is shown without its password.
+    Server { what: &'static str, server: String, kind: ServerFault, detail: String },
+}
+
+/// How a clinic server failed a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerFault {
+    /// Not reached (down, cable cut, wrong address): nothing was recorded.
+    Unreachable,
+    /// The link broke while the transaction committed: it may or may not be recorded.
+    InDoubt,
+    /// The server answered with an error (permissions, a rule): nothing was recorded.
+    Refused,
 }
 
 impl StoreError {
@@ -61,6 +74,32 @@ impl StoreError {
                 format!("Cannot upgrade the database: {e}"),
             ),
             StoreError::Invalid { vi, en } => (vi.clone(), en.clone()),
+            StoreError::Server { what, server, kind, detail } => match kind {
+                ServerFault::Unreachable => (
+                    format!(
+                        "Không kết nối được máy chủ {server}: chưa ghi gì. Kiểm tra mạng và máy chủ rồi thử lại. \
+                         ({what}: {detail})"
+                    ),
+                    format!(
+                        "The clinic server {server} is unreachable: nothing was recorded. Check the network and \
+                         the server, then retry. ({what}: {detail})"
+                    ),
+                ),
+                ServerFault::InDoubt => (
+                    format!(
+                        "Mất kết nối máy chủ {server} đúng lúc ghi: không rõ đã ghi hay chưa. Xem danh sách hôm \
+                         nay (tiepdon visits) trước khi tiếp đón lại. ({what}: {detail})"
+                    ),
+                    format!(
+                        "The link to {server} broke while recording: it may or may not be recorded. Check \
+                         today's list (tiepdon visits) before checking in again. ({what}: {detail})"
+                    ),
+                ),
+                ServerFault::Refused => (
+                    format!("Máy chủ {server} từ chối ({what}): {detail}. Chưa ghi gì."),
+                    format!("The server {server} refused ({what}): {detail}. Nothing was recorded."),
+                ),
+            },
             StoreError::Damaged { path, backup } => {
                 let (vi_fix, en_fix) = match backup {
                     Some(b) => (
@@ -146,7 +185,7 @@ impl fmt::Display for StoreError {
                 write!(f, "Không nâng cấp được cơ sở dữ liệu / Cannot upgrade the database: {e}")
             }
             StoreError::Invalid { vi, en } => write!(f, "{vi} / {en}"),
-            StoreError::Damaged { .. } => {
+            StoreError::Damaged { .. } | StoreError::Server { .. } => {
                 let (vi, en) = self.messages();
                 write!(f, "{vi} / {en}")
             }

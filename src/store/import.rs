@@ -851,7 +851,7 @@ fn load(
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let detail = serde_json::json!({"file": file_name, "mode": opts.mode, "origin": origin, "rows_read": rows_read,
         "inserted": inserted, "updated": updated, "rejected": rejected});
-    audit::append(&tx, now, operator, "import", Some(&file_name), &detail)?;
+    audit::append(&mut super::sql::Lite(&tx), now, operator, "import", Some(&file_name), &detail)?;
     // A mapping given for this header is kept for the next file like it (audited with the import).
     if let Some((signature, map)) = mapping.filter(|(_, m)| !m.is_empty() && !opts.map.is_empty()) {
         tx.execute(

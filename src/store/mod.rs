@@ -3,6 +3,7 @@
 //! immediate transaction so two desks (or two processes) never hand out the same ticket.
 
 pub mod audit;
+pub mod backend;
 pub mod backup;
 pub mod closure;
 mod error;
@@ -12,10 +13,14 @@ pub mod roster;
 pub mod roster_csv;
 pub mod roster_file;
 pub mod schema;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod settings;
+pub mod sql;
 pub mod visits;
 
-pub use error::{Context, StoreError};
+pub use backend::{Backend, Location, read, write};
+pub use error::{Context, ServerFault, StoreError};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::fs::{DirBuilder, OpenOptions};

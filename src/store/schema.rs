@@ -136,13 +136,25 @@ CREATE TABLE roster_maps (
 ) STRICT;
 "#;
 
+/// Migration 6: tickets drawn from a counter row per series and day (`INSERT … ON CONFLICT … DO UPDATE
+/// … RETURNING`), the same statement a clinic server runs; a series' first row continues from the
+/// visits already recorded.
+const V6: &str = r#"
+CREATE TABLE ticket_counters (
+    series TEXT NOT NULL,
+    day    TEXT NOT NULL,
+    last   INTEGER NOT NULL,
+    PRIMARY KEY (series, day)
+) STRICT;
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6)])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    5
+    6
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! Clinic and desk settings, stored as validated key/value pairs with defaults for anything unset.
 
-use super::{Context, StoreError};
+use super::StoreError;
+use super::sql::{Lite, Sql, vals};
 use crate::card::codes;
 use crate::card::number::normalise_facility;
 use crate::coverage::{Clinic, FlatType, FormerTier, Level, ScoreBand, Status};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 /// Everything the desk reads from settings.
@@ -170,41 +171,50 @@ fn key_list() -> String {
 /// Stores a setting after validating it, with an audit row naming `operator`, in one transaction (what
 /// the command line and the window both do).
 pub fn set_audited(
-    store: &mut super::Store,
+    store: &mut dyn super::Backend,
     key: &str,
     value: &str,
     operator: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, StoreError> {
-    store.write(|tx| {
-        let stored = set(tx, key, value)?;
+    super::write(store, |tx, _| {
+        let stored = set_in(tx, key, value)?;
         let detail = json!({"key": key, "value": stored});
         super::audit::append(tx, now, operator, "settings", Some(key), &detail)?;
         Ok(stored)
     })
 }
 
-/// Stores a setting after validating it.
+/// Stores a setting after validating it (SQLite file).
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<String, StoreError> {
+    set_in(&mut Lite(conn), key, value)
+}
+
+/// Stores a setting after validating it.
+pub fn set_in(sql: &mut dyn Sql, key: &str, value: &str) -> Result<String, StoreError> {
     let stored = normalise(key, value)?;
-    conn.execute(
-        "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, stored],
-    )
-    .doing("saving a setting")?;
+    sql.execute(
+        "saving a setting",
+        "INSERT INTO settings(key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        vals![key, stored.as_str()],
+    )?;
     Ok(stored)
 }
 
-fn raw(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-        .optional()
-        .doing("reading settings")
+/// Reads all settings, defaults filled in (SQLite file).
+pub fn load(conn: &Connection) -> Result<Settings, StoreError> {
+    load_in(&mut Lite(conn))
 }
 
 /// Reads all settings, defaults filled in.
-pub fn load(conn: &Connection) -> Result<Settings, StoreError> {
+pub fn load_in(sql: &mut dyn Sql) -> Result<Settings, StoreError> {
     let mut clinic = Clinic::default();
-    let get = |key: &str| raw(conn, key);
+    let all = sql.query("reading settings", "SELECT key, value FROM settings", &[])?;
+    let mut map = std::collections::HashMap::new();
+    for r in all {
+        map.insert(r.text(0)?, r.opt_text(1)?);
+    }
+    let get = |key: &str| -> Result<Option<String>, StoreError> { Ok(map.get(key).cloned().flatten()) };
     clinic.facility_code = get("facility_code")?;
     if let Some(name) = get("clinic_name")? {
         clinic.name = name;

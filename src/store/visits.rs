@@ -2,12 +2,13 @@
 //! day's list. A visit is never deleted; a second visit of the same patient on the same day needs `force`.
 
 use super::roster::{self, StoredRecord};
-use super::{Context, Store, StoreError, audit, closure, settings};
+use super::sql::{Lite, Row, Sql, vals};
+use super::{Backend, StoreError, audit, closure, settings};
 use crate::card::{Card, Detection, Kind, Sex, TypedNumber, date};
 use crate::clock;
 use crate::coverage::{self, Status, Verdict};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -96,44 +97,47 @@ const COLUMNS: &str = "v.id, v.ticket, v.day, v.desk, v.checked_in_at, v.full_na
     v.operator, v.visit_type, (SELECT e.ticket FROM visits e WHERE e.id = v.repeat_of), v.overrides, \
     v.voided_at, v.voided_by, v.void_reason";
 
-fn from_row(r: &Row) -> rusqlite::Result<Visit> {
-    let day: String = r.get(2)?;
-    let verdict: String = r.get(12)?;
-    let overrides: String = r.get(19)?;
-    let repeat_of: Option<String> = r.get(18)?;
-    let voided_at: Option<String> = r.get(20)?;
+fn from_row(r: &Row) -> Result<Visit, StoreError> {
+    let day = r.text(2)?;
+    let verdict = r.text(12)?;
+    let overrides = r.text(19)?;
+    let repeat_of = r.opt_text(18)?;
+    let voided_at = r.opt_text(20)?;
     Ok(Visit {
-        id: r.get(0)?,
-        ticket: r.get(1)?,
+        id: r.int(0)?,
+        ticket: r.text(1)?,
         day: date::parse_iso(&day).unwrap_or_default(),
-        desk: r.get(3)?,
-        checked_in_at: local_text(&r.get::<_, String>(4)?),
-        full_name: r.get(5)?,
-        birth_date: r.get(6)?,
-        sex: r.get(7)?,
-        card_number: r.get(8)?,
-        bhxh_number: r.get(9)?,
-        citizen_id: r.get(10)?,
-        facility_code: r.get(11)?,
+        desk: r.text(3)?,
+        checked_in_at: local_text(&r.text(4)?),
+        full_name: r.opt_text(5)?,
+        birth_date: r.opt_text(6)?,
+        sex: r.opt_text(7)?,
+        card_number: r.opt_text(8)?,
+        bhxh_number: r.opt_text(9)?,
+        citizen_id: r.opt_text(10)?,
+        facility_code: r.opt_text(11)?,
         verdict: serde_json::from_str(&verdict).unwrap_or(Value::Null),
-        status: r.get(13)?,
-        code: r.get(14)?,
-        input_kind: r.get(15)?,
-        operator: r.get(16)?,
-        visit_type: r.get(17)?,
+        status: r.text(13)?,
+        code: r.text(14)?,
+        input_kind: r.text(15)?,
+        operator: r.text(16)?,
+        visit_type: r.text(17)?,
         repeat: repeat_of.is_some(),
         repeat_of,
         overrides: serde_json::from_str(&overrides).unwrap_or_default(),
         voided: voided_at.is_some(),
         voided_at: voided_at.as_deref().map(local_text),
-        voided_by: r.get(21)?,
-        void_reason: r.get(22)?,
+        voided_by: r.opt_text(21)?,
+        void_reason: r.opt_text(22)?,
     })
 }
 
-fn by_id(conn: &Connection, id: i64) -> Result<Visit, StoreError> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM visits v WHERE v.id = ?1"), [id], from_row)
-        .doing("reading a visit")
+fn by_id(sql: &mut dyn Sql, id: i64) -> Result<Visit, StoreError> {
+    from_row(&sql.query_one(
+        "reading a visit",
+        &format!("SELECT {COLUMNS} FROM visits v WHERE v.id = $1"),
+        vals![id],
+    )?)
 }
 
 /// Who the patient is, from what was presented and the record found (what the presented card prints
@@ -186,17 +190,17 @@ impl Patient {
 }
 
 /// The patient's first visit that day that was not voided.
-fn earlier_today(conn: &Connection, day: &str, p: &Patient) -> Result<Option<Visit>, StoreError> {
-    conn.query_row(
+fn earlier_today(sql: &mut dyn Sql, day: &str, p: &Patient) -> Result<Option<Visit>, StoreError> {
+    sql.query_opt(
+        "looking for an earlier visit",
         &format!(
-            "SELECT {COLUMNS} FROM visits v WHERE v.day = ?1 AND v.voided_at IS NULL
-             AND (v.card_number = ?2 OR v.bhxh_number = ?3 OR v.citizen_id = ?4) ORDER BY v.id LIMIT 1"
+            "SELECT {COLUMNS} FROM visits v WHERE v.day = $1 AND v.voided_at IS NULL
+             AND (v.card_number = $2 OR v.bhxh_number = $3 OR v.citizen_id = $4) ORDER BY v.id LIMIT 1"
         ),
-        params![day, p.card_number, p.bhxh_number, p.citizen_id],
-        from_row,
-    )
-    .optional()
-    .doing("looking for an earlier visit")
+        vals![day, &p.card_number, &p.bhxh_number, &p.citizen_id],
+    )?
+    .map(|r| from_row(&r))
+    .transpose()
 }
 
 fn refusal(
@@ -264,7 +268,7 @@ impl Look {
     }
 }
 
-/// Looks a presented card up without recording anything (see [`Look`]).
+/// Looks a presented card up without recording anything (see [`Look`]), in a SQLite file.
 pub fn look(
     conn: &Connection,
     card: &Card,
@@ -272,7 +276,25 @@ pub fn look(
     visit: &crate::coverage::VisitFacts,
     now: DateTime<Utc>,
 ) -> Result<Look, StoreError> {
-    let settings = settings::load(conn)?;
+    look_in(&mut Lite(conn), conn, None, card, detection, visit, now)
+}
+
+/// Looks a presented card up without recording anything (see [`Look`]): the roster from `roster` (the
+/// local file, always), the day's visits, settings and closes from `sql`; `series` is this desk's own
+/// ticket series when it is not the stored setting's (a desk on a clinic server).
+pub fn look_in(
+    sql: &mut dyn Sql,
+    conn: &Connection,
+    series: Option<&str>,
+    card: &Card,
+    detection: &Detection,
+    visit: &crate::coverage::VisitFacts,
+    now: DateTime<Utc>,
+) -> Result<Look, StoreError> {
+    let mut settings = settings::load_in(sql)?;
+    if let Some(series) = series {
+        settings.desk = series.to_string();
+    }
     let at = clock::to_vietnam(now);
     let day = at.date();
     let mut record = roster::find_for(conn, card)?;
@@ -288,14 +310,14 @@ pub fn look(
     let verdict =
         coverage::assess_visit(detection, record.as_ref().map(|r| &r.record), &settings.clinic, visit, at);
     let patient = Patient::new(card, record.as_ref(), &verdict);
-    let earlier = earlier_today(conn, &date::iso(day), &patient)?;
-    let closed = closure::is_closed(conn, day)?;
+    let earlier = earlier_today(sql, &date::iso(day), &patient)?;
+    let closed = closure::is_closed(sql, day)?;
     Ok(Look { verdict, patient, record, link, earlier, closed, day, desk: settings.desk })
 }
 
 /// Checks a patient in: looks up local data, decides the verdict, and records the visit with the next
 /// ticket of this desk and day — all in one transaction, so the visit exists once this returns.
-pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError> {
+pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, StoreError> {
     let card = match &req.detection.result {
         Ok(card) => card,
         Err(why) => {
@@ -308,8 +330,9 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
             ));
         }
     };
-    store.write(|tx| {
-        let look = look(tx, card, req.detection, &req.visit, req.now)?;
+    let series = store.series();
+    super::write(store, |tx, roster| {
+        let look = look_in(tx, roster, series.as_deref(), card, req.detection, &req.visit, req.now)?;
         if look.closed {
             return Ok(Outcome::Refused(Box::new(look.closed_refusal())));
         }
@@ -341,21 +364,30 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         if let Card::Bhyt(b) = card
             && b.layout != crate::card::Layout::CardText
         {
-            roster::learn_from_qr(tx, b, day)?;
+            roster::learn_from_qr(roster, b, day)?;
         }
         if let Some((citizen_id, bhxh)) = &link {
-            roster::link_citizen(tx, citizen_id, bhxh)?;
+            roster::link_citizen(roster, citizen_id, bhxh)?;
         }
         let now_text = clock::rfc3339(req.now);
-        tx.execute("INSERT OR IGNORE INTO operators(name, first_seen) VALUES (?1, ?2)", params![req.operator, now_text])
-            .doing("recording the operator")?;
-        let seq: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM visits WHERE desk = ?1 AND day = ?2",
-                params![desk, day_text],
-                |r| r.get(0),
-            )
-            .doing("numbering the ticket")?;
+        tx.execute(
+            "recording the operator",
+            "INSERT INTO operators(name, first_seen) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING",
+            vals![req.operator, now_text.as_str()],
+        )?;
+        // A counter row per series and day, never MAX()+1: two desks (or two processes of one) on a
+        // server can never draw the same number. A series met for the first time continues from the
+        // visits already there (files made before the counter).
+        let seq = tx
+            .query_one(
+                "numbering the ticket",
+                "INSERT INTO ticket_counters(series, day, last)
+                 VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM visits WHERE desk = $1 AND day = $2))
+                 ON CONFLICT(series, day) DO UPDATE SET last = ticket_counters.last + 1
+                 RETURNING last",
+                vals![desk.as_str(), day_text.as_str()],
+            )?
+            .int(0)?;
         let ticket = format!("{desk}-{seq:03}");
         let kind = match req.detection.kind {
             _ if req.detection.layout == Some(crate::card::Layout::CardText) => "ocr",
@@ -365,36 +397,38 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
         };
         let verdict_json = serde_json::to_string(&verdict).unwrap_or_else(|_| "null".into());
         let overrides_json = json!(overrides).to_string();
-        tx.execute(
-            "INSERT INTO visits(day, desk, seq, ticket, checked_in_at, full_name, birth_date, sex, card_number,
-                 bhxh_number, citizen_id, facility_code, status, code, verdict, input_kind, operator, visit_type,
-                 repeat_of, overrides)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-            params![
-                day_text,
-                desk,
-                seq,
-                ticket,
-                now_text,
-                patient.full_name,
-                patient.birth_date,
-                patient.sex.map(Sex::as_str),
-                patient.card_number,
-                patient.bhxh_number,
-                patient.citizen_id,
-                verdict.registered_facility,
-                verdict.status.as_str(),
-                verdict.code.as_str(),
-                verdict_json,
-                kind,
-                req.operator,
-                req.visit_type,
-                earlier.as_ref().map(|e| e.id),
-                overrides_json,
-            ],
-        )
-        .doing("recording the visit")?;
-        let id = tx.last_insert_rowid();
+        let id = tx
+            .query_one(
+                "recording the visit",
+                "INSERT INTO visits(day, desk, seq, ticket, checked_in_at, full_name, birth_date, sex, card_number,
+                     bhxh_number, citizen_id, facility_code, status, code, verdict, input_kind, operator, visit_type,
+                     repeat_of, overrides)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                 RETURNING id",
+                vals![
+                    day_text.as_str(),
+                    desk.as_str(),
+                    seq,
+                    ticket.as_str(),
+                    now_text.as_str(),
+                    &patient.full_name,
+                    &patient.birth_date,
+                    patient.sex.map(Sex::as_str),
+                    &patient.card_number,
+                    &patient.bhxh_number,
+                    &patient.citizen_id,
+                    &verdict.registered_facility,
+                    verdict.status.as_str(),
+                    verdict.code.as_str(),
+                    verdict_json,
+                    kind,
+                    req.operator,
+                    req.visit_type,
+                    earlier.as_ref().map(|e| e.id),
+                    overrides_json,
+                ],
+            )?
+            .int(0)?;
         let action = if overrides.is_empty() { "checkin" } else { "override" };
         let visit = by_id(tx, id)?;
         let detail = json!({"visit_id": id, "day": day_text, "status": verdict.status, "code": verdict.code,
@@ -407,12 +441,12 @@ pub fn check_in(store: &mut Store, req: &CheckIn) -> Result<Outcome, StoreError>
 /// Records that a visit's ticket was shown or printed again (a repeat scan answered with "reprint").
 /// Nothing about the visit changes; the audit trail says who reprinted it and when.
 pub fn reprint(
-    store: &mut Store,
+    store: &mut dyn Backend,
     visit_id: i64,
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<Visit, StoreError> {
-    store.write(|tx| {
+    super::write(store, |tx, _| {
         let visit = by_id(tx, visit_id)?;
         if visit.voided {
             return Err(StoreError::invalid(
@@ -428,7 +462,7 @@ pub fn reprint(
 
 /// Voids a visit of `day` by its ticket, with a reason. The row stays; it is only marked.
 pub fn void(
-    store: &mut Store,
+    store: &mut dyn Backend,
     ticket: &str,
     day: NaiveDate,
     reason: &str,
@@ -439,7 +473,7 @@ pub fn void(
     if reason.is_empty() {
         return Err(StoreError::invalid("Cần ghi lý do hủy.", "A reason is required to void a visit."));
     }
-    store.write(|tx| {
+    super::write(store, |tx, _| {
         let day_text = date::iso(day);
         if closure::is_closed(tx, day)? {
             return Err(StoreError::invalid(
@@ -447,14 +481,14 @@ pub fn void(
                 format!("The day {day_text} is closed; reopen it (reopen-day) before voiding a visit."),
             ));
         }
-        let found: Option<(i64, Option<String>)> = tx
-            .query_row(
-                "SELECT id, voided_at FROM visits WHERE ticket = ?1 AND day = ?2 ORDER BY id LIMIT 1",
-                params![ticket.trim().to_ascii_uppercase(), day_text],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .doing("finding the visit")?;
+        let found = match tx.query_opt(
+            "finding the visit",
+            "SELECT id, voided_at FROM visits WHERE ticket = $1 AND day = $2 ORDER BY id LIMIT 1",
+            vals![ticket.trim().to_ascii_uppercase(), day_text.as_str()],
+        )? {
+            Some(r) => Some((r.int(0)?, r.opt_text(1)?)),
+            None => None,
+        };
         let (id, voided_at) = found.ok_or_else(|| {
             StoreError::invalid(
                 format!("Không có lượt khám số {ticket} ngày {day_text}."),
@@ -469,10 +503,10 @@ pub fn void(
         }
         let now_text = clock::rfc3339(now);
         tx.execute(
-            "UPDATE visits SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
-            params![now_text, operator, reason, id],
-        )
-        .doing("voiding the visit")?;
+            "voiding the visit",
+            "UPDATE visits SET voided_at = $1, voided_by = $2, void_reason = $3 WHERE id = $4",
+            vals![now_text.as_str(), operator, reason, id],
+        )?;
         let visit = by_id(tx, id)?;
         let detail =
             json!({"visit_id": id, "day": day_text, "reason": reason, "void_digest": void_digest(&visit)});
@@ -481,11 +515,19 @@ pub fn void(
     })
 }
 
-/// The visits of a day, in check-in order (voided ones included, marked).
+/// The visits of a day in a SQLite file, in check-in order (voided ones included, marked).
 pub fn list(conn: &Connection, day: NaiveDate) -> Result<Vec<Visit>, StoreError> {
-    conn.prepare(&format!("SELECT {COLUMNS} FROM visits v WHERE v.day = ?1 ORDER BY v.id"))
-        .and_then(|mut s| s.query_map([date::iso(day)], from_row)?.collect())
-        .doing("listing visits")
+    list_in(&mut Lite(conn), day)
+}
+
+/// The visits of a day, in check-in order (voided ones included, marked).
+pub fn list_in(sql: &mut dyn Sql, day: NaiveDate) -> Result<Vec<Visit>, StoreError> {
+    let rows = sql.query(
+        "listing visits",
+        &format!("SELECT {COLUMNS} FROM visits v WHERE v.day = $1 ORDER BY v.id"),
+        vals![date::iso(day)],
+    )?;
+    rows.iter().map(from_row).collect()
 }
 
 /// SHA-256 of the parts of a visit fixed at check-in; the audit row of the check-in keeps it.
@@ -523,26 +565,27 @@ fn void_digest(v: &Visit) -> String {
 /// Compares every visit with its audit rows: the check-in's digest, and the void's when voided (a visit
 /// voided without an audit row, or un-voided after one, does not match). The first visit that differs,
 /// with what differs.
-pub fn first_unaudited_change(conn: &Connection) -> Result<Option<(i64, &'static str)>, StoreError> {
+pub fn first_unaudited_change(sql: &mut dyn Sql) -> Result<Option<(i64, &'static str)>, StoreError> {
     let mut recorded: HashMap<i64, String> = HashMap::new();
     let mut voided: HashMap<i64, String> = HashMap::new();
-    let rows: Vec<(String, String)> = conn
-        .prepare(
-            "SELECT action, detail FROM audit WHERE action IN ('checkin', 'override', 'void') ORDER BY id",
-        )
-        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
-        .doing("reading the audit log")?;
-    for (action, detail) in rows {
+    let rows = sql.query(
+        "reading the audit log",
+        "SELECT action, detail FROM audit WHERE action IN ('checkin', 'override', 'void') ORDER BY id",
+        &[],
+    )?;
+    for r in rows {
+        let (action, detail) = (r.text(0)?, r.text(1)?);
         let detail: Value = serde_json::from_str(&detail).unwrap_or(Value::Null);
         let Some(id) = detail["visit_id"].as_i64() else { continue };
         let (map, key) =
             if action == "void" { (&mut voided, "void_digest") } else { (&mut recorded, "visit_digest") };
         map.insert(id, detail[key].as_str().unwrap_or_default().to_string());
     }
-    let visits: Vec<Visit> = conn
-        .prepare(&format!("SELECT {COLUMNS} FROM visits v ORDER BY v.id"))
-        .and_then(|mut s| s.query_map([], from_row)?.collect())
-        .doing("reading visits")?;
+    let visits = sql
+        .query("reading visits", &format!("SELECT {COLUMNS} FROM visits v ORDER BY v.id"), &[])?
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<Visit>, StoreError>>()?;
     for v in &visits {
         if recorded.get(&v.id) != Some(&recorded_digest(v)) {
             return Ok(Some((v.id, "the visit differs from its check-in in the audit log")));

@@ -6,10 +6,27 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A fresh directory and database path for one test.
+/// A fresh directory and database for one test: a SQLite file, or (inside [`on_server`]) a fresh
+/// database on the test PostgreSQL server with this directory's replica file.
 pub struct Db {
     pub dir: PathBuf,
+    /// The SQLite file (on a server: the desk's roster replica).
     pub path: PathBuf,
+    /// The server database's URL, when the test runs on the server.
+    pub url: Option<String>,
+}
+
+thread_local! {
+    /// Set by [`on_server`]: every `Db::new` on this thread makes a server database.
+    static ON_SERVER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a store test with every `Db` it makes on the test PostgreSQL server (one parametrised suite:
+/// the same test body, both backends).
+pub fn on_server(test: fn()) {
+    ON_SERVER.with(|s| s.set(true));
+    test();
+    ON_SERVER.with(|s| s.set(false));
 }
 
 impl Db {
@@ -20,7 +37,23 @@ impl Db {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temporary directory");
         let path = dir.join("tiepdon.db");
-        Db { dir, path }
+        let url = ON_SERVER.with(|s| s.get()).then(|| {
+            let db_name = format!(
+                "t_{}_{n}_{}",
+                std::process::id(),
+                name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            );
+            let url = super::pg::shared().database(&db_name.to_ascii_lowercase());
+            let init = exec("2026-01-01T00:00:00Z", &["init-server", &url]);
+            assert_eq!(init.code, 0, "init-server: {}", init.err);
+            url
+        });
+        Db { dir, path, url }
+    }
+
+    /// What `--db` takes for this database.
+    pub fn arg(&self) -> String {
+        self.url.clone().unwrap_or_else(|| self.path.display().to_string())
     }
 
     pub fn write(&self, name: &str, contents: &str) -> PathBuf {
@@ -93,8 +126,14 @@ impl Run {
 
 /// Runs `tiepdon ARGS` at the pinned time `now`. Exit 101 (a panic) is never acceptable.
 pub fn exec(now: &str, args: &[&str]) -> Run {
+    exec_with(now, args, &[])
+}
+
+/// Runs `tiepdon ARGS` at `now` with extra environment variables.
+pub fn exec_with(now: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
         .args(args)
+        .envs(env.iter().copied())
         .env("TIEPDON_NOW", now)
         .env("TIEPDON_OPERATOR", "test-op")
         .env_remove("TIEPDON_DB")
@@ -107,7 +146,8 @@ pub fn exec(now: &str, args: &[&str]) -> Run {
     Run { code, out: json_lines(&out), err }
 }
 
-/// Runs `tiepdon --db DB ARGS` at `now`.
+/// Runs `tiepdon --db DB ARGS` at `now` (on a server, as the desk whose replica is `db.path`).
 pub fn run_at(now: &str, db: &Db, args: &[&str]) -> Run {
-    exec(now, &[&["--db", db.path.to_str().unwrap()], args].concat())
+    let replica = db.path.display().to_string();
+    exec_with(now, &[&["--db", &db.arg()], args].concat(), &[("TIEPDON_REPLICA", &replica)])
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod desk;
+pub mod pg;
 pub mod xml0;
 
 use std::io::Write;

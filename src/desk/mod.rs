@@ -1,0 +1,243 @@
+//! The desk service: the one place the use cases of a reception desk are composed — look up a
+//! presentation, check in, reprint, void, list a day, settings, export / close / reopen a day, audit
+//! verify — over a [`Backend`] (the SQLite file or the clinic server). The command line calls it; the
+//! window's desk thread calls the same functions.
+
+use crate::card::{Card, Detection};
+use crate::coverage::{self, Clinic, VisitFacts};
+use crate::export::{Format, day_end};
+use crate::store::audit::Verification;
+use crate::store::settings::{self, Settings};
+use crate::store::visits::{self, CheckIn, Look, Outcome, Visit};
+use crate::store::{self, Backend, Location, StoreError, audit, closure};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::path::{Path, PathBuf};
+
+/// Who is at the desk: 1–100 printable characters, trimmed. The one rule for every operator and
+/// supervisor name the command line, the window and `--operator` take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator(String);
+
+impl Operator {
+    pub fn parse(text: &str) -> Result<Operator, StoreError> {
+        let name = text.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(StoreError::invalid(
+                "Tên người trực không hợp lệ: cần 1–100 ký tự in được.",
+                "The operator name must be 1–100 printable characters.",
+            ));
+        }
+        Ok(Operator(name.to_string()))
+    }
+
+    /// The name given, else `$USER`, else `unknown` — checked by the same rule.
+    pub fn given_or_user(given: Option<&str>) -> Result<Operator, StoreError> {
+        let name = given
+            .map(str::to_string)
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".to_string());
+        Operator::parse(&name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Opens the store `location` names: the SQLite file, or the clinic server with this desk's roster
+/// replica (`replica`, else `TIEPDON_REPLICA`, else `server-<hash>.db` in the data directory).
+pub fn open(location: &Location, replica: Option<&Path>) -> Result<Box<dyn Backend + Send>, StoreError> {
+    match location {
+        Location::File(path) => Ok(Box::new(store::Store::open(path)?)),
+        #[cfg(feature = "server")]
+        Location::Server(url) => {
+            let replica = replica
+                .map(Path::to_path_buf)
+                .or_else(|| std::env::var_os("TIEPDON_REPLICA").map(PathBuf::from))
+                .or_else(|| store::server::default_replica(url))
+                .ok_or_else(|| {
+                    StoreError::invalid(
+                        "Không có thư mục dữ liệu cho bản sao danh sách thẻ; đặt TIEPDON_REPLICA.",
+                        "No data directory for the roster replica; set TIEPDON_REPLICA.",
+                    )
+                })?;
+            Ok(Box::new(store::server::PgStore::open(url, &replica)?))
+        }
+        #[cfg(not(feature = "server"))]
+        Location::Server(_) => Err(StoreError::invalid(
+            "Bản tiepdon này không có máy chủ (build với --features server).",
+            "This tiepdon was built without the clinic server (build with --features server).",
+        )),
+    }
+}
+
+/// The desk service over one store.
+pub struct Desk {
+    store: Box<dyn Backend + Send>,
+}
+
+impl Desk {
+    pub fn new(store: Box<dyn Backend + Send>) -> Desk {
+        Desk { store }
+    }
+
+    /// Opens the store `location` names (see [`open`]).
+    pub fn open(location: &Location) -> Result<Desk, StoreError> {
+        Ok(Desk::new(open(location, None)?))
+    }
+
+    pub fn store(&mut self) -> &mut dyn Backend {
+        &mut *self.store
+    }
+
+    pub fn location(&self) -> Location {
+        self.store.location()
+    }
+
+    /// The effective settings: the clinic's, with this desk's own series.
+    pub fn settings(&mut self) -> Result<Settings, StoreError> {
+        let series = self.store.series();
+        let mut s = store::read(&mut *self.store, |sql, _| settings::load_in(sql))?;
+        if let Some(series) = series {
+            s.desk = series;
+        }
+        Ok(s)
+    }
+
+    /// Changes a setting, audited. On a server, `desk` (the ticket series) is this desk's own and is
+    /// kept in its local file; everything else is the clinic's.
+    pub fn set_setting(
+        &mut self,
+        key: &str,
+        value: &str,
+        operator: &Operator,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        if key == "desk" && self.store.location().is_server() {
+            let stored = settings::normalise(key, value)?;
+            // The audit row on the server says which desk took which series.
+            store::write(&mut *self.store, |tx, _| {
+                let detail = serde_json::json!({"key": key, "value": stored, "scope": "desk"});
+                audit::append(tx, now, operator.as_str(), "settings", Some(key), &detail)
+            })?;
+            settings::set(self.store.local().conn(), key, &stored)?;
+            return Ok(stored);
+        }
+        settings::set_audited(&mut *self.store, key, value, operator.as_str(), now)
+    }
+
+    /// What the desk knows of a presentation before anything is recorded (the verdict, the record, the
+    /// earlier visit today, a closed day). A rejected input has no look: its verdict is the card's alone.
+    pub fn look(
+        &mut self,
+        detection: &Detection,
+        visit: &VisitFacts,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Look, coverage::Verdict>, StoreError> {
+        let card: &Card = match &detection.result {
+            Ok(card) => card,
+            Err(_) => {
+                let at = crate::clock::to_vietnam(now);
+                return Ok(Err(coverage::assess(detection, None, &Clinic::default(), at)));
+            }
+        };
+        let series = self.store.series();
+        store::read(&mut *self.store, |sql, roster| {
+            visits::look_in(sql, roster, series.as_deref(), card, detection, visit, now)
+        })
+        .map(Ok)
+    }
+
+    /// Checks a patient in (see [`visits::check_in`]).
+    pub fn check_in(&mut self, req: &CheckIn) -> Result<Outcome, StoreError> {
+        visits::check_in(&mut *self.store, req)
+    }
+
+    pub fn reprint(
+        &mut self,
+        visit_id: i64,
+        operator: &Operator,
+        now: DateTime<Utc>,
+    ) -> Result<Visit, StoreError> {
+        visits::reprint(&mut *self.store, visit_id, operator.as_str(), now)
+    }
+
+    pub fn void(
+        &mut self,
+        ticket: &str,
+        day: NaiveDate,
+        reason: &str,
+        operator: &Operator,
+        now: DateTime<Utc>,
+    ) -> Result<Visit, StoreError> {
+        visits::void(&mut *self.store, ticket, day, reason, operator.as_str(), now)
+    }
+
+    /// A day's visits, every desk's, in check-in order.
+    pub fn day(&mut self, day: NaiveDate) -> Result<Vec<Visit>, StoreError> {
+        store::read(&mut *self.store, |sql, _| visits::list_in(sql, day))
+    }
+
+    pub fn verify_audit(&mut self) -> Result<Verification, StoreError> {
+        store::read(&mut *self.store, |sql, _| audit::verify_in(sql))
+    }
+
+    pub fn export_day(
+        &mut self,
+        day: NaiveDate,
+        formats: &[Format],
+        out: &Path,
+        mask_ids: bool,
+        operator: &Operator,
+        now: DateTime<Utc>,
+    ) -> Result<day_end::Exported, StoreError> {
+        day_end::export_day(&mut *self.store, day, formats, out, mask_ids, operator.as_str(), now)
+    }
+
+    pub fn close_day(
+        &mut self,
+        day: NaiveDate,
+        out: &Path,
+        mask_ids: bool,
+        operator: &Operator,
+        now: DateTime<Utc>,
+    ) -> Result<day_end::Closed, StoreError> {
+        day_end::close_day(&mut *self.store, day, out, mask_ids, operator.as_str(), now)
+    }
+
+    pub fn reopen_day(
+        &mut self,
+        day: NaiveDate,
+        supervisor: &Operator,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        store::write(&mut *self.store, |tx, _| closure::reopen(tx, day, supervisor.as_str(), reason, now))
+    }
+
+    /// What the store says of a sealed manifest.
+    pub fn seal(&mut self, day: &str, manifest_hash: &str) -> Result<closure::Seal, StoreError> {
+        store::read(&mut *self.store, |sql, _| closure::seal(sql, day, manifest_hash))
+    }
+
+    /// After a roster import into this desk's local file: on a server, publish it to every desk (the
+    /// rows sent, audited there); on a file, nothing to do.
+    pub fn publish_roster(
+        &mut self,
+        operator: &Operator,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, StoreError> {
+        let Some(rows) = self.store.publish_roster()? else { return Ok(None) };
+        store::write(&mut *self.store, |tx, _| {
+            let detail = serde_json::json!({"published_rows": rows});
+            audit::append(tx, now, operator.as_str(), "import", Some("roster"), &detail)
+        })?;
+        Ok(Some(rows))
+    }
+}

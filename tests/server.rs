@@ -1,0 +1,269 @@
+//! Several desks on one clinic server (issue 19), with real processes and a real PostgreSQL: tickets
+//! unique across desks and processes, the audit chain verified, a server killed mid-run, what a desk
+//! role may and may not do, and a `--db` URL that is never a file.
+
+mod common;
+
+use common::desk::{Run, exec, exec_with};
+use common::pg::{PgServer, shared};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-11-23T02:00:00Z";
+const DAY: &str = "2026-11-23";
+
+/// A fresh folder for a test's replica files.
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tiepdon-server-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A fresh database on `server` with tiepdon's schema and `cards` demo roster cards (seed 7).
+fn clinic(server: &PgServer, name: &str, dir: &Path, cards: u64) -> String {
+    let url = server.database(name);
+    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
+    let replica = dir.join("importer.db").display().to_string();
+    let seeded = run(&url, &replica, &["demo-data", "--cards", &cards.to_string(), "--seed", "7"]);
+    assert_eq!(seeded.code, 0, "{}", seeded.err);
+    url
+}
+
+fn run(url: &str, replica: &str, args: &[&str]) -> Run {
+    exec_with(NOW, &[&["--db", url], args].concat(), &[("TIEPDON_REPLICA", replica)])
+}
+
+/// The demo roster's card codes (seed 7), as the test's own list of patients.
+fn cards(n: u64) -> Vec<String> {
+    let today = chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").unwrap();
+    (0..n).map(|i| tiepdon::demo::person(i, 7, today).card_number.expect("a demo card has a code")).collect()
+}
+
+/// Starts `tiepdon --db URL checkin --stdin --force` as desk `replica`, feeding `lines`.
+fn desk_process(url: &str, replica: &str, lines: &[String]) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .args(["--db", url, "checkin", "--stdin", "--force", "--operator", "desk-test"])
+        .env("TIEPDON_NOW", NOW)
+        .env("TIEPDON_REPLICA", replica)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let text = lines.join("\n") + "\n";
+    std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+    child
+}
+
+/// The server's view of the day (through a desk of its own).
+fn tickets_on_server(url: &str) -> Vec<Value> {
+    let dir = folder(&format!("lister-{}", url.len()));
+    let r = run(url, &dir.join("lister.db").display().to_string(), &["visits", "--date", DAY]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    r.out
+}
+
+/// Runs `per_desk` processes for each series, each checking in its share of `n` patients.
+fn many_desks(name: &str, series: &[&str], per_series: usize, n: usize) {
+    let server = shared();
+    let dir = folder(name);
+    let url = clinic(server, name, &dir, n as u64);
+    let patients = cards(n as u64);
+    let processes = series.len() * per_series;
+    let mut children = Vec::new();
+    for (s, letter) in series.iter().enumerate() {
+        for p in 0..per_series {
+            let replica = dir.join(format!("desk-{letter}-{p}.db")).display().to_string();
+            assert_eq!(run(&url, &replica, &["settings", "set", "desk", letter]).code, 0);
+            let k = s * per_series + p;
+            let share: Vec<String> = patients.iter().skip(k).step_by(processes).cloned().collect();
+            children.push((share.len(), desk_process(&url, &replica, &share)));
+        }
+    }
+    let started = Instant::now();
+    let mut printed = 0;
+    for (expected, child) in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "a desk process failed: {stderr}");
+        let lines = String::from_utf8_lossy(&out.stdout).lines().count();
+        assert_eq!(lines, expected, "every check-in printed its ticket: {stderr}");
+        printed += lines;
+    }
+    eprintln!("{processes} processes, {printed} check-ins in {:.1} s", started.elapsed().as_secs_f64());
+    let visits = tickets_on_server(&url);
+    assert_eq!(visits.len(), n, "every check-in is on the server");
+    let tickets: HashSet<&str> = visits.iter().map(|v| v["ticket"].as_str().unwrap()).collect();
+    assert_eq!(tickets.len(), n, "no two visits share a ticket");
+    // Each series is numbered 001.. without a gap.
+    for letter in series {
+        let mut seqs: Vec<u32> = tickets
+            .iter()
+            .filter_map(|t| t.strip_prefix(&format!("{letter}-")))
+            .map(|s| s.parse().unwrap())
+            .collect();
+        seqs.sort();
+        assert_eq!(seqs, (1..=seqs.len() as u32).collect::<Vec<_>>(), "series {letter} has no gap");
+    }
+    let verified = run(&url, &dir.join("auditor.db").display().to_string(), &["audit", "verify"]);
+    assert_eq!(verified.only(0)["ok"], true, "audit verify on the server: {:?}", verified.out);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn four_desks_two_hundred_check_ins_each_give_800_visits_and_no_duplicate_ticket() {
+    many_desks("four_desks", &["A", "B", "C", "D"], 1, 800);
+}
+
+#[test]
+fn two_processes_per_desk_series_share_the_series_without_a_duplicate() {
+    many_desks("two_per_series", &["A", "B"], 2, 400);
+}
+
+#[test]
+fn a_server_killed_during_check_ins_loses_no_printed_ticket_and_refuses_the_rest_plainly() {
+    // Its own server: killing the shared one would fail the other tests.
+    let server = PgServer::start().expect("PostgreSQL");
+    let dir = folder("kill");
+    let url = clinic(&server, "killed", &dir, 300);
+    let replica = dir.join("desk.db").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .args(["--db", &url, "checkin", "--stdin", "--force", "--operator", "desk-test"])
+        .env("TIEPDON_NOW", NOW)
+        .env("TIEPDON_REPLICA", &replica)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let reader = std::thread::spawn(move || stdout.lines().map_while(Result::ok).collect::<Vec<String>>());
+    let patients = cards(300);
+    for (i, card) in patients.iter().enumerate() {
+        writeln!(stdin, "{card}").unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        if i == 100 {
+            server.kill();
+        }
+        if i == 160 {
+            server.restart();
+        }
+    }
+    drop(stdin);
+    let printed = reader.join().unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "a run with refused check-ins says so in its exit status");
+    let refused = stderr.lines().filter(|l| l.contains("not recorded")).count();
+    assert!(refused >= 1, "check-ins were refused while the server was down: {stderr}");
+    assert!(
+        stderr.contains("unreachable") && stderr.contains("Không kết nối được máy chủ"),
+        "the refusal says what happened, in both languages: {stderr}"
+    );
+    assert!(printed.len() + refused == patients.len(), "each line printed a ticket or was refused");
+    let on_server = tickets_on_server(&url);
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for v in &on_server {
+        *count.entry(v["ticket"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    for line in &printed {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let ticket = v["ticket"].as_str().unwrap();
+        assert_eq!(count.get(ticket), Some(&1), "printed ticket {ticket} is on the server exactly once");
+    }
+    let in_doubt = stderr.matches("may or may not be recorded").count();
+    assert!(
+        on_server.len() <= printed.len() + in_doubt,
+        "nothing refused as unreachable was recorded ({} on the server, {} printed, {in_doubt} in doubt)",
+        on_server.len(),
+        printed.len()
+    );
+    eprintln!(
+        "printed {}, refused {refused} ({in_doubt} in doubt), on the server {}",
+        printed.len(),
+        on_server.len()
+    );
+    let verified = run(&url, &replica, &["audit", "verify"]);
+    assert_eq!(verified.only(0)["ok"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_desk_role_checks_in_but_never_edits_the_audit_or_a_closed_day_and_only_a_supervisor_reopens() {
+    let server = shared();
+    let dir = folder("roles");
+    let url = clinic(server, "roles", &dir, 20);
+    server.psql(
+        "roles",
+        "DO $$ BEGIN
+            BEGIN CREATE ROLE desk_t LOGIN IN ROLE tiepdon_desk; EXCEPTION WHEN duplicate_object THEN NULL; END;
+            BEGIN CREATE ROLE sup_t LOGIN IN ROLE tiepdon_supervisor; EXCEPTION WHEN duplicate_object THEN NULL; END;
+         END $$;",
+    );
+    let as_role = |role: &str| url.replacen("postgres@", &format!("{role}@"), 1);
+    let desk = as_role("desk_t");
+    let replica = dir.join("desk.db").display().to_string();
+    let card = &cards(1)[0];
+    let checked = run(&desk, &replica, &["checkin", "--id", card, "--force"]);
+    assert_eq!(checked.only(0)["ticket"], "A-001", "a desk role checks in");
+    for sql in [
+        "UPDATE audit SET operator = 'x'",
+        "DELETE FROM audit",
+        "DELETE FROM visits",
+        "UPDATE visits SET full_name = 'x'",
+        "TRUNCATE audit",
+    ] {
+        let out = Command::new("psql")
+            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(server.socket_dir())
+            .args(["-p", &server.port().to_string(), "-U", "desk_t", "-d", "roles", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "a desk role may not: {sql}");
+    }
+    let out = dir.join("close");
+    assert_eq!(run(&desk, &replica, &["close-day", "--date", DAY, "--out", out.to_str().unwrap()]).code, 0);
+    let reopen = ["reopen-day", "--date", DAY, "--supervisor", "Lan", "--reason", "sửa"];
+    let refused = run(&desk, &replica, &reopen);
+    assert_eq!(refused.code, 2);
+    assert!(refused.err.contains("supervisor"), "{}", refused.err);
+    let void = run(&desk, &replica, &["void", "A-001", "--date", DAY, "--reason", "x"]);
+    assert_eq!(void.code, 2, "a closed day's visit is not voided");
+    assert_eq!(run(&as_role("sup_t"), &replica, &reopen).code, 0, "a supervisor role reopens");
+    let verified = run(&desk, &replica, &["audit", "verify"]);
+    assert_eq!(verified.only(0)["ok"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_db_url_is_never_a_file_and_the_password_is_never_shown() {
+    let dir = folder("url");
+    for bad in ["postgresql:/tmp/x", "postgres:clinic", "postgresql://"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+            .args(["--db", bad, "checkin", "--id", "DN4790123456789"])
+            .current_dir(&dir)
+            .env("TIEPDON_NOW", NOW)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(std::fs::read_dir(&dir).unwrap().next().is_none(), "{bad} created nothing");
+    }
+    // An unreachable server: a clear refusal naming it, without its password.
+    let url = "postgres://desk_a:Sup3rSecret@127.0.0.1:1/tiepdon?connect_timeout=2";
+    let replica = dir.join("r.db").display().to_string();
+    let r = run(url, &replica, &["checkin", "--id", "DN4790123456789"]);
+    assert_eq!(r.code, 2);
+    assert!(r.out.is_empty(), "nothing shown as recorded");
+    assert!(r.err.contains("desk_a@127.0.0.1:1/tiepdon") && r.err.contains("unreachable"), "{}", r.err);
+    assert!(!r.err.contains("Sup3rSecret"), "the password is never shown: {}", r.err);
+    let _ = std::fs::remove_dir_all(&dir);
+}
