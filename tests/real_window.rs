@@ -1201,3 +1201,77 @@ fn a_card_without_a_qr_is_read_by_itself_or_with_f6_and_two_enters_record_the_vi
     win.wait_map("the screenshot's card text", |m| m.widgets.contains_key("card-text"));
     win.screenshot("screenshot-card-text");
 }
+
+/// A desk on the clinic server (issue 19), in the real window: `--db postgres://…` opens on the server
+/// with the desk's roster replica, the header names the desk and the server, a typed card is recorded
+/// on the server; with the server killed, a red band says so within seconds and nothing is shown as
+/// recorded; restarted, the band goes and check-ins are recorded again.
+#[test]
+fn a_desk_on_the_clinic_server_records_there_and_shows_a_red_band_while_it_is_down() {
+    use common::desk::{exec, exec_with};
+    let _serial = serial();
+    require_tools();
+    let server = common::pg::PgServer::start().expect("PostgreSQL for the server test");
+    let db = Db::new("real-window-server");
+    let url = server.database("desk");
+    let now = tiepdon::clock::rfc3339(tiepdon::clock::now_utc());
+    let replica = db.dir.join("importer.db").display().to_string();
+    let cli = |args: &[&str]| {
+        exec_with(&now, &[&["--db", url.as_str()], args].concat(), &[("TIEPDON_REPLICA", replica.as_str())])
+    };
+    assert_eq!(exec(&now, &["init-server", &url]).code, 0);
+    assert_eq!(cli(&["demo-data", "--cards", "20", "--seed", "1"]).code, 0);
+    // Two covered patients, imported at another desk and published to the server.
+    let today = tiepdon::clock::vietnam_now().date();
+    let mut csv = tiepdon::demo::csv_header() + "\n";
+    let mut cards = Vec::new();
+    for i in [7777, 7778] {
+        let mut row = tiepdon::demo::person(i, 3, today);
+        row.status = "active";
+        row.replaced_by = None;
+        row.valid_from = Some((today - chrono::Duration::days(30)).format("%Y-%m-%d").to_string());
+        row.valid_to = Some((today + chrono::Duration::days(300)).format("%Y-%m-%d").to_string());
+        row.facility_code = Some(tiepdon::demo::DEMO_FACILITY.to_string());
+        cards.push(row.card_number.clone().expect("an invented person has a card"));
+        csv += &(tiepdon::demo::csv_line(&row) + "\n");
+    }
+    let file = db.write("covered.csv", &csv);
+    let imported = cli(&["import-roster", file.to_str().unwrap()]);
+    assert_eq!(imported.code, 0, "{}", imported.err);
+    let on_server = || cli(&["visits"]).out;
+
+    let desk = Desktop::start("server", &db.dir, 1366, 768);
+    let mut win = desk.launch_args(&["--db", &url], Some("Lan"));
+    win.wait_map("the header naming the desk", |m| m.widgets.contains_key("desk-name"));
+    win.check_in_typed(&cards[0]);
+    win.screenshot("server-ticket");
+    win.wait("the visit on the server", |_| (on_server().len() == 1).then_some(()));
+    let visit = &on_server()[0];
+    assert_eq!(visit["card_number"], cards[0].as_str());
+    assert_eq!(visit["operator"], "Lan", "recorded on the server under the shift's operator");
+
+    server.kill();
+    win.wait_map("the red band of an unreachable server", |m| m.widgets.contains_key("server-down-bar"));
+    win.screenshot("server-down");
+    win.key("Escape");
+    win.type_text(&cards[1], PERSON_MS);
+    win.key("Return");
+    std::thread::sleep(SETTLE);
+    win.key("Return");
+    std::thread::sleep(Duration::from_secs(1));
+    let map = win.map_now().expect("a UI map");
+    assert!(!map.ticket_shown || map.widgets.contains_key("server-down-bar"), "no ticket shown while down");
+    win.screenshot("server-down-refused");
+    win.key("F4");
+    win.wait_map("Settings naming the server", |m| m.widgets.contains_key("server-shown"));
+    win.screenshot("server-settings");
+    win.key("F1");
+
+    server.restart();
+    win.wait_map("the band gone once the server is back", |m| !m.widgets.contains_key("server-down-bar"));
+    assert_eq!(on_server().len(), 1, "nothing was recorded while the server was down");
+    win.key("Escape");
+    win.check_in_typed(&cards[1]);
+    win.wait("the second visit on the server", |_| (on_server().len() == 2).then_some(()));
+    win.screenshot("server-back");
+}

@@ -42,16 +42,31 @@ pub fn window(db: Option<&str>, args: &WindowArgs) -> CommandResult {
     if args.bench_scans.is_some_and(|n| n > 0) && source.is_none() {
         source = Some(SourceSpec::Demo(DemoPace::BENCH));
     }
-    // A server URL is never a file name (a `postgresql:/…` folder would be created).
-    let db = db.map(|d| super::location(Some(d))).transpose()?.map(|location| match location {
-        crate::store::Location::File(path) => Ok(path),
-        crate::store::Location::Server(url) => Err(Outcome::Failed(format!(
-            "cửa sổ chưa làm việc trực tiếp trên máy chủ {url}: mở tệp của quầy (--db TỆP) / the window does not \
-             work on the server {url} yet: open the desk's file (--db FILE)"
-        ))),
-    });
-    let db = db.transpose()?;
+    // A server URL is never a file name (a `postgresql:/…` folder would be created): the desk works
+    // on the server with its roster replica as its own file.
+    let (db, server) = match db.map(|d| super::location(Some(d))).transpose()? {
+        None => (None, None),
+        Some(crate::store::Location::File(path)) => (Some(path), None),
+        #[cfg(feature = "server")]
+        Some(crate::store::Location::Server(url)) => {
+            let replica = std::env::var_os("TIEPDON_REPLICA")
+                .map(PathBuf::from)
+                .or_else(|| crate::store::server::default_replica(&url))
+                .ok_or_else(|| Outcome::Failed("không có thư mục dữ liệu / no data directory".into()))?;
+            (Some(replica), Some(url))
+        }
+        #[cfg(not(feature = "server"))]
+        Some(crate::store::Location::Server(_)) => {
+            return Err(Outcome::Failed("built without the clinic server (feature server)".into()));
+        }
+    };
+    if server.is_some() && args.demo {
+        return Err(Outcome::Failed(
+            "chế độ demo không dùng máy chủ / demo mode does not use a clinic server".into(),
+        ));
+    }
     let mut launch = Launch::decide(db, source, args.demo).map_err(Outcome::Failed)?;
+    launch.server = server;
     launch.started = started;
     // Plain `tiepdon` (no subcommand) has no parsed arguments: TIEPDON_OPERATOR is read here too.
     let operator = args.operator.clone().or_else(|| std::env::var("TIEPDON_OPERATOR").ok());

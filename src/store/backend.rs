@@ -70,6 +70,18 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+impl ServerUrl {
+    /// `database@host` for a header, a socket folder shown as `socket`.
+    pub fn brief(&self) -> String {
+        let shown = self.shown();
+        let rest = shown.trim_start_matches("postgresql://");
+        let at = rest.split_once('@').map_or(rest, |(_, h)| h);
+        let (host, db) = at.rsplit_once('/').unwrap_or((at, ""));
+        let host = if host.starts_with('/') { "socket" } else { host.split(':').next().unwrap_or(host) };
+        format!("{db}@{host}")
+    }
+}
+
 impl std::fmt::Display for ServerUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.shown())
@@ -166,6 +178,11 @@ pub trait Backend {
         Ok(None)
     }
 
+    /// Whether the store answers now (a server: one short query; a file: always).
+    fn ping(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Where the visits are kept (never shows a password).
     fn location(&self) -> Location;
 
@@ -259,5 +276,9 @@ mod tests {
         assert!(shown.contains("desk1@10.0.0.5:5432/tiepdon"), "{shown}");
         let sock = Location::parse("postgresql://desk1@/tiepdon?host=%2Ftmp%2Fpg&port=5433").unwrap();
         assert_eq!(sock.to_string(), "postgresql://desk1@/tmp/pg:5433/tiepdon");
+        let Location::Server(url) = sock else { unreachable!() };
+        assert_eq!(url.brief(), "tiepdon@socket");
+        let Location::Server(url) = loc else { unreachable!() };
+        assert_eq!(url.brief(), "tiepdon@10.0.0.5");
     }
 }

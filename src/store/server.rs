@@ -543,8 +543,8 @@ impl PgStore {
         Ok(rows.len() as u64)
     }
 
-    /// Whether the server answers now (a short query).
-    pub fn ping(&mut self) -> Result<(), StoreError> {
+    /// Whether the server answers now (a short query; reconnects when the link was lost).
+    pub fn check_link(&mut self) -> Result<(), StoreError> {
         let url = self.url.clone();
         self.client()?
             .simple_query("SELECT 1")
@@ -643,6 +643,10 @@ impl Backend for PgStore {
 
     fn publish_roster(&mut self) -> Result<Option<u64>, StoreError> {
         self.publish().map(Some)
+    }
+
+    fn ping(&mut self) -> Result<(), StoreError> {
+        self.check_link()
     }
 
     fn location(&self) -> Location {

@@ -142,7 +142,13 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
         let (reply_tx, replies) = channel();
-        let desk = DeskWorker::start(launch.db.clone(), launch.clock.clone(), reply_tx, wake.clone());
+        let desk = DeskWorker::start(
+            launch.db.clone(),
+            launch.server.clone(),
+            launch.clock.clone(),
+            reply_tx,
+            wake.clone(),
+        );
         let (scan_tx, scans) = channel();
         let scanner = launch
             .source
@@ -276,6 +282,7 @@ impl App {
             Action::ReloadDay => self.desk.send(Job::LoadDay),
             Action::SetSetting { key, value } => self.desk.send(Job::SetSetting { key, value, operator }),
             Action::Backup => self.desk.send(Job::Backup),
+            Action::TestLink => self.desk.send(Job::TestLink),
             Action::Export { out, mask_ids } => self.desk.send(Job::Export { out, mask_ids, operator }),
             Action::CloseDay { out } => self.desk.send(Job::CloseDay { out, operator }),
             Action::Import { path, replace, map } => self.start_import(path, replace, map),
@@ -410,7 +417,11 @@ impl App {
                         Err(e) => Err(Message::from(e)),
                     });
                     self.import = None;
-                    self.desk.send(Job::Refresh);
+                    // On a clinic server, what was imported into this desk's replica is published.
+                    let imported_by = (progress.result.as_ref().is_some_and(Result::is_ok)
+                        && self.launch.server.is_some())
+                    .then(|| self.operator());
+                    self.desk.send(Job::Refresh { imported_by });
                 }
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => {
                     progress.result = Some(Err(Message::new(
@@ -454,10 +465,20 @@ impl App {
                     ui.label(format!("{} {op}", lang.tr("Người tiếp đón:", "Operator:")));
                 }
                 if let Some(s) = &self.state.settings {
-                    ui.label(
-                        RichText::new(format!("{} · {} {}", s.clinic.name, lang.tr("Bàn", "Desk"), s.desk))
-                            .weak(),
+                    let on = match &self.state.server_brief {
+                        Some(server) => format!(" · {} {server}", lang.tr("máy chủ", "server")),
+                        None => String::new(),
+                    };
+                    let r = ui.label(
+                        RichText::new(format!(
+                            "{} · {} {}{on}",
+                            s.clinic.name,
+                            lang.tr("Bàn", "Desk"),
+                            s.desk
+                        ))
+                        .weak(),
                     );
+                    probe::note(ui, "desk-name", &r);
                 }
             });
         });
@@ -489,6 +510,22 @@ impl App {
                 );
             });
             probe::note(ui, "input-method-bar", &bar.response);
+        }
+        if let Some(why) = &self.state.link_down {
+            // Keeping on working offline is a later step: here, nothing is shown as recorded.
+            let bar = egui::Frame::new().fill(Color32::from_rgb(0xc6, 0x28, 0x28)).inner_margin(6.0).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(
+                    RichText::new(lang.tr(
+                        "MẤT KẾT NỐI MÁY CHỦ — chưa ghi được lượt khám nào cho đến khi có lại kết nối. Kiểm tra mạng.",
+                        "SERVER UNREACHABLE — no visit can be recorded until the link is back. Check the network.",
+                    ))
+                    .color(Color32::WHITE)
+                    .strong(),
+                );
+                ui.label(RichText::new(lang.tr(&why.vi, &why.en)).color(Color32::WHITE).small());
+            });
+            probe::note(ui, "server-down-bar", &bar.response);
         }
         if let Some(text) = banner {
             egui::Frame::new().fill(Color32::from_rgb(0xff, 0xd5, 0x4f)).inner_margin(4.0).show(ui, |ui| {

@@ -1,13 +1,17 @@
-//! The desk worker: one thread owns the database. The window sends it [`Job`]s and folds its
-//! [`Reply`]s into state; nothing on the UI thread waits for SQLite. Each reply wakes the window.
+//! The desk worker: one thread owns the desk service ([`crate::desk::Desk`]) over the database file or
+//! the clinic server. The window sends it [`Job`]s, each documented by the `Desk` call it makes, and
+//! folds its [`Reply`]s into state; nothing on the UI thread waits for SQLite or the network. Each
+//! reply wakes the window.
 
 use super::lang::Message;
 use crate::card::{self, Detection};
 use crate::coverage::VisitFacts;
-use crate::export::{self, day_end};
-use crate::store::settings::{self, Settings};
-use crate::store::visits::{self, CheckIn, Look, Outcome, Visit};
-use crate::store::{Store, StoreError, backup};
+use crate::desk::{Desk, Operator};
+use crate::export;
+use crate::store::backend::ServerUrl;
+use crate::store::settings::Settings;
+use crate::store::visits::{CheckIn, Look, Outcome, Visit};
+use crate::store::{Location, Store, StoreError, backup};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,7 +52,8 @@ fn detect(text: &str, origin: &Origin) -> card::Detection {
 /// What the window asks of the database.
 #[derive(Debug)]
 pub enum Job {
-    /// Decide a verdict for a payload or number, recording nothing. `id` numbers the presentation.
+    /// Decide a verdict for a payload or number, recording nothing (`Desk::look`). `id` numbers the
+    /// presentation.
     Look {
         id: u64,
         text: String,
@@ -57,46 +62,30 @@ pub enum Job {
         /// The visit's kind and the facts told at the desk.
         visit: VisitFacts,
     },
-    /// Record the visit of presentation `look_id`; `force` confirms a repeat or a NOT_ELIGIBLE verdict.
-    CheckIn {
-        look_id: u64,
-        text: String,
-        origin: Origin,
-        visit: VisitFacts,
-        force: bool,
-        operator: String,
-    },
-    /// Show an earlier visit's ticket again (audited), answering presentation `look_id`.
-    Reprint {
-        look_id: u64,
-        visit_id: i64,
-        operator: String,
-    },
-    Void {
-        ticket: String,
-        day: NaiveDate,
-        reason: String,
-        operator: String,
-    },
-    /// Today's visits.
+    /// Record the visit of presentation `look_id` (`Desk::check_in`); `force` confirms a repeat or a
+    /// NOT_ELIGIBLE verdict.
+    CheckIn { look_id: u64, text: String, origin: Origin, visit: VisitFacts, force: bool, operator: String },
+    /// Show an earlier visit's ticket again (audited), answering presentation `look_id`
+    /// (`Desk::reprint`).
+    Reprint { look_id: u64, visit_id: i64, operator: String },
+    /// Void a visit with a reason (`Desk::void`).
+    Void { ticket: String, day: NaiveDate, reason: String, operator: String },
+    /// Today's visits, every desk's (`Desk::day`).
     LoadDay,
-    /// Settings and roster size again (after an import on another connection).
-    Refresh,
-    SetSetting {
-        key: String,
-        value: String,
-        operator: String,
-    },
+    /// Settings and roster size again (`Desk::settings`), after an import into the desk's file on
+    /// another connection; on a clinic server the import is published to the other desks first
+    /// (`Desk::publish_roster`) when `imported_by` names who imported it.
+    Refresh { imported_by: Option<String> },
+    /// Whether the clinic server answers now (`Backend::ping`).
+    TestLink,
+    /// Change a setting, audited (`Desk::set_setting`).
+    SetSetting { key: String, value: String, operator: String },
+    /// Back the desk's file up now (`backup::backup_now`; a server is backed up by its administrator).
     Backup,
-    Export {
-        out: PathBuf,
-        mask_ids: bool,
-        operator: String,
-    },
-    CloseDay {
-        out: PathBuf,
-        operator: String,
-    },
+    /// Export today (`Desk::export_day`).
+    Export { out: PathBuf, mask_ids: bool, operator: String },
+    /// Close and seal today (`Desk::close_day`).
+    CloseDay { out: PathBuf, operator: String },
 }
 
 /// A presentation with its verdict.
@@ -122,7 +111,11 @@ pub enum Reply {
         path: PathBuf,
         settings: Settings,
         roster_size: i64,
+        /// The clinic server, when the desk works on one: in full and brief (never its password).
+        server: Option<(String, String)>,
     },
+    /// The clinic server's link: `None` while it answers, else why not (only for a desk on a server).
+    Link(Option<Message>),
     Looked(Box<Looked>),
     CheckedIn {
         look_id: u64,
@@ -149,12 +142,19 @@ pub struct DeskWorker {
 }
 
 impl DeskWorker {
-    /// Opens the database at `path` on a new thread.
-    pub fn start(path: PathBuf, clock: Clock, replies: Sender<Reply>, wake: Wake) -> DeskWorker {
+    /// Opens the database at `path` on a new thread — or, with `server`, the clinic server with `path`
+    /// as the desk's roster replica.
+    pub fn start(
+        path: PathBuf,
+        server: Option<ServerUrl>,
+        clock: Clock,
+        replies: Sender<Reply>,
+        wake: Wake,
+    ) -> DeskWorker {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tiepdon-desk".into())
-            .spawn(move || run(path, clock, rx, replies, wake))
+            .spawn(move || run(path, server, clock, rx, replies, wake))
             .ok();
         DeskWorker { jobs: Some(tx), thread }
     }
@@ -175,53 +175,106 @@ impl Drop for DeskWorker {
     }
 }
 
-fn run(path: PathBuf, clock: Clock, jobs: Receiver<Job>, replies: Sender<Reply>, wake: Wake) {
+/// How often an idle desk on a server checks that the server still answers.
+const LINK_CHECK: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn run(
+    path: PathBuf,
+    server: Option<ServerUrl>,
+    clock: Clock,
+    jobs: Receiver<Job>,
+    replies: Sender<Reply>,
+    wake: Wake,
+) {
     let reply = |r: Reply| {
         let _ = replies.send(r);
         wake();
     };
-    // Every page checked at start: a damaged file is named with its latest backup, never re-created.
-    let mut store = match Store::open_checked(&path) {
-        Ok(s) => s,
-        Err(e) => return reply(Reply::Failed(e.into())),
+    let on_server = server.is_some();
+    let opened_store = match server {
+        // Every page checked at start: a damaged file is named with its latest backup, never re-created.
+        None => Store::open_checked(&path).map(|s| Box::new(s) as Box<dyn crate::store::Backend + Send>),
+        Some(url) => crate::desk::open(&Location::Server(url), Some(&path)),
     };
-    match opened(&store) {
+    let mut desk = match opened_store {
+        Ok(s) => Desk::new(s),
+        Err(e) => {
+            if on_server {
+                reply(Reply::Link(Some(Message::from(&e))));
+            }
+            return reply(Reply::Failed(e.into()));
+        }
+    };
+    match opened(&mut desk) {
         Ok(r) => reply(r),
         Err(e) => return reply(Reply::Failed(e.into())),
     }
     let mut backed_up_on = None;
-    for job in std::iter::once(None).chain(jobs.into_iter().map(Some)) {
-        // The day's automatic backup, at start and at the first job of each new day.
+    let mut link: Option<Message> = None;
+    let mut first = true;
+    loop {
+        let job = if first {
+            first = false;
+            None
+        } else if on_server {
+            match jobs.recv_timeout(LINK_CHECK) {
+                Ok(job) => Some(job),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match jobs.recv() {
+                Ok(job) => Some(job),
+                Err(_) => break,
+            }
+        };
+        // The day's automatic backup of the desk's file, at start and at the first job of each new
+        // day (a server is backed up by its administrator).
         let today = today(&clock);
-        if backed_up_on != Some(today) {
+        if backed_up_on != Some(today) && !on_server {
             backed_up_on = Some(today);
-            match backup::daily(&store, clock(), backup::KEEP_DAYS) {
+            match backup::daily(desk.store().local(), clock(), backup::KEEP_DAYS) {
                 Ok(Some(made)) => reply(Reply::BackedUp(Ok(made))),
                 Ok(None) => {}
                 Err(e) => reply(Reply::BackedUp(Err(e.into()))),
             }
         }
-        let Some(job) = job else { continue };
-        // A bug in one job must not take the desk down: it becomes an error message, and the next job
-        // runs (SQLite rolls back any transaction the panic left open).
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&mut store, job, &clock)))
-            .unwrap_or_else(|_| {
-                Reply::Failed(Message::new(
-                    "Lỗi nội bộ khi xử lý; thao tác chưa được ghi. Thử lại.",
-                    "Internal error; nothing was recorded. Try again.",
-                ))
-            });
-        reply(r);
+        let asked_link = matches!(job, Some(Job::TestLink));
+        if let Some(job) = job {
+            // A bug in one job must not take the desk down: it becomes an error message, and the next
+            // job runs (the store rolls back any transaction the panic left open).
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(&mut desk, job, &clock)))
+                .unwrap_or_else(|_| {
+                    Reply::Failed(Message::new(
+                        "Lỗi nội bộ khi xử lý; thao tác chưa được ghi. Thử lại.",
+                        "Internal error; nothing was recorded. Try again.",
+                    ))
+                });
+            reply(r);
+        }
+        if on_server {
+            // After every job and every few idle seconds: the header's red band follows the link.
+            let now_link = desk.store().ping().err().map(Message::from);
+            if now_link != link || asked_link {
+                link = now_link;
+                reply(Reply::Link(link.clone()));
+            }
+        }
     }
 }
 
-fn opened(store: &Store) -> Result<Reply, StoreError> {
-    let settings = settings::load(store.conn())?;
-    let roster_size = store
+fn opened(desk: &mut Desk) -> Result<Reply, StoreError> {
+    let settings = desk.settings()?;
+    let server = match desk.location() {
+        Location::Server(url) => Some((url.shown(), url.brief())),
+        Location::File(_) => None,
+    };
+    let local = desk.store().local();
+    let roster_size = local
         .conn()
         .query_row("SELECT COUNT(*) FROM coverage", [], |r| r.get(0))
         .map_err(|source| StoreError::Sqlite { what: "counting the roster", source })?;
-    Ok(Reply::Opened { path: store.path().to_path_buf(), settings, roster_size })
+    Ok(Reply::Opened { path: local.path().to_path_buf(), settings, roster_size, server })
 }
 
 /// "3 lượt khám (1 đã hủy)" / "3 visits (1 voided)": the visits that count, as the screen shows them.
@@ -237,48 +290,74 @@ fn today(clock: &Clock) -> NaiveDate {
     crate::clock::to_vietnam(clock()).date()
 }
 
-fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
+/// The operator a job names, by the one rule of [`Operator`].
+fn operator(name: &str) -> Result<Operator, Message> {
+    Operator::parse(name).map_err(Message::from)
+}
+
+fn handle(desk: &mut Desk, job: Job, clock: &Clock) -> Reply {
     let now = clock();
     match job {
         Job::Look { id, text, origin, seen_at, visit } => {
             let detection = detect(&text, &origin);
-            let look = match &detection.result {
-                Ok(card) => match visits::look(store.conn(), card, &detection, &visit, now) {
-                    Ok(look) => Some(look),
-                    Err(e) => return Reply::Failed(e.into()),
-                },
-                Err(_) => None,
+            let look = match desk.look(&detection, &visit, now) {
+                Ok(Ok(look)) => Some(look),
+                Ok(Err(_)) => None,
+                Err(e) => return Reply::Failed(e.into()),
             };
             Reply::Looked(Box::new(Looked { id, text, origin, detection, look, seen_at, visit }))
         }
-        Job::CheckIn { look_id, text, origin, visit, force, operator } => {
+        Job::CheckIn { look_id, text, origin, visit, force, operator: name } => {
             let detection = detect(&text, &origin);
             let visit_type = visit.kind.as_str();
-            let req = CheckIn { detection: &detection, operator: &operator, visit_type, visit, force, now };
-            Reply::CheckedIn { look_id, result: visits::check_in(store, &req).map_err(Message::from) }
+            let result = operator(&name).and_then(|op| {
+                let req =
+                    CheckIn { detection: &detection, operator: op.as_str(), visit_type, visit, force, now };
+                desk.check_in(&req).map_err(Message::from)
+            });
+            Reply::CheckedIn { look_id, result }
         }
-        Job::Reprint { look_id, visit_id, operator } => {
-            let result = visits::reprint(store, visit_id, &operator, now).map_err(Message::from);
+        Job::Reprint { look_id, visit_id, operator: name } => {
+            let result =
+                operator(&name).and_then(|op| desk.reprint(visit_id, &op, now).map_err(Message::from));
             Reply::Reprinted { look_id, result }
         }
-        Job::Void { ticket, day, reason, operator } => {
-            Reply::Voided(visits::void(store, &ticket, day, &reason, &operator, now).map_err(Message::from))
-        }
+        Job::Void { ticket, day, reason, operator: name } => Reply::Voided(
+            operator(&name).and_then(|op| desk.void(&ticket, day, &reason, &op, now).map_err(Message::from)),
+        ),
         Job::LoadDay => {
             let day = today(clock);
-            Reply::Day(visits::list(store.conn(), day).map(|v| (day, v)).map_err(Message::from))
+            Reply::Day(desk.day(day).map(|v| (day, v)).map_err(Message::from))
         }
-        Job::Refresh => opened(store).unwrap_or_else(|e| Reply::Failed(e.into())),
-        Job::SetSetting { key, value, operator } => Reply::Settings(
-            settings::set_audited(store, &key, &value, &operator, now)
-                .and_then(|_| settings::load(store.conn()))
-                .map_err(Message::from),
-        ),
-        Job::Backup => Reply::BackedUp(backup::backup_now(store, now).map_err(Message::from)),
-        Job::Export { out, mask_ids, operator } => {
+        Job::Refresh { imported_by } => {
+            if let Some(name) = imported_by {
+                let published =
+                    operator(&name).and_then(|op| desk.publish_roster(&op, now).map_err(Message::from));
+                if let Err(m) = published {
+                    return Reply::Failed(m);
+                }
+            }
+            opened(desk).unwrap_or_else(|e| Reply::Failed(e.into()))
+        }
+        Job::TestLink => opened(desk).unwrap_or_else(|e| Reply::Failed(e.into())),
+        Job::SetSetting { key, value, operator: name } => Reply::Settings(operator(&name).and_then(|op| {
+            desk.set_setting(&key, &value, &op, now).and_then(|_| desk.settings()).map_err(Message::from)
+        })),
+        Job::Backup => {
+            if desk.location().is_server() {
+                return Reply::BackedUp(Err(Message::new(
+                    "Máy chủ của phòng khám do người quản trị sao lưu (pg_dump); quầy này chỉ giữ bản sao danh sách thẻ.",
+                    "The clinic server is backed up by its administrator (pg_dump); this desk only keeps a copy of the roster.",
+                )));
+            }
+            Reply::BackedUp(backup::backup_now(desk.store().local(), now).map_err(Message::from))
+        }
+        Job::Export { out, mask_ids, operator: name } => {
             let formats = export::default_formats(mask_ids);
-            let done = day_end::export_day(store, today(clock), &formats, &out, mask_ids, &operator, now);
-            Reply::DayEnd(done.map_err(Message::from).map(|d| {
+            let done = operator(&name).and_then(|op| {
+                desk.export_day(today(clock), &formats, &out, mask_ids, &op, now).map_err(Message::from)
+            });
+            Reply::DayEnd(done.map(|d| {
                 let (vi, en) = counted(d.visits, d.voided);
                 let (held_vi, held_en) = held_words(d.held);
                 let (mask_vi, mask_en) = if mask_ids {
@@ -293,10 +372,11 @@ fn handle(store: &mut Store, job: Job, clock: &Clock) -> Reply {
                 (m, out)
             }))
         }
-        Job::CloseDay { out, operator } => {
+        Job::CloseDay { out, operator: name } => {
             // A sealed close is never masked (day_end::close_day).
-            let done = day_end::close_day(store, today(clock), &out, false, &operator, now);
-            Reply::DayEnd(done.map_err(Message::from).map(|d| {
+            let done = operator(&name)
+                .and_then(|op| desk.close_day(today(clock), &out, false, &op, now).map_err(Message::from));
+            Reply::DayEnd(done.map(|d| {
                 let (vi, en) = counted(d.visits, d.voided);
                 let day = d.day.format("%d/%m/%Y");
                 let (held_vi, held_en) = held_words(d.held);

@@ -41,7 +41,10 @@ pub enum RunPlan {
 /// Everything the window needs to start.
 #[derive(Clone)]
 pub struct Launch {
+    /// The desk's database file (on a clinic server: its roster replica).
     pub db: PathBuf,
+    /// The clinic server the desk works on, when `--db` named one.
+    pub server: Option<crate::store::backend::ServerUrl>,
     /// The frame source; None when there is no webcam (the scanner field and typed numbers still work).
     pub source: Option<SourceSpec>,
     /// The database is a demo database (invented people).
@@ -79,6 +82,7 @@ impl Launch {
             camera_is_default: false,
             exports: db.parent().map(|d| d.join("exports")).unwrap_or_else(|| PathBuf::from("exports")),
             roster: None,
+            server: None,
             db,
         }
     }

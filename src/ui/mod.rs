@@ -62,6 +62,8 @@ pub enum Action {
         value: String,
     },
     Backup,
+    /// Check that the clinic server answers (Settings).
+    TestLink,
     Export {
         out: PathBuf,
         mask_ids: bool,

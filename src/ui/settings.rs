@@ -7,7 +7,7 @@ use super::state::DeskState;
 use super::{Action, Pick, probe};
 use crate::coverage::{FlatType, Level, Profile, ScoreBand};
 use crate::scan::source::{CAMERA_SIZE, DemoPace, SourceSpec};
-use egui::{RichText, Ui};
+use egui::{Color32, RichText, Ui};
 use std::path::PathBuf;
 
 /// Resolutions offered for the camera.
@@ -504,7 +504,27 @@ impl SettingsScreen {
                     action = Some(Action::LeaveDemo);
                 }
             }
-            if let Some(p) = &state.db_path {
+            if let Some(server) = &state.server {
+                // Which server, never its password; the desk's file keeps the roster replica.
+                let r = ui.label(
+                    RichText::new(format!("{} {server}", lang.tr("Máy chủ phòng khám:", "Clinic server:"))).strong(),
+                );
+                probe::note(ui, "server-shown", &r);
+                ui.horizontal_wrapped(|ui| {
+                    let r = ui.button(lang.tr("Kiểm tra kết nối", "Test the connection"));
+                    probe::note(ui, "test-link", &r);
+                    if r.clicked() {
+                        action = Some(Action::TestLink);
+                    }
+                    match &state.link_down {
+                        None => ui.label(RichText::new(lang.tr("Máy chủ trả lời.", "The server answers.")).color(Color32::DARK_GREEN)),
+                        Some(why) => ui.label(RichText::new(lang.tr(&why.vi, &why.en)).color(Color32::RED)),
+                    };
+                });
+                if let Some(p) = &state.db_path {
+                    ui.label(format!("{} {}", lang.tr("Bản sao danh sách thẻ của quầy:", "This desk's roster copy:"), p.display()));
+                }
+            } else if let Some(p) = &state.db_path {
                 ui.label(format!("{} {}", lang.tr("Cơ sở dữ liệu:", "Database:"), p.display()));
             }
             ui.horizontal_wrapped(|ui| {

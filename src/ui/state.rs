@@ -76,7 +76,14 @@ pub struct DeskState {
     pub ocr_busy: bool,
     /// The card text read, shown in the scanner area until Enter looks it up (or Esc drops it).
     pub card_text: Option<CardText>,
+    /// The desk's own file (on a clinic server: its roster replica).
     pub db_path: Option<PathBuf>,
+    /// The clinic server the desk works on (shown without its password), if any.
+    pub server: Option<String>,
+    /// The same, `database@host`, for the header.
+    pub server_brief: Option<String>,
+    /// Why the clinic server does not answer, while it does not (the header's red band).
+    pub link_down: Option<Message>,
     pub settings: Option<Settings>,
     pub roster_size: i64,
     /// The database holds demo data (invented people) — the header says so on every screen.
@@ -245,9 +252,10 @@ impl DeskState {
     /// in `next`. The same card read again by the camera while it is on screen changes nothing.
     pub fn apply(&mut self, reply: Reply, now: Instant) -> bool {
         match reply {
-            Reply::Opened { path, settings, roster_size } => {
+            Reply::Opened { path, settings, roster_size, server } => {
                 self.demo_db |= settings.demo;
                 self.db_path = Some(path);
+                (self.server, self.server_brief) = server.unzip();
                 self.settings = Some(settings);
                 self.roster_size = roster_size;
                 return true;
@@ -383,6 +391,7 @@ impl DeskState {
                 return true;
             }
             Reply::DayEnd(Err(e)) => self.note(e, true),
+            Reply::Link(down) => self.link_down = down,
             Reply::Failed(e) => {
                 self.busy = false;
                 if self.settings.is_none() {

@@ -246,9 +246,15 @@ impl PgServer {
     /// stays on: off, a COMMIT returns before its WAL is even written (the WAL writer does that every
     /// 200 ms), so `kill` right after would lose acknowledged transactions and defeat crash tests.
     fn pg_ctl_start(&self) -> Output {
+        // The benchmark asks for TCP on loopback too (TIEPDON_TEST_PG_LISTEN=127.0.0.1); tests use the
+        // socket only.
+        // It also keeps fsync on (TIEPDON_TEST_PG_DURABLE=1), to compare commits with SQLite's FULL sync.
+        let listen = std::env::var("TIEPDON_TEST_PG_LISTEN").unwrap_or_default();
+        let durable = std::env::var_os("TIEPDON_TEST_PG_DURABLE").is_some();
+        let (fsync, fpw) = if durable { ("on", "on") } else { ("off", "off") };
         let options = format!(
-            "-c listen_addresses='' -c unix_socket_directories='{}' -c port={} -c fsync=off \
-             -c full_page_writes=off -c max_connections=100",
+            "-c listen_addresses='{listen}' -c unix_socket_directories='{}' -c port={} -c fsync={fsync} \
+             -c full_page_writes={fpw} -c max_connections=100",
             self.sock.display(),
             self.port
         );
@@ -373,13 +379,12 @@ fn in_path(program: &str) -> Option<PathBuf> {
 
 /// Whether the effective user is root: the `Uid:` line of /proc/self/status, else `id -u`.
 fn is_root() -> bool {
-    if let Ok(status) = fs::read_to_string("/proc/self/status") {
-        if let Some(line) = status.lines().find(|l| l.starts_with("Uid:")) {
-            // Uid: real effective saved filesystem
-            if let Some(euid) = line.split_whitespace().nth(2) {
-                return euid == "0";
-            }
-        }
+    // Uid: real effective saved filesystem
+    if let Ok(status) = fs::read_to_string("/proc/self/status")
+        && let Some(line) = status.lines().find(|l| l.starts_with("Uid:"))
+        && let Some(euid) = line.split_whitespace().nth(2)
+    {
+        return euid == "0";
     }
     Command::new("id")
         .arg("-u")

@@ -128,7 +128,7 @@ impl App {
             return;
         }
         let (tx, rx) = channel();
-        let new = DeskWorker::start(path.clone(), self.launch.clock.clone(), tx, self.wake.clone());
+        let new = DeskWorker::start(path.clone(), None, self.launch.clock.clone(), tx, self.wake.clone());
         // The old worker finishes its queue (a backup, an export) on its own thread, not this one.
         let old = std::mem::replace(&mut self.desk, new);
         std::thread::spawn(move || drop(old));
@@ -136,6 +136,7 @@ impl App {
         // Remembered for the next start once it has opened (`drain`).
         self.remember_on_open = Some(path.clone());
         self.launch.db = path;
+        self.launch.server = None;
         let was_demo = self.launch.demo_db || self.state.demo_source;
         self.launch.demo_db = false;
         self.launch.demo_reason = None;
