@@ -1159,3 +1159,95 @@ fn the_visit_facts_change_the_category_and_the_recorded_visit() {
     step_until(&mut h, "the next verdict", |a| a.state.current.is_some());
     assert_eq!(h.state().state.visit, tiepdon::coverage::VisitFacts::default());
 }
+
+/// The window's desk thread and the command line are one desk service: the same presentations (a card
+/// code, a BHXH number, a citizen id first seen and linked to its card-holder by name and birth date, a
+/// number nobody has) give the same verdict, record and ticket through `tiepdon lookup` / `checkin`
+/// and through the desk worker's `Job::Look` / `Job::CheckIn` (issue 19: `lookup` of a citizen id used
+/// to skip the link the window made).
+#[test]
+fn the_cli_and_the_windows_desk_thread_give_the_same_outcome_for_the_same_presentation() {
+    use common::desk::run_at;
+    use std::sync::Arc;
+    use tiepdon::ui::desk::{DeskWorker, Job, Origin, Reply};
+    const NOW: &str = "2026-11-23T02:00:00Z";
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    // A card-holder whose roster row has no citizen id: a citizen card with the same name and birth
+    // date finds them.
+    let mut holder = tiepdon::demo::person(4242, 9, today);
+    holder.citizen_id = None;
+    holder.status = "active";
+    holder.replaced_by = None;
+    holder.valid_to = Some("2027-12-31".into());
+    let birth = holder.birth_date.clone().unwrap();
+    let dmy = format!("{}{}{}", &birth[8..10], &birth[5..7], &birth[0..4]);
+    let name = holder.full_name.clone().unwrap();
+    let sex = if holder.sex.as_deref() == Some("female") { "Nữ" } else { "Nam" };
+    let cccd = format!("079090123456||{name}|{dmy}|{sex}|Hà Nội|01012021");
+    let (by_card, by_bhxh) = (tiepdon::demo::person(4243, 9, today), tiepdon::demo::person(4244, 9, today));
+    let presentations = [
+        by_card.card_number.clone().unwrap(),
+        by_bhxh.bhxh_number.clone().unwrap(),
+        cccd,
+        "079181234567".to_string(),
+    ];
+    let (cli_db, ui_db) = (Db::new("parity-cli"), Db::new("parity-ui"));
+    for db in [&cli_db, &ui_db] {
+        db.import_rows("roster.csv", &[holder.clone(), by_card.clone(), by_bhxh.clone()]);
+    }
+    // The command line.
+    let mut cli = Vec::new();
+    for p in &presentations {
+        let looked = run_at(NOW, &cli_db, &["lookup", p]);
+        let checked = run_at(NOW, &cli_db, &["checkin", p, "--operator", "Lan"]);
+        let v = &checked.out[0];
+        cli.push((
+            looked.out[0]["verdict"]["code"].clone(),
+            looked.out[0]["record"]["card_number"].clone(),
+            v["ticket"].clone(),
+            v["card_number"].clone(),
+            v["code"].clone(),
+        ));
+    }
+    // The window's desk thread, with the same clock.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let clock: tiepdon::ui::desk::Clock = Arc::new(|| "2026-11-23T02:00:00Z".parse().unwrap());
+    let worker = DeskWorker::start(ui_db.path.clone(), None, clock, tx, Arc::new(|| {}));
+    let next = |want: &dyn Fn(&Reply) -> bool| loop {
+        let r = rx.recv_timeout(Duration::from_secs(20)).expect("the desk thread answers");
+        if want(&r) {
+            return r;
+        }
+    };
+    let mut ui = Vec::new();
+    for (i, p) in presentations.iter().enumerate() {
+        let visit = Default::default();
+        worker.send(Job::Look { id: i as u64, text: p.clone(), origin: Origin::Typed, seen_at: Instant::now(), visit });
+        let Reply::Looked(looked) = next(&|r| matches!(r, Reply::Looked(_))) else { unreachable!() };
+        let look = looked.look.as_ref().expect("a look");
+        let record = look.record.as_ref().and_then(|r| r.record.card_number.clone());
+        worker.send(Job::CheckIn {
+            look_id: i as u64,
+            text: p.clone(),
+            origin: Origin::Typed,
+            visit: Default::default(),
+            force: false,
+            operator: "Lan".into(),
+        });
+        let Reply::CheckedIn { result, .. } = next(&|r| matches!(r, Reply::CheckedIn { .. })) else { unreachable!() };
+        let visit = match result.expect("the check-in runs") {
+            visits::Outcome::Recorded(v) => v,
+            visits::Outcome::Refused(r) => panic!("refused: {r:?}"),
+        };
+        ui.push((
+            serde_json::json!(look.verdict.code.as_str()),
+            serde_json::json!(record),
+            serde_json::json!(visit.ticket),
+            serde_json::json!(visit.card_number),
+            serde_json::json!(visit.code),
+        ));
+    }
+    drop(worker);
+    assert_eq!(cli, ui, "the same outcome through the command line and the window's desk thread");
+    assert_eq!(cli[2].1, serde_json::json!(holder.card_number), "lookup links the citizen id to its card");
+}

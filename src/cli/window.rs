@@ -70,7 +70,11 @@ pub fn window(db: Option<&str>, args: &WindowArgs) -> CommandResult {
     launch.started = started;
     // Plain `tiepdon` (no subcommand) has no parsed arguments: TIEPDON_OPERATOR is read here too.
     let operator = args.operator.clone().or_else(|| std::env::var("TIEPDON_OPERATOR").ok());
-    launch.operator = operator.map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
+    // The same rule as every other operator name (an empty one: asked in the window).
+    launch.operator = match operator.filter(|o| !o.trim().is_empty()) {
+        Some(name) => Some(crate::desk::Operator::parse(&name)?.as_str().to_string()),
+        None => None,
+    };
     launch.roster = args.roster.clone();
     let benching = args.bench_scans.is_some() || args.bench_frames.is_some();
     launch.plan = match (benching, &args.metrics, &args.screenshots) {

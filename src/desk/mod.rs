@@ -13,18 +13,25 @@ use crate::store::{self, Backend, Location, StoreError, audit, closure};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::{Path, PathBuf};
 
-/// Who is at the desk: 1–100 printable characters, trimmed. The one rule for every operator and
-/// supervisor name the command line, the window and `--operator` take.
+/// Who is at the desk, trimmed: 1–60 printable characters with a letter, no `|` and at most 4 digits —
+/// a name, not a card code or a QR payload scanned into the wrong field. The one rule for every operator
+/// and supervisor name the command line, the window's prompt and `--operator` take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator(String);
 
 impl Operator {
     pub fn parse(text: &str) -> Result<Operator, StoreError> {
         let name = text.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        let n = name.chars().count();
+        let ok = (1..=60).contains(&n)
+            && name.chars().any(char::is_alphabetic)
+            && !name.contains('|')
+            && name.chars().filter(char::is_ascii_digit).count() <= 4
+            && !name.chars().any(char::is_control);
+        if !ok {
             return Err(StoreError::invalid(
-                "Tên người trực không hợp lệ: cần 1–100 ký tự in được.",
-                "The operator name must be 1–100 printable characters.",
+                "Tên người trực không hợp lệ: cần 1–60 ký tự có chữ cái, không phải mã thẻ vừa quét.",
+                "The operator name must be 1–60 characters with a letter, not a card code just scanned.",
             ));
         }
         Ok(Operator(name.to_string()))
@@ -41,6 +48,22 @@ impl Operator {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Operator;
+
+    #[test]
+    fn an_operator_is_a_name_not_a_scanned_code() {
+        for ok in ["Lan", "  Nguyễn Thị Lan ", "desk-test", "Bàn 2 ca 1"] {
+            assert!(Operator::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "   ", "079090123456", "DN4790123456789|x", "a\u{7}b", &"x".repeat(61)] {
+            assert!(Operator::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Operator::parse(" Lan ").unwrap().as_str(), "Lan");
     }
 }
 

@@ -759,14 +759,9 @@ impl App {
     }
 }
 
-/// An operator name, not a scanned payload or number: a letter, no `|`, at most 4 digits, 60 characters.
+/// An operator name, not a scanned payload or number: the one rule of [`crate::desk::Operator`].
 fn plausible_operator(name: &str) -> bool {
-    let n = name.chars().count();
-    (1..=60).contains(&n)
-        && name.chars().any(char::is_alphabetic)
-        && !name.contains('|')
-        && name.chars().filter(char::is_ascii_digit).count() <= 4
-        && !name.chars().any(char::is_control)
+    crate::desk::Operator::parse(name).is_ok()
 }
 
 impl eframe::App for App {
