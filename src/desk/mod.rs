@@ -207,8 +207,19 @@ impl Desk {
         store::read(&mut *self.store, |sql, _| visits::list_in(sql, day))
     }
 
+    /// `audit verify`: the hash chain holds, and every visit matches what its audit rows recorded.
     pub fn verify_audit(&mut self) -> Result<Verification, StoreError> {
-        store::read(&mut *self.store, |sql, _| audit::verify_in(sql))
+        store::read(&mut *self.store, |sql, _| {
+            let mut v = audit::verify_chain(sql)?;
+            if v.ok
+                && let Some((visit, why)) = visits::first_unaudited_change(sql)?
+            {
+                v.ok = false;
+                v.first_bad_visit = Some(visit);
+                v.problem = Some(why.to_string());
+            }
+            Ok(v)
+        })
     }
 
     pub fn export_day(
