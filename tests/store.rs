@@ -611,6 +611,36 @@ fn upgrading_keeps_primary_level_for_old_visits_and_asks_the_profile() {
     }
 }
 
+#[test]
+fn a_supervisor_pin_guards_reopening_and_a_clinic_series_numbers_every_desk() {
+    let db = Db::new("pin-series");
+    standard_roster(&db);
+    assert_eq!(checkin(&db, NOW, &["--id", CARD_A]).only(0)["ticket"], "A-001");
+    let set = run(&db, &["settings", "set", "supervisor_pin", "2468"]);
+    assert_eq!(set.only(0)["supervisor_pin"], "set");
+    assert!(!format!("{:?}{}", set.out, set.err).contains("2468"), "the PIN is never shown");
+    let out = db.dir.join("closed");
+    for (key, value) in [("facility_code", "79034"), ("exam_service_code", "02.1896"), ("exam_service_name", "Khám Nội")] {
+        run(&db, &["settings", "set", key, value]).only(0);
+    }
+    let closed = run(&db, &["close-day", "--date", DAY, "--out", out.to_str().unwrap()]);
+    assert_eq!(closed.code, 0, "{}", closed.err);
+    let reopen = ["reopen-day", "--date", DAY, "--supervisor", "Hoa", "--reason", "sửa thẻ"];
+    fails(run(&db, &reopen), "PIN");
+    fails(run(&db, &[&reopen[..], &["--pin", "1111"]].concat()), "PIN");
+    assert_eq!(run(&db, &[&reopen[..], &["--pin", "2468"]].concat()).code, 0, "the right PIN reopens");
+
+    // One series for every desk, then each desk's own again.
+    assert_eq!(run(&db, &["settings", "set", "clinic_series", "k"]).only(0)["clinic_series"], "K");
+    assert_eq!(checkin(&db, NOW, &["--id", CARD_B]).only(0)["ticket"], "K-001");
+    run(&db, &["settings", "set", "desk", "B"]).only(0);
+    assert_eq!(checkin(&db, NOW, &["--id", CARD_C]).only(0)["ticket"], "K-002");
+    assert_eq!(run(&db, &["settings", "set", "clinic_series", "none"]).only(0)["clinic_series"], Value::Null);
+    checkin(&db, NOW, &["--id", CARD_A, "--force"]).only(0);
+    assert_eq!(run(&db, &["visits", "--date", DAY]).out.last().unwrap()["ticket"], "B-001");
+    assert_eq!(run(&db, &["audit", "verify"]).only(0)["ok"], true);
+}
+
 /// The same store tests with the visits, tickets, settings and audit on the clinic server (a throwaway
 /// PostgreSQL) and the roster in the desk's replica: one suite, both backends.
 mod on_server {
@@ -640,5 +670,6 @@ mod on_server {
         visits_lists_the_day_in_order_and_settings_validate,
         demo_data_fills_the_roster_and_labels_the_database,
         odd_inputs_never_panic,
+        a_supervisor_pin_guards_reopening_and_a_clinic_series_numbers_every_desk,
     );
 }

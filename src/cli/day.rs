@@ -88,12 +88,21 @@ pub struct ReopenArgs {
     /// Why (kept in the audit log).
     #[arg(long)]
     pub reason: String,
+    /// The supervisor PIN, when one is set (`settings set supervisor_pin`).
+    #[arg(long, env = "TIEPDON_SUPERVISOR_PIN", hide_env_values = true)]
+    pub pin: Option<String>,
 }
 
 pub fn reopen_day(db: Option<&str>, args: &ReopenArgs) -> CommandResult {
     let supervisor = operator_name(Some(&args.supervisor))?;
     let mut desk = open_desk(db)?;
-    desk.reopen_day(args.date, &supervisor, &args.reason, clock::now_utc())?;
+    if desk.settings()?.supervisor_pin.is_none() && !desk.location().is_server() {
+        eprintln!(
+            "tiepdon: chưa đặt mã PIN người phụ trách: ai cũng mở lại được ngày đã chốt (settings set supervisor_pin) \
+             / no supervisor PIN is set: anyone can reopen a closed day (settings set supervisor_pin)"
+        );
+    }
+    desk.reopen_day(args.date, &supervisor, &args.reason, args.pin.as_deref(), clock::now_utc())?;
     print_json(
         &json!({"day": crate::card::date::iso(args.date), "closed": false, "reopened_by": args.supervisor.trim()}),
     );

@@ -245,14 +245,17 @@ impl Desk {
         day_end::close_day(&mut *self.store, day, out, mask_ids, operator.as_str(), now)
     }
 
+    /// Reopens a closed day: a supervisor, a reason, and the supervisor PIN when one is set (on a
+    /// server, a supervisor's login too).
     pub fn reopen_day(
         &mut self,
         day: NaiveDate,
         supervisor: &Operator,
         reason: &str,
+        pin: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        store::write(&mut *self.store, |tx, _| closure::reopen(tx, day, supervisor.as_str(), reason, now))
+        store::write(&mut *self.store, |tx, _| closure::reopen(tx, day, supervisor.as_str(), reason, pin, now))
     }
 
     /// What the store says of a sealed manifest.

@@ -47,18 +47,29 @@ pub fn close(
     Ok(())
 }
 
-/// Reopens a closed day; a supervisor and a reason are required.
+/// Reopens a closed day; a supervisor, a reason and — when one is set — the supervisor PIN are
+/// required. (On a clinic server the server also checks that the login is a supervisor's.)
 pub fn reopen(
     conn: &mut dyn Sql,
     day: NaiveDate,
     supervisor: &str,
     reason: &str,
+    pin: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if supervisor.trim().is_empty() || reason.trim().is_empty() {
         return Err(StoreError::invalid(
             "Mở lại ngày cần tên người phụ trách và lý do.",
             "Reopening a day needs the supervisor's name and a reason.",
+        ));
+    }
+    if let Some(stored) = super::settings::load_in(conn)?.supervisor_pin
+        && !pin.is_some_and(|p| super::settings::pin_matches(&stored, p))
+    {
+        return Err(StoreError::invalid(
+            "Cần mã PIN đúng của người phụ trách để mở lại ngày đã chốt (--pin hoặc TIEPDON_SUPERVISOR_PIN).",
+            "Reopening a closed day needs the supervisor's PIN (--pin or TIEPDON_SUPERVISOR_PIN); the one given \
+             is missing or wrong.",
         ));
     }
     if !is_closed(conn, day)? {

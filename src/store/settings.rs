@@ -22,6 +22,43 @@ pub struct Settings {
     pub exam: Exam,
     /// This database's random id (migration 4): the tail of every visit's MA_LK.
     pub store_id: String,
+    /// One ticket series for every desk (`K` gives `K-001`, `K-002`, … whichever desk checks in),
+    /// instead of each desk's own.
+    pub clinic_series: Option<String>,
+    /// The supervisor PIN's salted hash (`sha256$SALT$HEX`), when one is set: reopening a closed day
+    /// on a desk's file asks for it.
+    pub supervisor_pin: Option<String>,
+}
+
+/// Rounds of SHA-256 over a supervisor PIN (slows a guess; the file is owner-only).
+const PIN_ROUNDS: usize = 20_000;
+
+fn pin_digest(salt: &str, pin: &str) -> String {
+    let mut h = super::audit::sha256_hex(format!("{salt}:{pin}").as_bytes());
+    for _ in 0..PIN_ROUNDS {
+        h = super::audit::sha256_hex(h.as_bytes());
+    }
+    h
+}
+
+/// Whether `pin` is the supervisor PIN whose stored form is `stored`.
+pub fn pin_matches(stored: &str, pin: &str) -> bool {
+    let mut parts = stored.splitn(3, '$');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("sha256"), Some(salt), Some(hex)) => pin_digest(salt, pin.trim()) == hex,
+        _ => false,
+    }
+}
+
+fn random_salt() -> String {
+    use std::io::Read;
+    let mut bytes = [0_u8; 8];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        bytes = (nanos.as_nanos() as u64 ^ std::process::id() as u64).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The exam service a check-in registers (`MA_DICH_VU` / `TEN_DICH_VU` of the check-in file), from
@@ -33,7 +70,7 @@ pub struct Exam {
 }
 
 /// The keys `settings set` accepts, with what each means.
-pub const KEYS: [(&str, &str); 16] = [
+pub const KEYS: [(&str, &str); 18] = [
     ("facility_code", "this clinic's 5-character facility code (MA_CSKCB), e.g. 79034"),
     ("clinic_name", "the clinic's name"),
     ("province", "the clinic's 2-digit province code (default: from the facility code; shown only)"),
@@ -59,6 +96,11 @@ pub const KEYS: [(&str, &str); 16] = [
         "the exam's service code in the clinic's DMDC list (MA_DICH_VU of the check-in file), e.g. 02.1896",
     ),
     ("exam_service_name", "the exam's name in the DMDC list (TEN_DICH_VU), e.g. Khám Nội"),
+    (
+        "clinic_series",
+        "one ticket series for all desks, 1 to 4 letters or digits (e.g. K: K-001, K-002 at every desk), or none",
+    ),
+    ("supervisor_pin", "4 to 12 digits a supervisor types to reopen a closed day (stored hashed), or none"),
 ];
 
 pub const DEFAULT_DESK: &str = "A";
@@ -125,6 +167,22 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
             Ok(v.to_ascii_uppercase())
         }
         "desk" => Err(bad(key, v, "cần 1–4 chữ cái hoặc chữ số", "expected 1–4 letters or digits")),
+        "clinic_series" if v == "none" => Ok(String::new()),
+        "clinic_series" if (1..=4).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Ok(v.to_ascii_uppercase())
+        }
+        "clinic_series" => {
+            Err(bad(key, v, "cần 1–4 chữ cái hoặc chữ số, hoặc none", "expected 1–4 letters or digits, or none"))
+        }
+        "supervisor_pin" if v == "none" => Ok(String::new()),
+        "supervisor_pin" if (4..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()) => {
+            let salt = random_salt();
+            Ok(format!("sha256${salt}${}", pin_digest(&salt, v)))
+        }
+        "supervisor_pin" => Err(StoreError::invalid(
+            "Mã PIN người phụ trách cần 4–12 chữ số (hoặc none để bỏ).",
+            "The supervisor PIN must be 4–12 digits (or none to remove it).",
+        )),
         "timezone" if v == TIMEZONE => Ok(v.to_string()),
         "timezone" => Err(bad(key, v, "chỉ hỗ trợ Asia/Ho_Chi_Minh", "only Asia/Ho_Chi_Minh is supported")),
         "expiry_warning_days" | "stale_warning_days" | "stale_limit_days" => days(),
@@ -179,7 +237,8 @@ pub fn set_audited(
 ) -> Result<String, StoreError> {
     super::write(store, |tx, _| {
         let stored = set_in(tx, key, value)?;
-        let detail = json!({"key": key, "value": stored});
+        let shown = if key == "supervisor_pin" && !stored.is_empty() { "(set)" } else { stored.as_str() };
+        let detail = json!({"key": key, "value": shown});
         super::audit::append(tx, now, operator, "settings", Some(key), &detail)?;
         Ok(stored)
     })
@@ -247,6 +306,8 @@ pub fn load_in(sql: &mut dyn Sql) -> Result<Settings, StoreError> {
         demo: get("demo")?.as_deref() == Some("true"),
         exam: Exam { code: get("exam_service_code")?, name: get("exam_service_name")? },
         store_id: get("store_id")?.unwrap_or_default(),
+        clinic_series: get("clinic_series")?.filter(|s| !s.is_empty()),
+        supervisor_pin: get("supervisor_pin")?.filter(|s| !s.is_empty()),
     })
 }
 
@@ -270,5 +331,8 @@ pub fn show(s: &Settings) -> Value {
     m.insert("demo".into(), json!(s.demo));
     m.insert("exam_service_code".into(), json!(s.exam.code));
     m.insert("exam_service_name".into(), json!(s.exam.name));
+    m.insert("clinic_series".into(), json!(s.clinic_series));
+    // Never the PIN nor its hash: whether one is set.
+    m.insert("supervisor_pin".into(), json!(if s.supervisor_pin.is_some() { "set" } else { "none" }));
     Value::Object(m)
 }

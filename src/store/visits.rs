@@ -295,6 +295,10 @@ pub fn look_in(
     if let Some(series) = series {
         settings.desk = series.to_string();
     }
+    // One clinic-wide series, when set, numbers every desk's tickets.
+    if let Some(series) = settings.clinic_series.clone() {
+        settings.desk = series;
+    }
     let at = clock::to_vietnam(now);
     let day = at.date();
     let mut record = roster::find_for(conn, card)?;
