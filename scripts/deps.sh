@@ -2,7 +2,7 @@
 # Installs the Debian packages tiepdon needs when they are missing (sourced by run.sh, test.sh and
 # screenshot.sh). `deps_need GROUP…` with the groups:
 #   build       libclang-dev (nokhwa's V4L2 webcam bindings), cmake and g++ (zxing-cpp is compiled
-#               from source)
+#               from source), libssl-dev and pkg-config (TLS to a clinic server)
 #   test        Mesa's software Vulkan driver (window tests render on the CPU), GNU time (peak memory)
 #   ocr         Tesseract 5 with its Vietnamese data (reading the card's printed text; the desk runs
 #               without it and says so)
@@ -20,7 +20,7 @@ deps_need() {
     local pkgs=()
     for group in "$@"; do
         case "$group" in
-            build) pkgs+=(libclang-dev cmake g++) ;;
+            build) pkgs+=(libclang-dev cmake g++ libssl-dev pkg-config) ;;
             test) pkgs+=(mesa-vulkan-drivers libvulkan1 time util-linux) ;;
             ocr) pkgs+=(tesseract-ocr tesseract-ocr-vie) ;;
             server) pkgs+=(postgresql postgresql-client) ;;

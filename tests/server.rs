@@ -267,3 +267,69 @@ fn a_db_url_is_never_a_file_and_the_password_is_never_shown() {
     assert!(!r.err.contains("Sup3rSecret"), "the password is never shown: {}", r.err);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Writes a self-signed certificate and key the `postgres` user can read (when the tests run as root),
+/// and an hba file that takes TCP only over TLS; returns the server options that use them.
+fn tls_files(dir: &Path) -> String {
+    let (crt, key, hba) = (dir.join("server.crt"), dir.join("server.key"), dir.join("hba.conf"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .output()
+        .expect("the openssl program");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    std::fs::write(&hba, "local all all trust\nhostssl all all 127.0.0.1/32 trust\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+    if root {
+        for f in [&crt, &key, &hba] {
+            assert!(Command::new("chown").arg("postgres:postgres").arg(f).status().unwrap().success());
+        }
+    }
+    format!(
+        "-c ssl=on -c ssl_cert_file='{}' -c ssl_key_file='{}' -c hba_file='{}'",
+        crt.display(),
+        key.display(),
+        hba.display()
+    )
+}
+
+#[test]
+fn a_desk_over_the_network_is_encrypted_unless_its_url_says_otherwise() {
+    let dir = folder("tls");
+    // /tmp, not the test folder, so the postgres user can reach the files.
+    let files = std::path::PathBuf::from(format!("/tmp/tiepdon-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&files);
+    std::fs::create_dir_all(&files).unwrap();
+    let server = PgServer::start_with("127.0.0.1", &tls_files(&files)).expect("PostgreSQL");
+    server.database("tls");
+    let url = format!("postgres://postgres@127.0.0.1:{}/tls", server.port());
+    let replica = dir.join("desk.db").display().to_string();
+    // The server takes TCP only over TLS: the default (sslmode=require) gets in…
+    assert_eq!(exec(NOW, &["init-server", &url]).code, 0, "a TCP URL is encrypted by default");
+    let listed = run(&url, &replica, &["visits"]);
+    assert_eq!(listed.code, 0, "{}", listed.err);
+    // …and a URL that turns TLS off is refused by that server.
+    let plain = run(&format!("{url}?sslmode=disable"), &replica, &["visits"]);
+    assert_eq!(plain.code, 2, "without TLS the server refuses: {}", plain.err);
+    assert!(plain.err.contains("unreachable") || plain.err.contains("refused"), "{}", plain.err);
+    drop(server);
+    // A server without TLS: the default refuses plainly, naming what to do.
+    let bare = PgServer::start_with("127.0.0.1", "").expect("PostgreSQL");
+    bare.database("bare");
+    let url = format!("postgres://postgres@127.0.0.1:{}/bare", bare.port());
+    let r = exec(NOW, &["init-server", &url]);
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("sslmode=disable"), "the message says what to do: {}", r.err);
+    assert_eq!(exec(NOW, &["init-server", &format!("{url}?sslmode=disable")]).code, 0, "the URL decides");
+    let _ = std::fs::remove_dir_all(&files);
+    let _ = std::fs::remove_dir_all(&dir);
+}

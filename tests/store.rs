@@ -620,7 +620,9 @@ fn a_supervisor_pin_guards_reopening_and_a_clinic_series_numbers_every_desk() {
     assert_eq!(set.only(0)["supervisor_pin"], "set");
     assert!(!format!("{:?}{}", set.out, set.err).contains("2468"), "the PIN is never shown");
     let out = db.dir.join("closed");
-    for (key, value) in [("facility_code", "79034"), ("exam_service_code", "02.1896"), ("exam_service_name", "Khám Nội")] {
+    for (key, value) in
+        [("facility_code", "79034"), ("exam_service_code", "02.1896"), ("exam_service_name", "Khám Nội")]
+    {
         run(&db, &["settings", "set", key, value]).only(0);
     }
     let closed = run(&db, &["close-day", "--date", DAY, "--out", out.to_str().unwrap()]);

@@ -1222,7 +1222,13 @@ fn the_cli_and_the_windows_desk_thread_give_the_same_outcome_for_the_same_presen
     let mut ui = Vec::new();
     for (i, p) in presentations.iter().enumerate() {
         let visit = Default::default();
-        worker.send(Job::Look { id: i as u64, text: p.clone(), origin: Origin::Typed, seen_at: Instant::now(), visit });
+        worker.send(Job::Look {
+            id: i as u64,
+            text: p.clone(),
+            origin: Origin::Typed,
+            seen_at: Instant::now(),
+            visit,
+        });
         let Reply::Looked(looked) = next(&|r| matches!(r, Reply::Looked(_))) else { unreachable!() };
         let look = looked.look.as_ref().expect("a look");
         let record = look.record.as_ref().and_then(|r| r.record.card_number.clone());
@@ -1234,7 +1240,9 @@ fn the_cli_and_the_windows_desk_thread_give_the_same_outcome_for_the_same_presen
             force: false,
             operator: "Lan".into(),
         });
-        let Reply::CheckedIn { result, .. } = next(&|r| matches!(r, Reply::CheckedIn { .. })) else { unreachable!() };
+        let Reply::CheckedIn { result, .. } = next(&|r| matches!(r, Reply::CheckedIn { .. })) else {
+            unreachable!()
+        };
         let visit = match result.expect("the check-in runs") {
             visits::Outcome::Recorded(v) => v,
             visits::Outcome::Refused(r) => panic!("refused: {r:?}"),

@@ -255,7 +255,9 @@ impl Desk {
         pin: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        store::write(&mut *self.store, |tx, _| closure::reopen(tx, day, supervisor.as_str(), reason, pin, now))
+        store::write(&mut *self.store, |tx, _| {
+            closure::reopen(tx, day, supervisor.as_str(), reason, pin, now)
+        })
     }
 
     /// What the store says of a sealed manifest.

@@ -10,9 +10,11 @@
 use super::backend::{Backend, Location, ServerUrl};
 use super::sql::{Engine, Row, Sql, Val, vals};
 use super::{Context, ServerFault, Store, StoreError};
+use postgres::config::{Host, SslMode};
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, Config, GenericClient, NoTls};
+use postgres::{Client, Config, GenericClient};
 use rusqlite::Connection;
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -258,10 +260,26 @@ fn server_error(
     StoreError::Server { what, server: server.shown(), kind, detail }
 }
 
+/// Prepared statements of one connection, by their text: each is parsed by the server once, so a
+/// statement costs one round trip instead of two.
+pub type Statements = HashMap<String, postgres::Statement>;
+
 /// A PostgreSQL connection or transaction seen through [`Sql`].
 pub struct Pg<'a, C: GenericClient> {
     pub client: &'a mut C,
     pub server: &'a ServerUrl,
+    pub statements: &'a mut Statements,
+}
+
+impl<C: GenericClient> Pg<'_, C> {
+    fn statement(&mut self, what: &'static str, sql: &str) -> Result<postgres::Statement, StoreError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(|e| server_error(self.server, what, &e, fault_of(&e)))?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
 }
 
 impl<C: GenericClient> Sql for Pg<'_, C> {
@@ -270,14 +288,18 @@ impl<C: GenericClient> Sql for Pg<'_, C> {
     }
 
     fn execute(&mut self, what: &'static str, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
+        let statement = self.statement(what, sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        self.client.execute(sql, &refs).map_err(|e| server_error(self.server, what, &e, fault_of(&e)))
+        self.client.execute(&statement, &refs).map_err(|e| server_error(self.server, what, &e, fault_of(&e)))
     }
 
     fn query(&mut self, what: &'static str, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(what, sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        let rows =
-            self.client.query(sql, &refs).map_err(|e| server_error(self.server, what, &e, fault_of(&e)))?;
+        let rows = self
+            .client
+            .query(&statement, &refs)
+            .map_err(|e| server_error(self.server, what, &e, fault_of(&e)))?;
         rows.iter()
             .map(row_of)
             .collect::<Result<_, _>>()
@@ -299,7 +321,58 @@ pub fn connect(url: &ServerUrl) -> Result<Client, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("tiepdon");
     }
-    config.connect(NoTls).map_err(|e| server_error(url, "connecting", &e, fault_of(&e)))
+    // Over the network, encrypted unless the URL says otherwise; a Unix socket never leaves the machine.
+    let on_socket = config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
+    if !url.secret().contains("sslmode=") {
+        config.ssl_mode(if on_socket { SslMode::Disable } else { SslMode::Require });
+    }
+    config.connect(tls(url)?).map_err(|e| {
+        let mut err = server_error(url, "connecting", &e, fault_of(&e));
+        if let StoreError::Server { detail, .. } = &mut err
+            && config.get_ssl_mode() == SslMode::Require
+            && detail.contains("TLS")
+        {
+            detail.push_str(
+                " — máy chủ không nhận TLS: bật ssl trên máy chủ, hoặc thêm sslmode=disable vào địa chỉ nếu mạng \
+                 tin cậy / the server does not accept TLS: turn ssl on at the server, or add sslmode=disable to \
+                 the URL on a trusted network",
+            );
+        }
+        err
+    })
+}
+
+/// The TLS side of a connection. As libpq's `sslmode=require`: encrypted; the server's certificate is
+/// checked against a root certificate when there is one (`PGSSLROOTCERT`, or `~/.postgresql/root.crt`),
+/// else not verified.
+fn tls(url: &ServerUrl) -> Result<postgres_openssl::MakeTlsConnector, StoreError> {
+    use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+    let failed = |e: openssl::error::ErrorStack| {
+        StoreError::invalid(
+            format!("Không chuẩn bị được TLS cho {}: {e}", url.shown()),
+            format!("Cannot set TLS up for {}: {e}", url.shown()),
+        )
+    };
+    let mut builder = SslConnector::builder(SslMethod::tls()).map_err(failed)?;
+    let root = std::env::var_os("PGSSLROOTCERT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".postgresql/root.crt")))
+        .filter(|p| p.is_file());
+    match root {
+        Some(ca) => {
+            builder.set_ca_file(&ca).map_err(failed)?;
+            builder.set_verify(SslVerifyMode::PEER);
+        }
+        None => builder.set_verify(SslVerifyMode::NONE),
+    }
+    let mut connector = postgres_openssl::MakeTlsConnector::new(builder.build());
+    // With a root, the certificate is checked against it but not tied to the host name (libpq's
+    // `require` with a root.crt behaves as `verify-ca`).
+    connector.set_callback(|config, _| {
+        config.set_verify_hostname(false);
+        Ok(())
+    });
+    Ok(connector)
 }
 
 /// Creates (or brings up to date) the schema on the server; the clinic's id is drawn once.
@@ -309,7 +382,8 @@ pub fn init_server(url: &ServerUrl) -> Result<i64, StoreError> {
     tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK});"))
         .and_then(|()| tx.batch_execute(SCHEMA))
         .map_err(|e| server_error(url, "creating the schema", &e, fault_of(&e)))?;
-    let mut sql = Pg { client: &mut tx, server: url };
+    let mut statements = Statements::new();
+    let mut sql = Pg { client: &mut tx, server: url, statements: &mut statements };
     sql.execute("recording the schema version", "DELETE FROM server_schema", &[])?;
     sql.execute(
         "recording the schema version",
@@ -330,6 +404,8 @@ pub fn init_server(url: &ServerUrl) -> Result<i64, StoreError> {
 pub struct PgStore {
     url: ServerUrl,
     client: Option<Client>,
+    /// The statements prepared on `client` (cleared with a new connection).
+    statements: Statements,
     replica: Store,
 }
 
@@ -363,7 +439,8 @@ impl PgStore {
             ));
         }
         let replica = Store::open(replica)?;
-        let mut store = PgStore { url: url.clone(), client: Some(client), replica };
+        let mut store =
+            PgStore { url: url.clone(), client: Some(client), statements: Statements::new(), replica };
         store.pull_roster()?;
         Ok(store)
     }
@@ -375,6 +452,7 @@ impl PgStore {
     fn client(&mut self) -> Result<&mut Client, StoreError> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.client = None;
+            self.statements.clear();
             self.client = Some(connect(&self.url)?);
         }
         self.client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))
@@ -384,7 +462,8 @@ impl PgStore {
     fn server_roster_version(&mut self) -> Result<i64, StoreError> {
         let url = self.url.clone();
         let client = self.client()?;
-        let mut sql = Pg { client, server: &url };
+        let mut statements = Statements::new();
+        let mut sql = Pg { client, server: &url, statements: &mut statements };
         let found = sql.query_opt(
             "reading the roster version",
             "SELECT value FROM settings WHERE key = 'roster_version'",
@@ -477,7 +556,7 @@ impl PgStore {
         tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
             .map_err(|e| server_error(&url, "locking", &e, fault_of(&e)))?;
         let current = {
-            let mut sql = Pg { client: &mut tx, server: &url };
+            let mut sql = Pg { client: &mut tx, server: &url, statements: &mut Statements::new() };
             sql.query_opt(
                 "reading the roster version",
                 "SELECT value FROM settings WHERE key = 'roster_version'",
@@ -523,7 +602,7 @@ impl PgStore {
         writer.finish().map_err(|e| server_error(&url, "copying the roster", &e, fault_of(&e)))?;
         let next = current + 1;
         {
-            let mut sql = Pg { client: &mut tx, server: &url };
+            let mut sql = Pg { client: &mut tx, server: &url, statements: &mut Statements::new() };
             sql.execute(
                 "publishing the roster",
                 "INSERT INTO settings(key, value) VALUES ('roster_version', $1)
@@ -606,16 +685,17 @@ impl Backend for PgStore {
         // Borrow the replica and the client apart.
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.client = None;
+            self.statements.clear();
             self.client = Some(connect(&url)?);
         }
-        let PgStore { client, replica, .. } = self;
+        let PgStore { client, replica, statements, .. } = self;
         let client = client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))?;
         let mut tx = client
             .transaction()
             .map_err(|e| server_error(&url, "starting a transaction", &e, fault_of(&e)))?;
         tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
             .map_err(|e| server_error(&url, "waiting for the other desks", &e, fault_of(&e)))?;
-        f(&mut Pg { client: &mut tx, server: &url }, replica.conn())?;
+        f(&mut Pg { client: &mut tx, server: &url, statements }, replica.conn())?;
         // The server has everything but the final word: a link that breaks now leaves it unknown.
         tx.commit().map_err(|e| {
             let kind = if e.as_db_error().is_some() { ServerFault::Refused } else { ServerFault::InDoubt };
@@ -630,11 +710,12 @@ impl Backend for PgStore {
         let url = self.url.clone();
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.client = None;
+            self.statements.clear();
             self.client = Some(connect(&url)?);
         }
-        let PgStore { client, replica, .. } = self;
+        let PgStore { client, replica, statements, .. } = self;
         let client = client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))?;
-        f(&mut Pg { client, server: &url }, replica.conn())
+        f(&mut Pg { client, server: &url, statements }, replica.conn())
     }
 
     fn series(&self) -> Option<String> {

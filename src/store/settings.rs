@@ -171,9 +171,12 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
         "clinic_series" if (1..=4).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()) => {
             Ok(v.to_ascii_uppercase())
         }
-        "clinic_series" => {
-            Err(bad(key, v, "cần 1–4 chữ cái hoặc chữ số, hoặc none", "expected 1–4 letters or digits, or none"))
-        }
+        "clinic_series" => Err(bad(
+            key,
+            v,
+            "cần 1–4 chữ cái hoặc chữ số, hoặc none",
+            "expected 1–4 letters or digits, or none",
+        )),
         "supervisor_pin" if v == "none" => Ok(String::new()),
         "supervisor_pin" if (4..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()) => {
             let salt = random_salt();

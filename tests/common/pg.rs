@@ -66,6 +66,9 @@ pub struct PgServer {
     /// The tests run as root: the PostgreSQL programs run as `postgres` through `runuser`.
     as_root: bool,
     bins: Bins,
+    /// What [`PgServer::start_with`] added: TCP addresses to listen on, more `-c` options.
+    listen: String,
+    extra: String,
 }
 
 impl PgServer {
@@ -74,6 +77,12 @@ impl PgServer {
     /// stderr) when PostgreSQL is not installed, so callers can skip; panics with the failing command's
     /// stderr on other failures.
     pub fn start() -> Option<PgServer> {
+        PgServer::start_with("", "")
+    }
+
+    /// Starts a server that also listens on the TCP addresses `listen` (e.g. `127.0.0.1`), with
+    /// `extra` server options (`-c ssl=on -c …`, `-c fsync=on`), which come after the defaults.
+    pub fn start_with(listen: &str, extra: &str) -> Option<PgServer> {
         let Some(bins) = find_bins() else {
             eprintln!(
                 "PostgreSQL is not installed (no initdb/pg_ctl/psql in /usr/lib/postgresql/*/bin or PATH): \
@@ -103,7 +112,8 @@ impl PgServer {
         fs::write(&log, b"").unwrap_or_else(|e| panic!("creating {}: {e}", log.display()));
         let port_for =
             |try_: u16| (20000 + (std::process::id() + u32::from(n) + u32::from(try_)) % 40000) as u16;
-        let mut server = PgServer { root, data, sock, log, port: port_for(0), as_root, bins };
+        let (listen, extra) = (listen.to_string(), extra.to_string());
+        let mut server = PgServer { root, data, sock, log, port: port_for(0), as_root, bins, listen, extra };
         // From here on a panic drops `server`, which removes the temp dir.
         if as_root {
             let out = Command::new("chown")
@@ -200,6 +210,11 @@ impl PgServer {
     }
 
     /// The directory of the server's Unix socket (the `host` of a libpq connection).
+    /// The temp dir the server's files are in (owned by the server's user).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn socket_dir(&self) -> &Path {
         &self.sock
     }
@@ -246,17 +261,15 @@ impl PgServer {
     /// stays on: off, a COMMIT returns before its WAL is even written (the WAL writer does that every
     /// 200 ms), so `kill` right after would lose acknowledged transactions and defeat crash tests.
     fn pg_ctl_start(&self) -> Output {
-        // The benchmark asks for TCP on loopback too (TIEPDON_TEST_PG_LISTEN=127.0.0.1); tests use the
-        // socket only.
-        // It also keeps fsync on (TIEPDON_TEST_PG_DURABLE=1), to compare commits with SQLite's FULL sync.
-        let listen = std::env::var("TIEPDON_TEST_PG_LISTEN").unwrap_or_default();
-        let durable = std::env::var_os("TIEPDON_TEST_PG_DURABLE").is_some();
-        let (fsync, fpw) = if durable { ("on", "on") } else { ("off", "off") };
+        // Tests use the socket only; the benchmark and the TLS test ask for TCP too (`start_with`),
+        // and the benchmark for fsync on (later options win).
         let options = format!(
-            "-c listen_addresses='{listen}' -c unix_socket_directories='{}' -c port={} -c fsync={fsync} \
-             -c full_page_writes={fpw} -c max_connections=100",
+            "-c listen_addresses='{}' -c unix_socket_directories='{}' -c port={} -c fsync=off \
+             -c full_page_writes=off -c max_connections=100 {}",
+            self.listen,
             self.sock.display(),
-            self.port
+            self.port,
+            self.extra
         );
         let log = self.log.to_string_lossy().into_owned();
         self.pg_ctl(&["start", "-w", "-t", "120", "-l", &log, "-o", &options])
