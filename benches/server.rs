@@ -147,14 +147,41 @@ fn desk_run(desk: &mut Desk, cards: &[String]) -> (Vec<Duration>, Vec<Duration>)
     (checkins, looks)
 }
 
+/// A self-signed certificate the server's user can read, as `-c ssl=on …` options.
+fn tls_options() -> String {
+    let dir = PathBuf::from(format!("/tmp/tiepdon-bench-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (crt, key) = (dir.join("server.crt"), dir.join("server.key"));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .output()
+        .expect("the openssl program")
+        .status
+        .success();
+    assert!(ok, "openssl req");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // As root the server runs as `postgres`, which must own its key.
+    let _ = Command::new("chown").arg("postgres:postgres").arg(&crt).arg(&key).output();
+    format!("-c ssl=on -c ssl_cert_file='{}' -c ssl_key_file='{}'", crt.display(), key.display())
+}
+
 fn main() {
     let rows = arg("--rows", 1_000_000);
     let n = arg("--checkins", 2_000) as usize;
     let dir = PathBuf::from("target/bench-server");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    // TCP on loopback, and fsync on: a commit as durable as SQLite's synchronous=FULL.
-    let server = pg::PgServer::start_with("127.0.0.1", "-c fsync=on -c full_page_writes=on")
+    // TCP on loopback with TLS (what a desk's URL gets by default), and fsync on: a commit as durable
+    // as SQLite's synchronous=FULL.
+    let tls = tls_options();
+    let server = pg::PgServer::start_with("127.0.0.1", &format!("-c fsync=on -c full_page_writes=on {tls}"))
         .expect("PostgreSQL (scripts/deps.sh group server)");
     server.database("bench");
     let url = format!("postgres://postgres@127.0.0.1:{}/bench", server.port());
@@ -224,7 +251,7 @@ fn main() {
 
     println!();
     println!(
-        "| measure ({} check-ins, {} look-ups, {rows}-card roster) | SQLite file | PostgreSQL (TCP loopback) | ratio |",
+        "| measure ({} check-ins, {} look-ups, {rows}-card roster) | SQLite file | PostgreSQL (TCP loopback, TLS) | ratio |",
         cards.len(),
         cards.len() * 2
     );

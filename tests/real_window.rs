@@ -820,7 +820,7 @@ fn a_scanner_burst_over_today_search_is_recorded_whole_on_check_in() {
     let v = list.iter().find(|v| v.ticket != earlier).expect("the scanned visit");
     let field = |k: &str| fields[k].as_str().map(String::from);
     assert_eq!(
-        v.input_kind,
+        v.input_kind.as_str(),
         "bhyt",
         "read as one BHYT QR payload ({} chars in {burst:?}): {v:#?}",
         payload.len()
@@ -875,7 +875,7 @@ fn a_camera_read_while_a_typed_verdict_shows_does_not_change_what_return_records
         "Return records the typed card: {:#?}",
         list[0]
     );
-    assert_eq!(list[0].input_kind, "number", "a typed card code");
+    assert_eq!(list[0].input_kind.as_str(), "number", "a typed card code");
 }
 
 #[test]
@@ -1124,7 +1124,7 @@ fn a_transfer_paper_told_with_ctrl_2_is_recorded_with_its_category() {
     let list = win.wait_visits(&db, 1);
     assert_eq!(list[0].verdict["route"], "1.3", "the category with the paper: {:#?}", list[0].verdict);
     assert_eq!(list[0].verdict["visit"]["paper"], "transfer");
-    assert_eq!(list[0].status, "ELIGIBLE", "a paper restores the full level");
+    assert_eq!(list[0].status.as_str(), "ELIGIBLE", "a paper restores the full level");
 }
 
 /// Issue 18 in the real window: a phone's VssID card image (no QR in view) before the camera. Its
@@ -1181,7 +1181,7 @@ fn a_card_without_a_qr_is_read_by_itself_or_with_f6_and_two_enters_record_the_vi
     win.screenshot("ocr-verdict");
     win.key("Return");
     let list = win.wait_visits(&db, 1);
-    assert_eq!(list[0].input_kind, "ocr", "recorded as read from the card text: {:#?}", list[0]);
+    assert_eq!(list[0].input_kind.as_str(), "ocr", "recorded as read from the card text: {:#?}", list[0]);
     assert_eq!(list[0].bhxh_number.as_deref(), Some(bhxh.as_str()));
     assert_eq!(list[0].operator, "Lan");
     let store = Store::open(&db.path).expect("the database opens");

@@ -143,7 +143,7 @@ fn a_scanned_bhyt_card_shows_eligible_and_enter_records_the_visit() {
     assert_eq!(visits[0].ticket, "A-001");
     assert_eq!(visits[0].full_name.as_deref(), Some(name.as_str()));
     assert_eq!(visits[0].operator, "Lan");
-    assert_eq!(visits[0].input_kind, "bhyt");
+    assert_eq!(visits[0].input_kind.as_str(), "bhyt");
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn an_expired_card_is_not_eligible_and_needs_a_confirmation() {
     step_until(&mut h, "the ticket after confirming", |a| a.state.ticket.is_some());
     let visits = visits_today(&db);
     assert_eq!(visits.len(), 1);
-    assert_eq!(visits[0].status, "NOT_ELIGIBLE");
+    assert_eq!(visits[0].status, Status::NotEligible);
     assert_eq!(visits[0].overrides, vec!["not_eligible".to_string()], "the override is recorded");
 }
 
@@ -1182,7 +1182,7 @@ fn the_cli_and_the_windows_desk_thread_give_the_same_outcome_for_the_same_presen
     let birth = holder.birth_date.clone().unwrap();
     let dmy = format!("{}{}{}", &birth[8..10], &birth[5..7], &birth[0..4]);
     let name = holder.full_name.clone().unwrap();
-    let sex = if holder.sex.as_deref() == Some("female") { "Nữ" } else { "Nam" };
+    let sex = if holder.sex == Some("female") { "Nữ" } else { "Nam" };
     let cccd = format!("079090123456||{name}|{dmy}|{sex}|Hà Nội|01012021");
     let (by_card, by_bhxh) = (tiepdon::demo::person(4243, 9, today), tiepdon::demo::person(4244, 9, today));
     let presentations = [

@@ -4,7 +4,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tiepdon::export::Day;
-use tiepdon::store::visits::Visit;
+use tiepdon::coverage::Status;
+use tiepdon::store::visits::{InputKind, Visit};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -27,9 +28,12 @@ fuzz_target!(|data: &[u8]| {
         verdict: serde_json::json!({"route": next(), "valid_from": next(), "valid_to": next(),
             "benefit_percent": next(), "card_number": next(), "registered_facility": next(),
             "fund_percent": next().and_then(|p| p.parse::<f64>().ok())}),
-        status: next().unwrap_or_default(),
+        // Stored statuses and kinds are parsed at the row boundary: the fuzzer picks among them.
+        status: [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
+            [data.first().map_or(0, |b| usize::from(*b % 4))],
         code: next().unwrap_or_default(),
-        input_kind: next().unwrap_or_default(),
+        input_kind: [InputKind::Bhyt, InputKind::Cccd, InputKind::Number, InputKind::Ocr]
+            [data.last().map_or(0, |b| usize::from(*b % 4))],
         operator: next().unwrap_or_default(),
         visit_type: next().unwrap_or_default(),
         repeat: false,

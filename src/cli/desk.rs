@@ -79,7 +79,7 @@ pub struct CheckinArgs {
 pub fn checkin(db: Option<&str>, args: &CheckinArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut desk = open_desk(db)?;
-    super::safety::daily_backup(desk.store());
+    super::safety::daily_backup(&mut desk);
     // Checks one input in; Ok(false) when it was refused.
     let mut one = |text: &str| -> Result<bool, Outcome> {
         let detection: Detection = card::detect(text);

@@ -22,11 +22,8 @@ pub struct RestoreArgs {
 /// Takes today's backup of a desk's file if there is none yet (the first write of the day); a server
 /// is backed up by its own administrator (pg_dump). A failed backup is told on stderr and does not stop
 /// the desk.
-pub fn daily_backup(store: &mut dyn crate::store::Backend) {
-    if store.location().is_server() {
-        return;
-    }
-    match backup::daily(store.local(), clock::now_utc(), backup::KEEP_DAYS) {
+pub fn daily_backup(desk: &mut crate::desk::Desk) {
+    match desk.daily_backup(clock::now_utc()) {
         Ok(_) => {}
         Err(e) => eprintln!("tiepdon: chưa sao lưu được hôm nay / today's backup failed: {e}"),
     }

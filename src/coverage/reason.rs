@@ -15,6 +15,13 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as stored (`ELIGIBLE`, …); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Status> {
+        [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Eligible => "ELIGIBLE",

@@ -51,22 +51,6 @@ impl Operator {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Operator;
-
-    #[test]
-    fn an_operator_is_a_name_not_a_scanned_code() {
-        for ok in ["Lan", "  Nguyễn Thị Lan ", "desk-test", "Bàn 2 ca 1"] {
-            assert!(Operator::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "   ", "079090123456", "DN4790123456789|x", "a\u{7}b", &"x".repeat(61)] {
-            assert!(Operator::parse(bad).is_err(), "{bad}");
-        }
-        assert_eq!(Operator::parse(" Lan ").unwrap().as_str(), "Lan");
-    }
-}
-
 impl std::fmt::Display for Operator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -260,6 +244,24 @@ impl Desk {
         })
     }
 
+    /// How many cards the desk's roster holds (its own file: the whole roster, or the server's copy).
+    pub fn roster_size(&mut self) -> Result<i64, StoreError> {
+        self.store
+            .local()
+            .conn()
+            .query_row("SELECT COUNT(*) FROM coverage", [], |r| r.get(0))
+            .map_err(|source| StoreError::Sqlite { what: "counting the roster", source })
+    }
+
+    /// Today's automatic backup of the desk's file, when none was taken yet today (the first write of
+    /// the day, from the command line or the window); a clinic server is backed up by its administrator.
+    pub fn daily_backup(&mut self, now: DateTime<Utc>) -> Result<Option<PathBuf>, StoreError> {
+        if self.store.location().is_server() {
+            return Ok(None);
+        }
+        crate::store::backup::daily(self.store.local(), now, crate::store::backup::KEEP_DAYS)
+    }
+
     /// What the store says of a sealed manifest.
     pub fn seal(&mut self, day: &str, manifest_hash: &str) -> Result<closure::Seal, StoreError> {
         store::read(&mut *self.store, |sql, _| closure::seal(sql, day, manifest_hash))
@@ -278,5 +280,21 @@ impl Desk {
             audit::append(tx, now, operator.as_str(), "import", Some("roster"), &detail)
         })?;
         Ok(Some(rows))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Operator;
+
+    #[test]
+    fn an_operator_is_a_name_not_a_scanned_code() {
+        for ok in ["Lan", "  Nguyễn Thị Lan ", "desk-test", "Bàn 2 ca 1"] {
+            assert!(Operator::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "   ", "079090123456", "DN4790123456789|x", "a\u{7}b", &"x".repeat(61)] {
+            assert!(Operator::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Operator::parse(" Lan ").unwrap().as_str(), "Lan");
     }
 }

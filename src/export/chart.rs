@@ -30,7 +30,7 @@ impl HourCounts {
         let mut counts = vec![[0usize; 4]; 24];
         for v in visits.into_iter().filter(|v| !v.voided) {
             let hour: usize = v.checked_in_at.get(11..13).and_then(|h| h.parse().ok()).unwrap_or(0).min(23);
-            let s = STATUSES.iter().position(|(name, ..)| *name == v.status).unwrap_or(2);
+            let s = STATUSES.iter().position(|(name, ..)| *name == v.status.as_str()).unwrap_or(2);
             counts[hour][s] += 1;
         }
         HourCounts(counts)

@@ -75,7 +75,7 @@ pub fn render_raw(day: &Day) -> Vec<u8> {
             o(&v.facility_code),
             text(&v.verdict["valid_from"]),
             text(&v.verdict["valid_to"]),
-            v.status.clone(),
+            v.status.as_str().to_string(),
             v.code.clone(),
             text(&v.verdict["benefit_percent"]),
             text(&v.verdict["route"]),

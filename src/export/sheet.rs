@@ -124,7 +124,7 @@ pub fn rows(day: &Day) -> Vec<Vec<Cell>> {
                 id(v.citizen_id.as_deref()),
                 Cell::text(v.facility_code.as_deref()),
                 date(&v.verdict["valid_to"]),
-                Cell::Text(status_words(&v.status).to_string()),
+                Cell::Text(status_words(v.status.as_str()).to_string()),
                 Cell::Text(v.code.clone()),
                 fund,
                 Cell::text(category.as_deref()),

@@ -85,7 +85,7 @@ impl Summary {
             }
             s.visits += 1;
             s.repeats += usize::from(v.repeat);
-            *s.per_status.entry(v.status.clone()).or_default() += 1;
+            *s.per_status.entry(v.status.as_str().to_string()).or_default() += 1;
             *s.per_code.entry(v.code.clone()).or_default() += 1;
             let route = v.verdict["route"].as_str().unwrap_or("none").to_string();
             *s.per_route.entry(route).or_default() += 1;
@@ -102,7 +102,7 @@ impl Summary {
                 citizen_id: day.id(v.citizen_id.as_deref()),
                 code: v.code.clone(),
             };
-            if v.status == "CANNOT_VERIFY" {
+            if v.status == crate::coverage::Status::CannotVerify {
                 s.recheck.push(pending());
             }
             if v.card_number.as_deref().is_none_or(|c| c.len() != 15) {

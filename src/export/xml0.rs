@@ -158,7 +158,7 @@ fn text(verdict: &Value, key: &str) -> Option<String> {
 /// Whether a recorded visit is under BHYT: every visit but one recorded on a NOT_ELIGIBLE verdict (an
 /// override: the patient pays).
 pub fn under_bhyt(v: &Visit) -> bool {
-    v.status != "NOT_ELIGIBLE"
+    v.status != crate::coverage::Status::NotEligible
 }
 
 /// The visit category the row gives: the proposed QĐ 3276 code, [`NOT_BHYT`] for a visit not under

@@ -144,9 +144,11 @@ impl Location {
 fn bad_url() -> StoreError {
     StoreError::invalid(
         "Địa chỉ máy chủ không hợp lệ: dùng postgres://NGƯỜI_DÙNG@MÁY:CỔNG/CSDL hoặc \
-         postgresql://NGƯỜI_DÙNG@/CSDL?host=/thư/mục/socket; không tạo tệp nào.",
+         postgresql://NGƯỜI_DÙNG@/CSDL?host=/thư/mục/socket; không tạo tệp nào (tệp có dấu “:” trong tên: \
+         ghi ./TÊN).",
         "Not a valid server address: use postgres://USER@HOST:PORT/DB or \
-         postgresql://USER@/DB?host=/socket/dir; no file was created.",
+         postgresql://USER@/DB?host=/socket/dir; no file was created (a file with “:” in its name: write \
+         ./NAME).",
     )
 }
 

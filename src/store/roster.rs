@@ -16,8 +16,17 @@ pub struct StoredRecord {
     pub record: CoverageRecord,
     pub sex: Option<Sex>,
     pub address: Option<String>,
-    /// `roster` (imported) or `qr` (learned from a scan).
-    pub source: String,
+    pub source: RecordSource,
+}
+
+/// Where a stored record comes from (`source` in JSON and in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordSource {
+    /// An imported roster row.
+    Roster,
+    /// A card learned from its own QR at a check-in.
+    Qr,
 }
 
 /// The text form of a record status, as in the roster CSV (`reduced:121` … `reduced:124` give the sub-reason).
@@ -76,8 +85,8 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredRecord> {
     rec.five_year_date = iso_date(r, 11)?;
     rec.status = parse_status(&r.get::<_, String>(12)?).unwrap_or(RecordStatus::Active);
     rec.replaced_by = r.get(13)?;
-    let source: String = r.get(15)?;
-    rec.from_scan = source == "qr";
+    let source = if r.get::<_, String>(15)? == "qr" { RecordSource::Qr } else { RecordSource::Roster };
+    rec.from_scan = source == RecordSource::Qr;
     let origin: Option<String> = r.get(16)?;
     rec.current_for_days = origin
         .as_deref()
@@ -149,10 +158,10 @@ pub fn find_for(conn: &Connection, card: &Card) -> Result<Option<StoredRecord>, 
         Card::Number(TypedNumber::OldId(_)) => None,
     };
     match found {
-        Some(row) if row.source != "roster" && row.record.card_number.is_none() => {
+        Some(row) if row.source != RecordSource::Roster && row.record.card_number.is_none() => {
             let bhxh = row.record.bhxh_number.clone();
             let roster = match &bhxh {
-                Some(b) => find(conn, Key::Bhxh(b))?.filter(|r| r.source == "roster"),
+                Some(b) => find(conn, Key::Bhxh(b))?.filter(|r| r.source == RecordSource::Roster),
                 None => None,
             };
             Ok(roster.or(Some(row)))
@@ -225,7 +234,7 @@ pub fn learn_from_qr(conn: &Connection, card: &BhytCard, scanned_on: NaiveDate) 
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'qr')",
             values,
         ),
-        Some(row) if row.source == "qr" => conn.execute(
+        Some(row) if row.source == RecordSource::Qr => conn.execute(
             "UPDATE coverage SET card_number = COALESCE(?1, card_number), bhxh_number = ?2, full_name = ?3,
                 birth_date = ?4, sex = ?5, address = ?6, facility_code = ?7, valid_from = ?8, valid_to = ?9,
                 five_year_date = ?10, as_of = ?11
@@ -262,7 +271,7 @@ pub struct RecordView {
     pub status: &'static str,
     pub replaced_by: Option<String>,
     pub as_of: NaiveDate,
-    pub source: String,
+    pub source: RecordSource,
 }
 
 impl From<&StoredRecord> for RecordView {
@@ -283,7 +292,7 @@ impl From<&StoredRecord> for RecordView {
             status: status_text(r.status),
             replaced_by: r.replaced_by.clone(),
             as_of: r.as_of,
-            source: s.source.clone(),
+            source: s.source,
         }
     }
 }

@@ -540,17 +540,7 @@ impl PgStore {
     pub fn publish(&mut self) -> Result<u64, StoreError> {
         let local = self.local_roster_version()?;
         let url = self.url.clone();
-        let rows: Vec<Vec<Option<String>>> = {
-            let conn = self.replica.conn();
-            let mut stmt = conn
-                .prepare(&format!("SELECT {ROSTER_COLUMNS} FROM coverage"))
-                .doing("reading the roster")?;
-            stmt.query_map([], |r| {
-                (0..16).map(|i| r.get::<_, Option<String>>(i)).collect::<Result<Vec<_>, _>>()
-            })
-            .and_then(|it| it.collect())
-            .doing("reading the roster")?
-        };
+        let replica_path = self.replica.path().to_path_buf();
         let client = self.client()?;
         let mut tx = client.transaction().map_err(|e| server_error(&url, "starting", &e, fault_of(&e)))?;
         tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
@@ -584,21 +574,67 @@ impl PgStore {
             kind: ServerFault::Unreachable,
             detail: e.to_string(),
         };
-        let mut buf = Vec::with_capacity(1 << 20);
-        for row in &rows {
-            for (i, f) in row.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b'\t');
+        // Two cores, two halves: one thread reads the replica and writes COPY's text, this one sends it.
+        let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let sent = std::thread::scope(|scope| {
+            let reader = scope.spawn(move || -> Result<u64, StoreError> {
+                let flags =
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(&replica_path, flags).doing("reading the roster")?;
+                let mut stmt = conn
+                    .prepare(&format!("SELECT {ROSTER_COLUMNS} FROM coverage"))
+                    .doing("reading the roster")?;
+                let mut rows = stmt.query([]).doing("reading the roster")?;
+                let (mut buf, mut n) = (Vec::with_capacity(1 << 20), 0_u64);
+                while let Some(r) = rows.next().doing("reading the roster")? {
+                    for i in 0..16 {
+                        if i > 0 {
+                            buf.push(b'\t');
+                        }
+                        match r.get_ref(i).doing("reading the roster")? {
+                            rusqlite::types::ValueRef::Null => copy_encode(None, &mut buf),
+                            rusqlite::types::ValueRef::Integer(v) => {
+                                buf.extend_from_slice(v.to_string().as_bytes())
+                            }
+                            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                                copy_encode(Some(&String::from_utf8_lossy(t)), &mut buf)
+                            }
+                            rusqlite::types::ValueRef::Real(v) => {
+                                buf.extend_from_slice(v.to_string().as_bytes())
+                            }
+                        }
+                    }
+                    buf.push(b'\n');
+                    n += 1;
+                    // A sender that stopped has its own error to tell.
+                    if buf.len() >= 1 << 20
+                        && chunks.send(std::mem::replace(&mut buf, Vec::with_capacity(1 << 20))).is_err()
+                    {
+                        return Ok(n);
+                    }
                 }
-                copy_encode(f.as_deref(), &mut buf);
+                let _ = chunks.send(buf);
+                Ok(n)
+            });
+            let mut failed = None;
+            for chunk in received.iter() {
+                if let Err(e) = writer.write_all(&chunk) {
+                    failed = Some(io(e));
+                    break;
+                }
             }
-            buf.push(b'\n');
-            if buf.len() > 1 << 20 {
-                writer.write_all(&buf).map_err(io)?;
-                buf.clear();
+            drop(received);
+            let read = reader.join().unwrap_or_else(|_| {
+                Err(StoreError::invalid(
+                    "Lỗi nội bộ khi đọc danh sách thẻ.",
+                    "Internal error reading the roster.",
+                ))
+            });
+            match failed {
+                Some(e) => Err(e),
+                None => read,
             }
-        }
-        writer.write_all(&buf).map_err(io)?;
+        })?;
         writer.finish().map_err(|e| server_error(&url, "copying the roster", &e, fault_of(&e)))?;
         let next = current + 1;
         {
@@ -619,7 +655,7 @@ impl PgStore {
                 [next.to_string()],
             )
             .doing("recording the replica's version")?;
-        Ok(rows.len() as u64)
+        Ok(sent)
     }
 
     /// Whether the server answers now (a short query; reconnects when the link was lost).

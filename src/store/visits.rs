@@ -31,10 +31,10 @@ pub struct Visit {
     pub facility_code: Option<String>,
     /// The verdict as shown at check-in.
     pub verdict: Value,
-    pub status: String,
+    pub status: Status,
     pub code: String,
-    /// What was presented: `bhyt`, `cccd` or `number`.
-    pub input_kind: String,
+    /// What was presented.
+    pub input_kind: InputKind,
     pub operator: String,
     pub visit_type: String,
     pub repeat: bool,
@@ -55,11 +55,68 @@ impl Visit {
     }
 }
 
+/// What a visit was checked in from (`input_kind` in JSON and the audit trail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// A BHYT QR.
+    Bhyt,
+    /// A chip citizen card's QR.
+    Cccd,
+    /// A typed or scanned number.
+    Number,
+    /// The card's printed text, read by OCR.
+    Ocr,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Bhyt => "bhyt",
+            InputKind::Cccd => "cccd",
+            InputKind::Number => "number",
+            InputKind::Ocr => "ocr",
+        }
+    }
+
+    /// The kind as stored; a value written by no version of tiepdon reads as a number.
+    fn parse(text: &str) -> InputKind {
+        [InputKind::Bhyt, InputKind::Cccd, InputKind::Ocr]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .unwrap_or(InputKind::Number)
+    }
+}
+
+/// Why a check-in was refused (`refused` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refused {
+    /// The input is not a card the desk can use.
+    Unreadable,
+    /// The patient was checked in today already.
+    Repeat,
+    /// The verdict is NOT_ELIGIBLE (recorded only when confirmed, as an override).
+    NotEligible,
+    /// The day is closed.
+    ClosedDay,
+}
+
+impl Refused {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refused::Unreadable => "unreadable",
+            Refused::Repeat => "repeat",
+            Refused::NotEligible => "not_eligible",
+            Refused::ClosedDay => "closed_day",
+        }
+    }
+}
+
 /// Why a check-in was not recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refusal {
-    /// `unreadable`, `repeat`, `not_eligible` or `closed_day`.
-    pub refused: &'static str,
+    pub refused: Refused,
     pub message_vi: String,
     pub message_en: String,
     /// The same patient's earlier visit today, for `repeat`.
@@ -117,9 +174,12 @@ fn from_row(r: &Row) -> Result<Visit, StoreError> {
         citizen_id: r.opt_text(10)?,
         facility_code: r.opt_text(11)?,
         verdict: serde_json::from_str(&verdict).unwrap_or(Value::Null),
-        status: r.text(13)?,
+        // Enums once, at the row boundary.
+        status: Status::parse(&r.text(13)?).ok_or_else(|| {
+            StoreError::invalid("Trạng thái lượt khám không đọc được.", "A visit's status cannot be read.")
+        })?,
         code: r.text(14)?,
-        input_kind: r.text(15)?,
+        input_kind: InputKind::parse(&r.text(15)?),
         operator: r.text(16)?,
         visit_type: r.text(17)?,
         repeat: repeat_of.is_some(),
@@ -203,13 +263,7 @@ fn earlier_today(sql: &mut dyn Sql, day: &str, p: &Patient) -> Result<Option<Vis
     .transpose()
 }
 
-fn refusal(
-    refused: &'static str,
-    vi: String,
-    en: String,
-    earlier: Option<Visit>,
-    v: Option<Verdict>,
-) -> Outcome {
+fn refusal(refused: Refused, vi: String, en: String, earlier: Option<Visit>, v: Option<Verdict>) -> Outcome {
     Outcome::Refused(Box::new(Refusal {
         refused,
         message_vi: vi,
@@ -243,7 +297,7 @@ impl Look {
     fn closed_refusal(&self) -> Refusal {
         let d = date::iso(self.day);
         Refusal {
-            refused: "closed_day",
+            refused: Refused::ClosedDay,
             message_vi: format!("Ngày {d} đã chốt sổ; người phụ trách cần mở lại (reopen-day) để tiếp đón."),
             message_en: format!(
                 "The day {d} is closed; a supervisor must reopen it (reopen-day) to check in."
@@ -255,7 +309,7 @@ impl Look {
 
     fn repeat_refusal(&self, e: &Visit) -> Refusal {
         Refusal {
-            refused: "repeat",
+            refused: Refused::Repeat,
             message_vi: format!(
                 "Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.",
                 e.ticket,
@@ -326,7 +380,7 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
         Ok(card) => card,
         Err(why) => {
             return Ok(refusal(
-                "unreadable",
+                Refused::Unreadable,
                 format!("Không dùng được: {}", why.detail_vi),
                 format!("Rejected: {}", why.detail_en),
                 None,
@@ -354,7 +408,7 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
         if verdict.status == Status::NotEligible {
             if !req.force {
                 return Ok(refusal(
-                    "not_eligible",
+                    Refused::NotEligible,
                     format!("{} Chưa ghi nhận lượt khám BHYT; xác nhận để tiếp đón.", verdict.message_vi),
                     format!("{} No BHYT visit recorded; confirm to check in anyway.", verdict.message_en),
                     None,
@@ -394,10 +448,10 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
             .int(0)?;
         let ticket = format!("{desk}-{seq:03}");
         let kind = match req.detection.kind {
-            _ if req.detection.layout == Some(crate::card::Layout::CardText) => "ocr",
-            Kind::Bhyt => "bhyt",
-            Kind::Cccd => "cccd",
-            Kind::Number | Kind::Unknown => "number",
+            _ if req.detection.layout == Some(crate::card::Layout::CardText) => InputKind::Ocr,
+            Kind::Bhyt => InputKind::Bhyt,
+            Kind::Cccd => InputKind::Cccd,
+            Kind::Number | Kind::Unknown => InputKind::Number,
         };
         let verdict_json = serde_json::to_string(&verdict).unwrap_or_else(|_| "null".into());
         let overrides_json = json!(overrides).to_string();
@@ -425,7 +479,7 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
                     verdict.status.as_str(),
                     verdict.code.as_str(),
                     verdict_json,
-                    kind,
+                    kind.as_str(),
                     req.operator,
                     req.visit_type,
                     earlier.as_ref().map(|e| e.id),

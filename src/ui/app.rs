@@ -341,10 +341,10 @@ impl App {
             // Events only: never a name, a number or a payload.
             match &reply {
                 Reply::CheckedIn { result: Ok(Outcome::Recorded(v)), .. } => {
-                    log::info!(target: "tiepdon", "visit {} recorded ({})", v.ticket, v.status);
+                    log::info!(target: "tiepdon", "visit {} recorded ({})", v.ticket, v.status.as_str());
                 }
                 Reply::CheckedIn { result: Ok(Outcome::Refused(r)), .. } => {
-                    log::info!(target: "tiepdon", "check-in refused: {}", r.refused);
+                    log::info!(target: "tiepdon", "check-in refused: {}", r.refused.as_str());
                 }
                 Reply::Failed(_) | Reply::CheckedIn { result: Err(_), .. } => {
                     log::warn!(target: "tiepdon", "a database job failed")

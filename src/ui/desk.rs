@@ -231,9 +231,9 @@ fn run(
         // The day's automatic backup of the desk's file, at start and at the first job of each new
         // day (a server is backed up by its administrator).
         let today = today(&clock);
-        if backed_up_on != Some(today) && !on_server {
+        if backed_up_on != Some(today) {
             backed_up_on = Some(today);
-            match backup::daily(desk.store().local(), clock(), backup::KEEP_DAYS) {
+            match desk.daily_backup(clock()) {
                 Ok(Some(made)) => reply(Reply::BackedUp(Ok(made))),
                 Ok(None) => {}
                 Err(e) => reply(Reply::BackedUp(Err(e.into()))),
@@ -269,12 +269,8 @@ fn opened(desk: &mut Desk) -> Result<Reply, StoreError> {
         Location::Server(url) => Some((url.shown(), url.brief())),
         Location::File(_) => None,
     };
-    let local = desk.store().local();
-    let roster_size = local
-        .conn()
-        .query_row("SELECT COUNT(*) FROM coverage", [], |r| r.get(0))
-        .map_err(|source| StoreError::Sqlite { what: "counting the roster", source })?;
-    Ok(Reply::Opened { path: local.path().to_path_buf(), settings, roster_size, server })
+    let roster_size = desk.roster_size()?;
+    Ok(Reply::Opened { path: desk.store().local().path().to_path_buf(), settings, roster_size, server })
 }
 
 /// "3 lượt khám (1 đã hủy)" / "3 visits (1 voided)": the visits that count, as the screen shows them.

@@ -330,7 +330,7 @@ impl DeskState {
                             if let Some(e) = &r.earlier {
                                 look.earlier = Some((**e).clone());
                             }
-                            look.closed |= r.refused == "closed_day";
+                            look.closed |= r.refused == crate::store::visits::Refused::ClosedDay;
                         }
                         self.refusal = Some(r);
                     }

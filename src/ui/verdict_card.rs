@@ -34,9 +34,7 @@ pub fn status_look(status: Option<Status>, lang: Lang) -> (Color32, &'static str
 
 /// The status a visit was recorded with.
 pub fn visit_status(v: &crate::store::visits::Visit) -> Option<Status> {
-    [Status::Eligible, Status::EligibleWithWarning, Status::CannotVerify, Status::NotEligible]
-        .into_iter()
-        .find(|s| s.as_str() == v.status)
+    Some(v.status)
 }
 
 /// `dd/mm/yyyy`.
