@@ -203,7 +203,7 @@ fn main() {
     let mut pg_store = PgStore::open(&server_url, &replica).unwrap();
     let replica_import = import(pg_store.local(), &csv);
     let t = Instant::now();
-    let published = pg_store.publish().unwrap();
+    let published = pg_store.publish("bench", now()).unwrap();
     let copy_time = t.elapsed();
     let copied_csv = dir.join("published.csv");
     let csv_rows = roster_csv(pg_store.local(), &copied_csv);

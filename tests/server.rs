@@ -333,3 +333,40 @@ fn a_desk_over_the_network_is_encrypted_unless_its_url_says_otherwise() {
     let _ = std::fs::remove_dir_all(&files);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A roster imported at one desk reaches a desk that is already open, whole and by version; a desk that
+/// has not taken the newer roster cannot publish over it.
+#[test]
+fn a_roster_published_at_one_desk_reaches_an_open_desk_and_is_never_overwritten_by_an_older_one() {
+    use tiepdon::store::{Backend, Location};
+    let server = shared();
+    let dir = folder("replication");
+    let url = clinic(server, "replication", &dir, 10);
+    let Location::Server(server_url) = Location::parse(&url).unwrap() else { unreachable!() };
+    let mut open_desk = tiepdon::store::server::PgStore::open(&server_url, &dir.join("open.db")).unwrap();
+    assert_eq!(open_desk.refresh_roster().unwrap(), 0, "current: nothing to take");
+    // Another desk imports a bigger roster (a CSV written by demo-data, 50 cards).
+    let csv = dir.join("roster.csv");
+    assert_eq!(
+        exec(NOW, &["demo-data", "--cards", "50", "--seed", "8", "--csv", csv.to_str().unwrap()]).code,
+        0
+    );
+    let other = dir.join("other.db").display().to_string();
+    let imported = run(&url, &other, &["import-roster", csv.to_str().unwrap()]);
+    assert_eq!(imported.code, 0, "{}", imported.err);
+    // The open desk's copy is behind: publishing its older roster is refused…
+    let refused = open_desk.publish_roster("test", chrono::Utc::now());
+    assert!(refused.is_err(), "an older roster never replaces a newer one");
+    // …and it takes the new one whole.
+    let taken = open_desk.refresh_roster().unwrap();
+    let on_server: u64 = server.psql("replication", "SELECT count(*) FROM coverage").trim().parse().unwrap();
+    assert_eq!(taken, on_server, "every row of the server's roster");
+    let local: u64 = open_desk
+        .local()
+        .conn()
+        .query_row("SELECT count(*) FROM coverage", [], |r| r.get::<_, i64>(0))
+        .unwrap() as u64;
+    assert_eq!(local, on_server);
+    assert_eq!(open_desk.refresh_roster().unwrap(), 0, "then current");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -24,7 +24,7 @@ use std::process::ExitCode;
 pub struct Cli {
     /// The database: a file (default: tiepdon.db in the user's data directory), or a clinic server's
     /// libpq URL (postgres://USER[:PASSWORD]@HOST:PORT/DB, postgresql://USER@/DB?host=/socket/dir).
-    #[arg(long, global = true, env = "TIEPDON_DB")]
+    #[arg(long, global = true, env = "TIEPDON_DB", hide_env_values = true)]
     pub db: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -274,12 +274,12 @@ impl Desk {
         operator: &Operator,
         now: DateTime<Utc>,
     ) -> Result<Option<u64>, StoreError> {
-        let Some(rows) = self.store.publish_roster()? else { return Ok(None) };
-        store::write(&mut *self.store, |tx, _| {
-            let detail = serde_json::json!({"published_rows": rows});
-            audit::append(tx, now, operator.as_str(), "import", Some("roster"), &detail)
-        })?;
-        Ok(Some(rows))
+        self.store.publish_roster(operator.as_str(), now)
+    }
+
+    /// Takes a newer roster published by another desk (the rows taken; 0 when current or on a file).
+    pub fn refresh_roster(&mut self) -> Result<u64, StoreError> {
+        self.store.refresh_roster()
     }
 }
 

@@ -29,13 +29,17 @@ impl ServerUrl {
     /// `user@host:port/database` (a socket folder as the host), without the password.
     pub fn shown(&self) -> String {
         let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, host) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
+        // As the driver reads it: the login is everything up to the first `@` (a password may hold
+        // `/`, `?` or `:`), then the hosts up to `/` or `?`, then the database up to `?`.
+        let (userinfo, after) = match rest.split_once('@') {
+            Some((u, a)) => (Some(u), a),
+            None => (None, rest),
         };
+        let end = after.find(['/', '?']).unwrap_or(after.len());
+        let (host, tail) = after.split_at(end);
+        let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+        let db = path.trim_start_matches('/');
         let user = userinfo.map(|u| u.split_once(':').map_or(u, |(name, _)| name));
-        let (db, query) = path.split_once('?').unwrap_or((path, ""));
         let mut host = host.to_string();
         let mut port = String::new();
         for pair in query.split('&') {
@@ -116,11 +120,20 @@ impl Location {
         let t = text.trim();
         let lower = t.to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            let rest = &t[t.find("://").unwrap_or(0) + 3..];
+            let (scheme, rest) = t.split_once("://").unwrap_or((t, ""));
             if rest.is_empty() {
                 return Err(bad_url());
             }
-            return Ok(Location::Server(ServerUrl(t.to_string())));
+            // The driver takes the scheme in lower case only.
+            return Ok(Location::Server(ServerUrl(format!("{}://{rest}", scheme.to_ascii_lowercase()))));
+        }
+        // A libpq key=value string (`host=… user=… password=…`) is not a file name either.
+        if t.split_whitespace().any(|w| {
+            w.split_once('=').is_some_and(|(k, _)| {
+                ["host", "hostaddr", "port", "dbname", "user", "password", "sslmode"].contains(&k)
+            })
+        }) {
+            return Err(bad_url());
         }
         let scheme = t
             .split_once(':')
@@ -174,10 +187,20 @@ pub trait Backend {
         None
     }
 
-    /// After a roster import into the local file: publish it to the other desks (a server); the rows
-    /// sent, or `None` for a file (its roster is already the desk's).
-    fn publish_roster(&mut self) -> Result<Option<u64>, StoreError> {
+    /// After a roster import into the local file: publish it to the other desks (a server), audited in
+    /// the same transaction; the rows sent, or `None` for a file (its roster is already the desk's).
+    fn publish_roster(
+        &mut self,
+        _operator: &str,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<u64>, StoreError> {
         Ok(None)
+    }
+
+    /// Takes a newer roster the server publishes into the local copy (the rows taken; 0 when current,
+    /// and always for a file).
+    fn refresh_roster(&mut self) -> Result<u64, StoreError> {
+        Ok(0)
     }
 
     /// Whether the store answers now (a server: one short query; a file: always).
@@ -258,7 +281,14 @@ mod tests {
         assert!(Location::parse("postgres://desk1:s3cret@10.0.0.5:5432/tiepdon").unwrap().is_server());
         assert!(Location::parse("postgresql://desk1@/tiepdon?host=/tmp/pg&port=5433").unwrap().is_server());
         assert!(Location::parse("POSTGRESQL://x@h/db").unwrap().is_server());
-        for bad in ["postgresql:/tmp/x", "postgres:db", "mysql://h/db", "postgresql://", "http://x"] {
+        for bad in [
+            "postgresql:/tmp/x",
+            "postgres:db",
+            "mysql://h/db",
+            "postgresql://",
+            "http://x",
+            "host=10.0.0.5 user=desk password=s3cret dbname=tiepdon",
+        ] {
             assert!(Location::parse(bad).is_err(), "{bad} must not be a file");
         }
         assert_eq!(Location::parse("desk.db").unwrap(), Location::File("desk.db".into()));
@@ -276,6 +306,19 @@ mod tests {
         let shown = format!("{loc} {loc:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("desk1@10.0.0.5:5432/tiepdon"), "{shown}");
+        // A password with `/`, `?` or `@`-free punctuation, and a password in the query: never shown.
+        for url in [
+            "postgres://desk1:ab/cd?ef@10.0.0.5/tiepdon",
+            "postgres://desk1@10.0.0.5?password=s3cret",
+            "POSTGRES://desk1:s3cret@10.0.0.5/tiepdon",
+        ] {
+            let loc = Location::parse(url).unwrap();
+            let shown = format!("{loc} {loc:?}");
+            assert!(!shown.contains("cd?ef") && !shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains("desk1@10.0.0.5"), "{shown}");
+        }
+        let Location::Server(url) = Location::parse("POSTGRES://x@h/db").unwrap() else { unreachable!() };
+        assert!(url.secret().starts_with("postgres://"), "the scheme in lower case for the driver");
         let sock = Location::parse("postgresql://desk1@/tiepdon?host=%2Ftmp%2Fpg&port=5433").unwrap();
         assert_eq!(sock.to_string(), "postgresql://desk1@/tmp/pg:5433/tiepdon");
         let Location::Server(url) = sock else { unreachable!() };

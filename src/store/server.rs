@@ -237,6 +237,19 @@ fn row_of(r: &postgres::Row) -> Result<Row, postgres::Error> {
     Ok(Row(out))
 }
 
+/// Which fault a failed COMMIT is: the server has everything but the final word, so a broken link, a
+/// server shutting down or an internal error leave it unknown; only a rule the server applied (a
+/// constraint, a permission) means nothing was recorded.
+fn commit_fault(e: &postgres::Error) -> ServerFault {
+    match e.as_db_error().map(|db| db.code().code()) {
+        None => ServerFault::InDoubt,
+        Some(code) if code.starts_with("08") || code.starts_with("57P") || code == "XX000" => {
+            ServerFault::InDoubt
+        }
+        Some(_) => ServerFault::Refused,
+    }
+}
+
 /// Which fault a PostgreSQL error is.
 fn fault_of(e: &postgres::Error) -> ServerFault {
     if e.as_db_error().is_some() { ServerFault::Refused } else { ServerFault::Unreachable }
@@ -318,6 +331,12 @@ pub fn connect(url: &ServerUrl) -> Result<Client, StoreError> {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(5));
     }
+    // A cable pulled mid-request is noticed in seconds, not after the kernel's quarter of an hour.
+    config
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(10))
+        .keepalives_interval(Duration::from_secs(3));
+    config.keepalives_retries(3).tcp_user_timeout(Duration::from_secs(15));
     if config.get_application_name().is_none() {
         config.application_name("tiepdon");
     }
@@ -326,7 +345,7 @@ pub fn connect(url: &ServerUrl) -> Result<Client, StoreError> {
     if !url.secret().contains("sslmode=") {
         config.ssl_mode(if on_socket { SslMode::Disable } else { SslMode::Require });
     }
-    config.connect(tls(url)?).map_err(|e| {
+    let mut client = config.connect(tls(url)?).map_err(|e| {
         let mut err = server_error(url, "connecting", &e, fault_of(&e));
         if let StoreError::Server { detail, .. } = &mut err
             && config.get_ssl_mode() == SslMode::Require
@@ -339,7 +358,13 @@ pub fn connect(url: &ServerUrl) -> Result<Client, StoreError> {
             );
         }
         err
-    })
+    })?;
+    // A desk that vanishes while holding the write lock frees it within seconds, and no desk waits
+    // for the lock forever (the server ends what a dead link left open).
+    client
+        .batch_execute("SET idle_in_transaction_session_timeout = '15s'; SET lock_timeout = '20s'")
+        .map_err(|e| server_error(url, "connecting", &e, fault_of(&e)))?;
+    Ok(client)
 }
 
 /// The TLS side of a connection. As libpq's `sslmode=require`: encrypted; the server's certificate is
@@ -421,11 +446,12 @@ impl PgStore {
     /// the server's version.
     pub fn open(url: &ServerUrl, replica: &Path) -> Result<PgStore, StoreError> {
         let mut client = connect(url)?;
-        let version = client
-            .query_opt("SELECT version FROM server_schema", &[])
-            .ok()
-            .flatten()
-            .and_then(|r| r.try_get::<_, i64>(0).ok());
+        let version = match client.query_opt("SELECT version FROM server_schema", &[]) {
+            Ok(row) => row.and_then(|r| r.try_get::<_, i64>(0).ok()),
+            // No table: a database tiepdon was never set up in.
+            Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => None,
+            Err(e) => return Err(server_error(url, "reading the schema version", &e, fault_of(&e))),
+        };
         if version != Some(SERVER_SCHEMA_VERSION) {
             return Err(StoreError::invalid(
                 format!(
@@ -518,7 +544,11 @@ impl PgStore {
                 })?;
                 let fields: Vec<Option<String>> = line.split('\t').map(copy_decode).collect();
                 if fields.len() != 16 {
-                    continue;
+                    // Rolled back: the replica keeps the roster it had, at its version.
+                    return Err(StoreError::invalid(
+                        "Bản danh sách thẻ trên máy chủ có dòng hỏng; giữ bản cũ.",
+                        "A row of the server's roster is malformed; the previous copy is kept.",
+                    ));
                 }
                 insert.execute(rusqlite::params_from_iter(fields.iter())).doing("copying a roster row")?;
                 copied += 1;
@@ -537,7 +567,7 @@ impl PgStore {
     /// Publishes the replica's roster as the clinic's (after an import at this desk): the server's table
     /// is replaced by COPY in one transaction and its version goes up, so every desk pulls it. Refused
     /// when another desk published since this one last pulled (its import would be lost). The rows sent.
-    pub fn publish(&mut self) -> Result<u64, StoreError> {
+    pub fn publish(&mut self, operator: &str, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError> {
         let local = self.local_roster_version()?;
         let url = self.url.clone();
         let replica_path = self.replica.path().to_path_buf();
@@ -559,8 +589,10 @@ impl PgStore {
         };
         if current != local {
             return Err(StoreError::invalid(
-                "Một quầy khác vừa nhập danh sách thẻ lên máy chủ: chạy lại lệnh nhập (sẽ lấy bản mới trước).",
-                "Another desk published a roster meanwhile: run the import again (it takes the new one first).",
+                "Một quầy khác đã gửi danh sách thẻ mới hơn lên máy chủ: quầy này lấy bản đó (khi mở lại, hoặc \
+                 trong vài giây nếu cửa sổ đang mở) rồi hãy nhập lại tệp của mình.",
+                "Another desk published a newer roster: this desk takes it (when it opens again, or within \
+                 seconds in an open window); then import your file again.",
             ));
         }
         tx.batch_execute("DELETE FROM coverage")
@@ -645,6 +677,8 @@ impl PgStore {
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 vals![next.to_string()],
             )?;
+            let detail = serde_json::json!({"published_rows": sent, "roster_version": next});
+            super::audit::append(&mut sql, now, operator, "import", Some("roster"), &detail)?;
         }
         tx.commit().map_err(|e| server_error(&url, "committing", &e, ServerFault::InDoubt))?;
         self.replica
@@ -694,22 +728,56 @@ fn copy_decode(field: &str) -> Option<String> {
     if field == "\\N" {
         return None;
     }
-    let mut out = String::with_capacity(field.len());
-    let mut chars = field.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+    // Every escape of COPY's text format: \b \f \n \r \t \v, octal \ooo, hex \xhh, else the character.
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
+        if b != b'\\' || i >= bytes.len() {
+            out.push(b);
             continue;
         }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(other) => out.push(other),
-            None => {}
+        let e = bytes[i];
+        i += 1;
+        match e {
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'v' => out.push(11),
+            b'0'..=b'7' => {
+                let mut v = u32::from(e - b'0');
+                for _ in 0..2 {
+                    match bytes.get(i) {
+                        Some(d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' if bytes.get(i).is_some_and(u8::is_ascii_hexdigit) => {
+                let mut v = 0_u32;
+                for _ in 0..2 {
+                    match bytes.get(i).and_then(|d| (*d as char).to_digit(16)) {
+                        Some(d) => {
+                            v = v * 16 + d;
+                            i += 1;
+                        }
+                        None => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            other => out.push(other),
         }
     }
-    Some(out)
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 impl Backend for PgStore {
@@ -726,17 +794,17 @@ impl Backend for PgStore {
         }
         let PgStore { client, replica, statements, .. } = self;
         let client = client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))?;
+        // Read committed whatever the server's default: after the lock, each statement sees what the
+        // other desks committed before it (the repeat guard, the last audit row).
         let mut tx = client
-            .transaction()
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::ReadCommitted)
+            .start()
             .map_err(|e| server_error(&url, "starting a transaction", &e, fault_of(&e)))?;
         tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
             .map_err(|e| server_error(&url, "waiting for the other desks", &e, fault_of(&e)))?;
         f(&mut Pg { client: &mut tx, server: &url, statements }, replica.conn())?;
-        // The server has everything but the final word: a link that breaks now leaves it unknown.
-        tx.commit().map_err(|e| {
-            let kind = if e.as_db_error().is_some() { ServerFault::Refused } else { ServerFault::InDoubt };
-            server_error(&url, "committing", &e, kind)
-        })
+        tx.commit().map_err(|e| server_error(&url, "committing", &e, commit_fault(&e)))
     }
 
     fn reading(
@@ -758,8 +826,16 @@ impl Backend for PgStore {
         self.replica.conn().query_row("SELECT value FROM settings WHERE key = 'desk'", [], |r| r.get(0)).ok()
     }
 
-    fn publish_roster(&mut self) -> Result<Option<u64>, StoreError> {
-        self.publish().map(Some)
+    fn publish_roster(
+        &mut self,
+        operator: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<u64>, StoreError> {
+        self.publish(operator, now).map(Some)
+    }
+
+    fn refresh_roster(&mut self) -> Result<u64, StoreError> {
+        self.pull_roster()
     }
 
     fn ping(&mut self) -> Result<(), StoreError> {
@@ -788,5 +864,8 @@ mod tests {
             assert!(!line.contains('\t') && !line.contains('\n'));
             assert_eq!(copy_decode(&line).as_deref(), text);
         }
+        // What PostgreSQL itself may write: \b \f \v, octal and hex escapes.
+        assert_eq!(copy_decode("a\\bb\\f\\vc").as_deref(), Some("a\u{8}b\u{c}\u{b}c"));
+        assert_eq!(copy_decode("\\101\\x42\\\\").as_deref(), Some("AB\\"));
     }
 }

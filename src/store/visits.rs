@@ -389,7 +389,10 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
         }
     };
     let series = store.series();
-    super::write(store, |tx, roster| {
+    // What the desk's roster learns from a recorded visit: in the same transaction on a file; on a
+    // server, in the desk's own file once the server has committed (never from a visit not recorded).
+    let mut after_commit: Option<Lesson> = None;
+    let outcome = super::write(store, |tx, roster| {
         let look = look_in(tx, roster, series.as_deref(), card, req.detection, &req.visit, req.now)?;
         if look.closed {
             return Ok(Outcome::Refused(Box::new(look.closed_refusal())));
@@ -419,13 +422,14 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
         }
         // Only a recorded visit teaches the store: a refused one leaves it as it was. A card read by
         // OCR teaches nothing (its text is not the card's own data).
-        if let Card::Bhyt(b) = card
-            && b.layout != crate::card::Layout::CardText
-        {
-            roster::learn_from_qr(roster, b, day)?;
-        }
-        if let Some((citizen_id, bhxh)) = &link {
-            roster::link_citizen(roster, citizen_id, bhxh)?;
+        let learn = match card {
+            Card::Bhyt(b) if b.layout != crate::card::Layout::CardText => Some(b),
+            _ => None,
+        };
+        if tx.engine() == super::sql::Engine::Sqlite {
+            teach(roster, learn, link.as_ref(), day)?;
+        } else {
+            after_commit = Some((learn, link.clone(), day));
         }
         let now_text = clock::rfc3339(req.now);
         tx.execute(
@@ -493,7 +497,34 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
                             "overrides": overrides, "input": kind, "visit_digest": recorded_digest(&visit)});
         audit::append(tx, req.now, req.operator, action, Some(&ticket), &detail)?;
         Ok(Outcome::Recorded(Box::new(visit)))
-    })
+    })?;
+    if let (Outcome::Recorded(_), Some((learn, link, day))) = (&outcome, after_commit) {
+        // The visit is on the server: a failure to teach the local copy loses nothing recorded.
+        if let Err(e) = teach(store.local().conn(), learn, link.as_ref(), day) {
+            log::warn!(target: "tiepdon", "the desk's roster copy did not learn from a check-in: {e}");
+        }
+    }
+    Ok(outcome)
+}
+
+/// What a recorded visit teaches the roster, kept until the server has committed it: the card its own
+/// QR printed, a citizen id's card-holder (citizen id, BHXH number), and the visit's day.
+type Lesson<'a> = (Option<&'a crate::card::BhytCard>, Option<(String, String)>, NaiveDate);
+
+/// What a recorded visit teaches the roster: the card its own QR printed, a citizen id's card-holder.
+fn teach(
+    roster: &Connection,
+    learn: Option<&crate::card::BhytCard>,
+    link: Option<&(String, String)>,
+    day: NaiveDate,
+) -> Result<(), StoreError> {
+    if let Some(b) = learn {
+        roster::learn_from_qr(roster, b, day)?;
+    }
+    if let Some((citizen_id, bhxh)) = link {
+        roster::link_citizen(roster, citizen_id, bhxh)?;
+    }
+    Ok(())
 }
 
 /// Records that a visit's ticket was shown or printed again (a repeat scan answered with "reprint").

@@ -177,6 +177,8 @@ impl Drop for DeskWorker {
 
 /// How often an idle desk on a server checks that the server still answers.
 const LINK_CHECK: std::time::Duration = std::time::Duration::from_secs(3);
+/// How often a desk on a server asks for a newer roster (a version number; the rows only when newer).
+const ROSTER_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn run(
     path: PathBuf,
@@ -211,6 +213,7 @@ fn run(
     }
     let mut backed_up_on = None;
     let mut link: Option<Message> = None;
+    let mut last_pull = Instant::now();
     let mut first = true;
     loop {
         let job = if first {
@@ -258,6 +261,15 @@ fn run(
             if now_link != link || asked_link {
                 link = now_link;
                 reply(Reply::Link(link.clone()));
+            }
+            // A roster another desk published reaches this one within the minute, whole.
+            if link.is_none() && last_pull.elapsed() >= ROSTER_CHECK {
+                last_pull = Instant::now();
+                match desk.refresh_roster() {
+                    Ok(0) => {}
+                    Ok(_) => reply(opened(&mut desk).unwrap_or_else(|e| Reply::Failed(e.into()))),
+                    Err(e) => reply(Reply::Failed(e.into())),
+                }
             }
         }
     }
