@@ -525,6 +525,26 @@ impl Window<'_> {
         self.desk.x_ok("xdotool", &["mousemove", "--window", &wid, &cx, &cy, "click", "1"]);
     }
 
+    /// Scrolls the screen with the mouse wheel until `widget` is wholly inside the window (Settings is
+    /// taller than a laptop screen).
+    fn scroll_to(&mut self, widget: &str) {
+        let height = self.geometry().height;
+        for _ in 0..40 {
+            let map = self.wait_map(&format!("{widget} in the UI map"), |m| m.widgets.contains_key(widget));
+            let [_, y, _, h] = map.widgets[widget];
+            if y >= 0 && y + h < height - 40 {
+                std::thread::sleep(SETTLE);
+                return;
+            }
+            let wid = self.wid.clone();
+            let (cx, cy) = ("600".to_string(), (height / 2).to_string());
+            let button = if y < 0 { "4" } else { "5" };
+            self.desk.x_ok("xdotool", &["mousemove", "--window", &wid, &cx, &cy, "click", button]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        panic!("{widget} never scrolled into view\n{}", self.report());
+    }
+
     /// The UI map as last written, if there is one that parses.
     fn map_now(&self) -> Option<UiMap> {
         let text = std::fs::read_to_string(&self.map).ok()?;
@@ -1274,4 +1294,62 @@ fn a_desk_on_the_clinic_server_records_there_and_shows_a_red_band_while_it_is_do
     win.check_in_typed(&cards[1]);
     win.wait("the second visit on the server", |_| (on_server().len() == 2).then_some(()));
     win.screenshot("server-back");
+}
+
+/// The clinic server typed into Settings (issue 19): the desk switches to it at once (Settings names it,
+/// a typed card is recorded on the server), and the next plain start opens on it again — remembered in
+/// an owner-only file, never shown with its password.
+#[test]
+fn a_clinic_server_typed_in_settings_is_used_at_once_and_again_at_the_next_start() {
+    use common::desk::{exec, exec_with};
+    use std::os::unix::fs::PermissionsExt;
+    let _serial = serial();
+    require_tools();
+    let server = common::pg::shared();
+    let db = Db::new("real-window-server-settings");
+    let url = server.database("settings_desk");
+    let now = tiepdon::clock::rfc3339(tiepdon::clock::now_utc());
+    let replica = db.dir.join("importer.db").display().to_string();
+    let cli = |args: &[&str]| {
+        exec_with(&now, &[&["--db", url.as_str()], args].concat(), &[("TIEPDON_REPLICA", replica.as_str())])
+    };
+    assert_eq!(exec(&now, &["init-server", &url]).code, 0);
+    let today = tiepdon::clock::vietnam_now().date();
+    let mut row = tiepdon::demo::person(9191, 3, today);
+    row.status = "active";
+    row.replaced_by = None;
+    row.valid_from = Some((today - chrono::Duration::days(30)).format("%Y-%m-%d").to_string());
+    row.valid_to = Some((today + chrono::Duration::days(300)).format("%Y-%m-%d").to_string());
+    let card = row.card_number.clone().expect("a card");
+    let file = db
+        .write("covered.csv", &(tiepdon::demo::csv_header() + "\n" + &tiepdon::demo::csv_line(&row) + "\n"));
+    assert_eq!(cli(&["import-roster", file.to_str().unwrap()]).code, 0);
+
+    let desk = Desktop::start("server-settings", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &[], Some("Lan"));
+    // A new file asks the clinic profile first: later (the server has the clinic's settings).
+    win.wait_map("the clinic profile asked", |m| m.widgets.contains_key("profile-later"));
+    win.click("profile-later");
+    win.key("F4");
+    win.wait_map("the server field in Settings", |m| m.widgets.contains_key("server-url"));
+    win.scroll_to("server-url");
+    win.click("server-url");
+    win.type_text(&url, PERSON_MS);
+    win.key("Return");
+    win.wait_map("Settings naming the server", |m| m.widgets.contains_key("server-shown"));
+    win.screenshot("settings-server-connected");
+    win.key("F1");
+    win.check_in_typed(&card);
+    let on_server = || cli(&["visits"]).out;
+    win.wait("the visit on the server", |_| (on_server().len() == 1).then_some(()));
+    drop(win);
+
+    let remembered = db.dir.join("home/.local/share/tiepdon").join(tiepdon::ui::launch::CHOSEN_SERVER);
+    let mode = std::fs::metadata(&remembered).expect("the server is remembered").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "owner-only: it may hold a password");
+    let mut win = desk.launch_args(&[], Some("Lan"));
+    win.key("F4");
+    win.wait_map("the remembered server at the next start", |m| m.widgets.contains_key("server-shown"));
+    win.screenshot("settings-server-remembered");
+    assert_eq!(on_server().len(), 1);
 }

@@ -49,9 +49,7 @@ pub fn window(db: Option<&str>, args: &WindowArgs) -> CommandResult {
         Some(crate::store::Location::File(path)) => (Some(path), None),
         #[cfg(feature = "server")]
         Some(crate::store::Location::Server(url)) => {
-            let replica = std::env::var_os("TIEPDON_REPLICA")
-                .map(PathBuf::from)
-                .or_else(|| crate::store::server::default_replica(&url))
+            let replica = Launch::replica_for(&url)
                 .ok_or_else(|| Outcome::Failed("không có thư mục dữ liệu / no data directory".into()))?;
             (Some(replica), Some(url))
         }
@@ -66,7 +64,10 @@ pub fn window(db: Option<&str>, args: &WindowArgs) -> CommandResult {
         ));
     }
     let mut launch = Launch::decide(db, source, args.demo).map_err(Outcome::Failed)?;
-    launch.server = server;
+    // A server named here; else the one remembered from Settings (`Launch::decide`), if any.
+    if server.is_some() {
+        launch.server = server;
+    }
     launch.started = started;
     // Plain `tiepdon` (no subcommand) has no parsed arguments: TIEPDON_OPERATOR is read here too.
     let operator = args.operator.clone().or_else(|| std::env::var("TIEPDON_OPERATOR").ok());

@@ -283,6 +283,7 @@ impl App {
             Action::SetSetting { key, value } => self.desk.send(Job::SetSetting { key, value, operator }),
             Action::Backup => self.desk.send(Job::Backup),
             Action::TestLink => self.desk.send(Job::TestLink),
+            Action::OpenLocation(text) => self.open_location(&text),
             Action::Export { out, mask_ids } => self.desk.send(Job::Export { out, mask_ids, operator }),
             Action::CloseDay { out } => self.desk.send(Job::CloseDay { out, operator }),
             Action::Import { path, replace, map } => self.start_import(path, replace, map),
@@ -354,7 +355,12 @@ impl App {
                 }
                 Reply::Opened { path, .. } if self.remember_on_open.as_ref() == Some(path) => {
                     self.remember_on_open = None;
-                    if let Err(e) = Launch::remember_db(path) {
+                    let remembered = match &self.launch.server {
+                        #[cfg(feature = "server")]
+                        Some(url) => Launch::remember_server(url),
+                        _ => Launch::remember_db(path),
+                    };
+                    if let Err(e) = remembered {
                         log::warn!(target: "tiepdon", "cannot remember the database chosen: {e}");
                     }
                 }

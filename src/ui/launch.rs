@@ -18,6 +18,9 @@ pub const DEMO_DB: &str = "demo.db";
 /// The file (in the data folder) naming the database chosen in the window's Settings, when it is not
 /// the default one.
 pub const CHOSEN_DB: &str = "database-path.txt";
+/// The file in the data folder that remembers the clinic server chosen in Settings: its URL, owner-only
+/// (as `~/.pgpass`, it may hold the password). It wins over [`CHOSEN_DB`] while it exists.
+pub const CHOSEN_SERVER: &str = "server-url.txt";
 
 /// The first webcam found, if any.
 pub fn first_camera() -> Option<SourceSpec> {
@@ -101,12 +104,41 @@ impl Launch {
         }
     }
 
-    /// Remembers `db` as the window's database for the next start (owner-only file in the data folder).
+    /// Remembers `db` as the window's database for the next start (owner-only file in the data folder);
+    /// a server chosen before is forgotten.
     pub fn remember_db(db: &std::path::Path) -> std::io::Result<()> {
         match Store::default_path().and_then(|p| p.parent().map(PathBuf::from)) {
-            Some(dir) => remember_db_in(&dir, db),
+            Some(dir) => {
+                let _ = std::fs::remove_file(dir.join(CHOSEN_SERVER));
+                remember_db_in(&dir, db)
+            }
             None => Ok(()),
         }
+    }
+
+    /// Remembers the clinic server for the next start (owner-only file in the data folder).
+    #[cfg(feature = "server")]
+    pub fn remember_server(url: &crate::store::backend::ServerUrl) -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let Some(dir) = Store::default_path().and_then(|p| p.parent().map(PathBuf::from)) else {
+            return Ok(());
+        };
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!("{CHOSEN_SERVER}.tmp"));
+        let mut f =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        f.write_all(url.secret().as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(tmp, dir.join(CHOSEN_SERVER))
+    }
+
+    /// The desk's roster copy for a server: `TIEPDON_REPLICA`, else `server-<hash>.db` in the data folder.
+    #[cfg(feature = "server")]
+    pub fn replica_for(url: &crate::store::backend::ServerUrl) -> Option<PathBuf> {
+        std::env::var_os("TIEPDON_REPLICA")
+            .map(PathBuf::from)
+            .or_else(|| crate::store::server::default_replica(url))
     }
 
     /// Decides what `tiepdon` (or `tiepdon window`) opens. `db` and `source` are what the command line
@@ -134,6 +166,24 @@ impl Launch {
             }
             Chosen::Missing(_) | Chosen::None => default,
         };
+        // The clinic server chosen in Settings last time, when no database was named.
+        #[cfg(feature = "server")]
+        if db.is_none()
+            && !demo
+            && let Ok(text) = std::fs::read_to_string(data_dir.join(CHOSEN_SERVER))
+            && let Ok(crate::store::Location::Server(url)) = crate::store::Location::parse(text.trim())
+            && let Some(replica) = Launch::replica_for(&url)
+        {
+            let mut launch = Launch::new(replica, first_camera());
+            launch.server = Some(url);
+            launch.log_dir = Some(data_dir);
+            launch.camera_is_default = source.is_none();
+            if let Some(s) = source {
+                launch.source = Some(s);
+            }
+            launch.exports = default_exports().unwrap_or(launch.exports);
+            return Ok(launch);
+        }
         let first_run = db.is_none() && !default.exists();
         let mut reason = None;
         let (db, demo_db) = match db {

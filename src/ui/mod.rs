@@ -64,6 +64,8 @@ pub enum Action {
     Backup,
     /// Check that the clinic server answers (Settings).
     TestLink,
+    /// Work on the clinic server (or the file) Settings' field names.
+    OpenLocation(String),
     Export {
         out: PathBuf,
         mask_ids: bool,

@@ -33,6 +33,8 @@ pub struct SettingsScreen {
     /// column), and how numeric sex codes read.
     mapping: Option<(PathBuf, Vec<String>)>,
     sex_codes: SexCoding,
+    /// The clinic server's URL being typed (cleared once sent: it may hold a password).
+    server_url: String,
 }
 
 /// How a numeric sex column reads, as chosen in the preview.
@@ -89,6 +91,7 @@ impl Default for SettingsScreen {
             preview_wanted: false,
             mapping: None,
             sex_codes: SexCoding::Checked,
+            server_url: String::new(),
         }
     }
 }
@@ -527,6 +530,22 @@ impl SettingsScreen {
             } else if let Some(p) = &state.db_path {
                 ui.label(format!("{} {}", lang.tr("Cơ sở dữ liệu:", "Database:"), p.display()));
             }
+            // Several desks on several PCs: the clinic server's address (the IT person gives it).
+            ui.horizontal_wrapped(|ui| {
+                ui.label(lang.tr("Máy chủ phòng khám (nhiều quầy):", "Clinic server (several desks):"));
+                let r = ui.add(
+                    egui::TextEdit::singleline(&mut self.server_url)
+                        .hint_text("postgres://ban_a:…@may-chu/tiepdon")
+                        .desired_width(320.0),
+                );
+                probe::note(ui, "server-url", &r);
+                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let b = ui.add_enabled(!self.server_url.trim().is_empty(), egui::Button::new(lang.tr("Kết nối", "Connect")));
+                probe::note(ui, "server-connect", &b);
+                if (b.clicked() || enter) && !self.server_url.trim().is_empty() {
+                    action = Some(Action::OpenLocation(std::mem::take(&mut self.server_url)));
+                }
+            });
             ui.horizontal_wrapped(|ui| {
                 if dialog_button(ui, "pick-database", lang.tr("Mở cơ sở dữ liệu khác…", "Open another database…"), picking) {
                     action = Some(Action::Pick(Pick::Database));

@@ -117,6 +117,38 @@ impl App {
     /// Switches the desk to the database at `path` (created if needed), remembered for the next start.
     /// Demo frames never feed a real database: leaving demo data also leaves the demo camera.
     pub(super) fn open_database(&mut self, path: PathBuf) {
+        self.open_store(path, None);
+    }
+
+    /// Switches the desk to what Settings' server field names: a clinic server's URL (or a file path),
+    /// remembered for the next start once it has opened. A URL that cannot be read is told, nothing
+    /// changes.
+    pub(super) fn open_location(&mut self, text: &str) {
+        let notice = |m: Message| crate::ui::state::Notice { message: m, error: true };
+        match crate::store::Location::parse(text) {
+            Err(e) => self.state.notice = Some(notice(Message::from(e))),
+            Ok(crate::store::Location::File(path)) => self.open_store(path, None),
+            #[cfg(feature = "server")]
+            Ok(crate::store::Location::Server(url)) => match Launch::replica_for(&url) {
+                Some(replica) => self.open_store(replica, Some(url)),
+                None => {
+                    self.state.notice = Some(notice(Message::new(
+                        "Không có thư mục dữ liệu cho bản sao danh sách thẻ.",
+                        "No data folder for the roster copy.",
+                    )))
+                }
+            },
+            #[cfg(not(feature = "server"))]
+            Ok(crate::store::Location::Server(_)) => {
+                self.state.notice = Some(notice(Message::new(
+                    "Bản tiepdon này không có máy chủ.",
+                    "This tiepdon was built without the clinic server.",
+                )))
+            }
+        }
+    }
+
+    fn open_store(&mut self, path: PathBuf, server: Option<crate::store::backend::ServerUrl>) {
         if self.import.is_some() {
             self.state.notice = Some(crate::ui::state::Notice {
                 message: Message::new(
@@ -128,7 +160,8 @@ impl App {
             return;
         }
         let (tx, rx) = channel();
-        let new = DeskWorker::start(path.clone(), None, self.launch.clock.clone(), tx, self.wake.clone());
+        let new =
+            DeskWorker::start(path.clone(), server.clone(), self.launch.clock.clone(), tx, self.wake.clone());
         // The old worker finishes its queue (a backup, an export) on its own thread, not this one.
         let old = std::mem::replace(&mut self.desk, new);
         std::thread::spawn(move || drop(old));
@@ -136,7 +169,7 @@ impl App {
         // Remembered for the next start once it has opened (`drain`).
         self.remember_on_open = Some(path.clone());
         self.launch.db = path;
-        self.launch.server = None;
+        self.launch.server = server;
         let was_demo = self.launch.demo_db || self.state.demo_source;
         self.launch.demo_db = false;
         self.launch.demo_reason = None;
