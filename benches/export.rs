@@ -40,6 +40,7 @@ fn main() {
             visit_type: "kham-benh",
             visit: Default::default(),
             force: true,
+            pin: None,
             now,
         };
         assert!(matches!(visits::check_in(&mut store, &req).unwrap(), Outcome::Recorded(_)));

@@ -129,6 +129,7 @@ fn desk_run(desk: &mut Desk, cards: &[String]) -> (Vec<Duration>, Vec<Duration>)
             visit_type: "kham-benh",
             visit: Default::default(),
             force: true,
+            pin: None,
             now: now(),
         };
         let t = Instant::now();

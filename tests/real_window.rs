@@ -1353,3 +1353,38 @@ fn a_clinic_server_typed_in_settings_is_used_at_once_and_again_at_the_next_start
     win.screenshot("settings-server-remembered");
     assert_eq!(on_server().len(), 1);
 }
+
+/// A supervisor PIN set in Settings (issue 19): an override in the real window — another visit today
+/// for a patient already checked in — asks for it beside its button; without it nothing is recorded,
+/// with it the second visit is recorded as an override.
+#[test]
+fn an_override_asks_for_the_supervisor_pin_when_one_is_set() {
+    use common::desk::run_at;
+    let _serial = serial();
+    require_tools();
+    let db = roster_db("override-pin");
+    let now = tiepdon::clock::rfc3339(tiepdon::clock::now_utc());
+    assert_eq!(run_at(&now, &db, &["settings", "set", "supervisor_pin", "2468"]).code, 0);
+    let desk = Desktop::start("override-pin", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &[], Some("Lan"));
+    win.check_in_typed(CARD_01);
+    win.wait_visits(&db, 1);
+    win.key("Escape");
+    win.type_text(CARD_01, PERSON_MS);
+    win.key("Return");
+    win.wait_map("the repeat with its override and the PIN field", |m| {
+        m.widgets.contains_key("another-visit-button") && m.widgets.contains_key("override-pin")
+    });
+    win.screenshot("repeat-asks-pin");
+    std::thread::sleep(SETTLE);
+    win.click("another-visit-button");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(visits_today(&db).len(), 1, "no PIN: nothing recorded");
+    win.screenshot("override-refused");
+    win.click("override-pin");
+    win.type_text("2468", PERSON_MS);
+    win.click("another-visit-button");
+    let list = win.wait_visits(&db, 2);
+    assert_eq!(list[1].overrides, vec!["repeat".to_string()], "recorded as an override: {:#?}", list[1]);
+    win.screenshot("override-recorded");
+}

@@ -370,3 +370,33 @@ fn a_roster_published_at_one_desk_reaches_an_open_desk_and_is_never_overwritten_
     assert_eq!(open_desk.refresh_roster().unwrap(), 0, "then current");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The audit chain on the server names what was changed behind tiepdon's back: even a superuser who
+/// switches the triggers off to edit an audit row or a visit is found by `audit verify`.
+#[test]
+fn audit_verify_on_the_server_names_an_audit_row_or_a_visit_edited_behind_its_back() {
+    let server = shared();
+    let dir = folder("tamper");
+    let url = clinic(server, "tamper", &dir, 20);
+    let replica = dir.join("desk.db").display().to_string();
+    for card in cards(3) {
+        assert_eq!(run(&url, &replica, &["checkin", "--id", &card, "--force"]).code, 0);
+    }
+    assert_eq!(run(&url, &replica, &["audit", "verify"]).only(0)["ok"], true);
+    server.psql(
+        "tamper",
+        "ALTER TABLE visits DISABLE TRIGGER USER; UPDATE visits SET full_name = 'X' WHERE id = 2; \
+         ALTER TABLE visits ENABLE TRIGGER USER;",
+    );
+    let bad = run(&url, &replica, &["audit", "verify"]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(bad.out[0]["first_bad_visit"], 2, "the edited visit is named: {:?}", bad.out);
+    server.psql(
+        "tamper",
+        "ALTER TABLE audit DISABLE TRIGGER USER; UPDATE audit SET operator = 'someone' WHERE id = 3; \
+         ALTER TABLE audit ENABLE TRIGGER USER;",
+    );
+    let bad = run(&url, &replica, &["audit", "verify"]);
+    assert_eq!(bad.out[0]["first_bad_id"], 3, "the edited audit row is named: {:?}", bad.out);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -638,7 +638,15 @@ fn a_supervisor_pin_guards_reopening_and_a_clinic_series_numbers_every_desk() {
     run(&db, &["settings", "set", "desk", "B"]).only(0);
     assert_eq!(checkin(&db, NOW, &["--id", CARD_C]).only(0)["ticket"], "K-002");
     assert_eq!(run(&db, &["settings", "set", "clinic_series", "none"]).only(0)["clinic_series"], Value::Null);
-    checkin(&db, NOW, &["--id", CARD_A, "--force"]).only(0);
+    // An override (a second visit today) needs the PIN too, checked where the visit is recorded.
+    let refused = checkin(&db, NOW, &["--id", CARD_A, "--force"]);
+    assert_eq!(refused.only(1)["refused"], "supervisor_pin", "no PIN, no override");
+    assert_eq!(
+        checkin(&db, NOW, &["--id", CARD_A, "--force", "--pin", "1111"]).only(1)["refused"],
+        "supervisor_pin"
+    );
+    let forced = checkin(&db, NOW, &["--id", CARD_A, "--force", "--pin", "2468"]);
+    assert_eq!(forced.only(0)["overrides"], json!(["repeat"]));
     assert_eq!(run(&db, &["visits", "--date", DAY]).out.last().unwrap()["ticket"], "B-001");
     assert_eq!(run(&db, &["audit", "verify"]).only(0)["ok"], true);
 }

@@ -586,6 +586,7 @@ fn a_late_reply_about_one_patient_never_lands_on_the_next_patients_card() {
         visit_type: "outpatient",
         visit: Default::default(),
         force: false,
+        pin: None,
         now,
     };
     let visits::Outcome::Recorded(first) = visits::check_in(&mut store, &req).expect("check-in") else {
@@ -1238,6 +1239,7 @@ fn the_cli_and_the_windows_desk_thread_give_the_same_outcome_for_the_same_presen
             origin: Origin::Typed,
             visit: Default::default(),
             force: false,
+            pin: None,
             operator: "Lan".into(),
         });
         let Reply::CheckedIn { result, .. } = next(&|r| matches!(r, Reply::CheckedIn { .. })) else {

@@ -72,6 +72,9 @@ pub struct CheckinArgs {
     /// Record even a second visit today or a NOT_ELIGIBLE card (audited as an override).
     #[arg(long)]
     pub force: bool,
+    /// The supervisor PIN, when one is set: an override (`--force`) needs it.
+    #[arg(long, env = "TIEPDON_SUPERVISOR_PIN", hide_env_values = true)]
+    pub pin: Option<String>,
     #[command(flatten)]
     pub visit: super::inspect::VisitArgs,
 }
@@ -89,6 +92,7 @@ pub fn checkin(db: Option<&str>, args: &CheckinArgs) -> CommandResult {
             visit_type: &args.visit_type,
             visit: args.visit.facts(),
             force: args.force,
+            pin: args.pin.as_deref(),
             now: clock::now_utc(),
         };
         match desk.check_in(&req)? {

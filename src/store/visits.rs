@@ -100,6 +100,8 @@ pub enum Refused {
     NotEligible,
     /// The day is closed.
     ClosedDay,
+    /// An override needs the supervisor PIN (set in Settings), and the one given is missing or wrong.
+    SupervisorPin,
 }
 
 impl Refused {
@@ -109,6 +111,7 @@ impl Refused {
             Refused::Repeat => "repeat",
             Refused::NotEligible => "not_eligible",
             Refused::ClosedDay => "closed_day",
+            Refused::SupervisorPin => "supervisor_pin",
         }
     }
 }
@@ -140,6 +143,8 @@ pub struct CheckIn<'a> {
     pub visit: crate::coverage::VisitFacts,
     /// Record even a repeat or a NOT_ELIGIBLE verdict (audited as an override).
     pub force: bool,
+    /// The supervisor PIN, for an override when one is set.
+    pub pin: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
@@ -291,6 +296,11 @@ pub struct Look {
     pub day: NaiveDate,
     /// This desk's ticket prefix, from the same settings the verdict was decided with.
     pub desk: String,
+    /// A supervisor PIN is set: an override (a second visit today, a NOT_ELIGIBLE card checked in)
+    /// needs it.
+    pub needs_pin: bool,
+    /// The PIN's stored (salted, hashed) form, to check one given.
+    pin_hash: Option<String>,
 }
 
 impl Look {
@@ -370,7 +380,19 @@ pub fn look_in(
     let patient = Patient::new(card, record.as_ref(), &verdict);
     let earlier = earlier_today(sql, &date::iso(day), &patient)?;
     let closed = closure::is_closed(sql, day)?;
-    Ok(Look { verdict, patient, record, link, earlier, closed, day, desk: settings.desk })
+    let pin_hash = settings.supervisor_pin;
+    Ok(Look {
+        verdict,
+        patient,
+        record,
+        link,
+        earlier,
+        closed,
+        day,
+        desk: settings.desk,
+        needs_pin: pin_hash.is_some(),
+        pin_hash,
+    })
 }
 
 /// Checks a patient in: looks up local data, decides the verdict, and records the visit with the next
@@ -402,6 +424,11 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
         {
             return Ok(Outcome::Refused(Box::new(look.repeat_refusal(e))));
         }
+        let pin_ok = match (&look.pin_hash, req.pin) {
+            (None, _) => true,
+            (Some(hash), Some(pin)) => settings::pin_matches(hash, pin),
+            (Some(_), None) => false,
+        };
         let Look { verdict, patient, earlier, link, day, desk, .. } = look;
         let day_text = date::iso(day);
         let mut overrides = Vec::new();
@@ -419,6 +446,19 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
                 ));
             }
             overrides.push("not_eligible");
+        }
+        if !overrides.is_empty() && !pin_ok {
+            return Ok(refusal(
+                Refused::SupervisorPin,
+                "Ngoại lệ (khám thêm lượt trong ngày, hoặc tiếp đón thẻ không đủ điều kiện) cần mã PIN người \
+                 phụ trách; chưa ghi nhận."
+                    .to_string(),
+                "An override (another visit today, or a not-eligible card checked in) needs the supervisor's \
+                 PIN; nothing was recorded."
+                    .to_string(),
+                earlier,
+                Some(verdict),
+            ));
         }
         // Only a recorded visit teaches the store: a refused one leaves it as it was. A card read by
         // OCR teaches nothing (its text is not the card's own data).

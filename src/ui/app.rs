@@ -233,7 +233,7 @@ impl App {
         let operator = self.operator();
         match action {
             Action::Look { text, origin } => self.look(text, origin, Instant::now()),
-            Action::CheckIn { force } => {
+            Action::CheckIn { force, pin } => {
                 // The same rule for Enter and for the buttons: a verdict just shown (or replaced) is not
                 // acted on, nor one whose successor is being looked up.
                 if let Some(cur) = &self.state.current
@@ -248,6 +248,7 @@ impl App {
                         origin: cur.origin.clone(),
                         visit,
                         force,
+                        pin,
                         operator,
                     });
                 }

@@ -179,7 +179,7 @@ fn submit(text: &str, state: &DeskState, now: Instant) -> Option<Action> {
     if look.verdict.status == crate::coverage::Status::NotEligible {
         return None; // only the explicit button confirms
     }
-    Some(Action::CheckIn { force: false })
+    Some(Action::CheckIn { force: false, pin: None })
 }
 
 /// The button that reads the card's printed text (F6), and the fields read, each marked when the read

@@ -64,7 +64,16 @@ pub enum Job {
     },
     /// Record the visit of presentation `look_id` (`Desk::check_in`); `force` confirms a repeat or a
     /// NOT_ELIGIBLE verdict.
-    CheckIn { look_id: u64, text: String, origin: Origin, visit: VisitFacts, force: bool, operator: String },
+    CheckIn {
+        look_id: u64,
+        text: String,
+        origin: Origin,
+        visit: VisitFacts,
+        force: bool,
+        /// The supervisor PIN typed for an override, when one is set.
+        pin: Option<String>,
+        operator: String,
+    },
     /// Show an earlier visit's ticket again (audited), answering presentation `look_id`
     /// (`Desk::reprint`).
     Reprint { look_id: u64, visit_id: i64, operator: String },
@@ -315,12 +324,19 @@ fn handle(desk: &mut Desk, job: Job, clock: &Clock) -> Reply {
             };
             Reply::Looked(Box::new(Looked { id, text, origin, detection, look, seen_at, visit }))
         }
-        Job::CheckIn { look_id, text, origin, visit, force, operator: name } => {
+        Job::CheckIn { look_id, text, origin, visit, force, pin, operator: name } => {
             let detection = detect(&text, &origin);
             let visit_type = visit.kind.as_str();
             let result = operator(&name).and_then(|op| {
-                let req =
-                    CheckIn { detection: &detection, operator: op.as_str(), visit_type, visit, force, now };
+                let req = CheckIn {
+                    detection: &detection,
+                    operator: op.as_str(),
+                    visit_type,
+                    visit,
+                    force,
+                    pin: pin.as_deref(),
+                    now,
+                };
                 desk.check_in(&req).map_err(Message::from)
             });
             Reply::CheckedIn { look_id, result }

@@ -39,6 +39,8 @@ pub enum Action {
     /// Record the visit of the presentation on screen.
     CheckIn {
         force: bool,
+        /// The supervisor PIN typed beside an override's button, when one is set.
+        pin: Option<String>,
     },
     /// Show the earlier ticket of a repeat again.
     Reprint,

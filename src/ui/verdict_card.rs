@@ -334,6 +334,21 @@ fn actions(
         return None;
     }
     let mut action = None;
+    // When a supervisor PIN is set, an override asks for it beside its button (kept between frames in
+    // egui's memory, emptied once sent).
+    let pin_id = egui::Id::unique("tiepdon-override-pin");
+    let mut pin = ui.data_mut(|d| d.get_temp::<String>(pin_id)).unwrap_or_default();
+    let pin_field = |ui: &mut Ui, pin: &mut String| {
+        if look.needs_pin {
+            let r = ui.add(
+                egui::TextEdit::singleline(pin)
+                    .password(true)
+                    .hint_text(lang.tr("PIN người phụ trách", "Supervisor PIN"))
+                    .desired_width(150.0),
+            );
+            probe::note(ui, "override-pin", &r);
+        }
+    };
     ui.add_enabled_ui(!busy, |ui| {
         ui.horizontal_wrapped(|ui| {
             if let Some(e) = &look.earlier {
@@ -354,8 +369,11 @@ fn actions(
                 if r.clicked() {
                     action = Some(Action::Reprint);
                 }
-                if ui.button(big(lang.tr("Khám thêm lượt mới", "Another visit today"))).clicked() {
-                    action = Some(Action::CheckIn { force: true });
+                pin_field(ui, &mut pin);
+                let r = ui.button(big(lang.tr("Khám thêm lượt mới", "Another visit today")));
+                probe::note(ui, "another-visit-button", &r);
+                if r.clicked() {
+                    action = Some(Action::CheckIn { force: true, pin: Some(std::mem::take(&mut pin)) });
                 }
             } else if look.verdict.status == Status::NotEligible {
                 ui.label(lang.tr(
@@ -363,14 +381,17 @@ fn actions(
                     "Not eligible: Enter records nothing. Check in only if the patient agrees to pay.",
                 ));
                 ui.end_row();
-                if ui.button(big(lang.tr("Vẫn tiếp đón (không BHYT)", "Check in anyway (no BHYT)"))).clicked() {
-                    action = Some(Action::CheckIn { force: true });
+                pin_field(ui, &mut pin);
+                let r = ui.button(big(lang.tr("Vẫn tiếp đón (không BHYT)", "Check in anyway (no BHYT)")));
+                probe::note(ui, "anyway-button", &r);
+                if r.clicked() {
+                    action = Some(Action::CheckIn { force: true, pin: Some(std::mem::take(&mut pin)) });
                 }
             } else {
                 let r = ui.button(big(lang.tr("Tiếp đón (Enter)", "Check in (Enter)")));
                 probe::note(ui, "checkin-button", &r);
                 if r.clicked() {
-                    action = Some(Action::CheckIn { force: false });
+                    action = Some(Action::CheckIn { force: false, pin: None });
                 }
             }
             let r = ui.button(big(lang.tr("Bỏ qua (Esc)", "Dismiss (Esc)")));
@@ -380,6 +401,7 @@ fn actions(
             }
         });
     });
+    ui.data_mut(|d| d.insert_temp(pin_id, pin));
     action
 }
 

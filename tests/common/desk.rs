@@ -72,6 +72,7 @@ impl Db {
             visit_type: "outpatient",
             visit: Default::default(),
             force: false,
+            pin: None,
             now: tiepdon::clock::now_utc(),
         };
         tiepdon::store::visits::check_in(&mut store, &req).expect("the check-in runs")

@@ -88,7 +88,7 @@ impl App {
                     }
                 } else if look.verdict.status != crate::coverage::Status::NotEligible {
                     shots.checked_in += 1;
-                    self.act(Action::CheckIn { force: false });
+                    self.act(Action::CheckIn { force: false, pin: None });
                 }
             }
             Shot::Capture(name) => {
