@@ -60,6 +60,8 @@ impl std::fmt::Display for Operator {
 /// Opens the store `location` names: the SQLite file, or the clinic server with this desk's roster
 /// replica (`replica`, else `TIEPDON_REPLICA`, else `server-<hash>.db` in the data directory).
 pub fn open(location: &Location, replica: Option<&Path>) -> Result<Box<dyn Backend + Send>, StoreError> {
+    #[cfg(not(feature = "server"))]
+    let _ = replica;
     match location {
         Location::File(path) => Ok(Box::new(store::Store::open(path)?)),
         #[cfg(feature = "server")]
