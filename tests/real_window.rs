@@ -1261,8 +1261,16 @@ fn a_desk_on_the_clinic_server_records_there_and_shows_a_red_band_while_it_is_do
     let on_server = || cli(&["visits"]).out;
 
     let desk = Desktop::start("server", &db.dir, 1366, 768);
+    // Opened while the server is down: the band says so, and the desk comes up by itself once it
+    // answers (no restart).
+    server.kill();
     let mut win = desk.launch_args(&["--db", &url], Some("Lan"));
-    win.wait_map("the header naming the desk", |m| m.widgets.contains_key("desk-name"));
+    win.wait_map("the red band at start", |m| m.widgets.contains_key("server-down-bar"));
+    win.screenshot("server-down-at-start");
+    server.restart();
+    win.wait_map("the desk up once the server answers", |m| {
+        m.widgets.contains_key("desk-name") && !m.widgets.contains_key("server-down-bar")
+    });
     win.check_in_typed(&cards[0]);
     win.screenshot("server-ticket");
     win.wait("the visit on the server", |_| (on_server().len() == 1).then_some(()));

@@ -11,7 +11,7 @@ use crate::export;
 use crate::store::backend::ServerUrl;
 use crate::store::settings::Settings;
 use crate::store::visits::{CheckIn, Look, Outcome, Visit};
-use crate::store::{Location, Store, StoreError, backup};
+use crate::store::{Location, ServerFault, Store, StoreError, backup};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -202,20 +202,39 @@ fn run(
         wake();
     };
     let on_server = server.is_some();
-    let opened_store = match server {
-        // Every page checked at start: a damaged file is named with its latest backup, never re-created.
-        None => Store::open_checked(&path).map(|s| Box::new(s) as Box<dyn crate::store::Backend + Send>),
-        Some(url) => crate::desk::open(&Location::Server(url), Some(&path)),
-    };
-    let mut desk = match opened_store {
-        Ok(s) => Desk::new(s),
-        Err(e) => {
-            if on_server {
-                reply(Reply::Link(Some(Message::from(&e))));
-            }
-            return reply(Reply::Failed(e.into()));
+    // A server that does not answer at start is tried again every few seconds (the red band says so;
+    // a job meanwhile is refused with the reason): the desk comes up by itself once it answers.
+    let mut told = false;
+    let mut desk = loop {
+        let opened_store = match &server {
+            // Every page checked at start: a damaged file is named with its latest backup, never re-created.
+            None => Store::open_checked(&path).map(|s| Box::new(s) as Box<dyn crate::store::Backend + Send>),
+            Some(url) => crate::desk::open(&Location::Server(url.clone()), Some(&path)),
+        };
+        let e = match opened_store {
+            Ok(s) => break Desk::new(s),
+            Err(e) => e,
+        };
+        let retry =
+            matches!(e, StoreError::Server { kind: ServerFault::Unreachable | ServerFault::InDoubt, .. });
+        let m = Message::from(&e);
+        if !retry {
+            return reply(Reply::Failed(m));
+        }
+        if !told {
+            told = true;
+            reply(Reply::Link(Some(m.clone())));
+            reply(Reply::Failed(m.clone()));
+        }
+        match jobs.recv_timeout(LINK_CHECK) {
+            Ok(_) => reply(Reply::Failed(m)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
         }
     };
+    if told {
+        reply(Reply::Link(None));
+    }
     match opened(&mut desk) {
         Ok(r) => reply(r),
         Err(e) => return reply(Reply::Failed(e.into())),

@@ -253,6 +253,8 @@ impl DeskState {
     pub fn apply(&mut self, reply: Reply, now: Instant) -> bool {
         match reply {
             Reply::Opened { path, settings, roster_size, server } => {
+                // A start that failed (a server not answering yet) is over once the store opens.
+                self.fatal = None;
                 self.demo_db |= settings.demo;
                 self.db_path = Some(path);
                 (self.server, self.server_brief) = server.unzip();
