@@ -212,6 +212,11 @@ fn a_desk_role_checks_in_but_never_edits_the_audit_or_a_closed_day_and_only_a_su
     let as_role = |role: &str| url.replacen("postgres@", &format!("{role}@"), 1);
     let desk = as_role("desk_t");
     let replica = dir.join("desk.db").display().to_string();
+    let pin = run(&desk, &replica, &["settings", "set", "supervisor_pin", "1234"]);
+    assert_eq!(pin.code, 2, "a desk login does not set the supervisor PIN: {}", pin.err);
+    // Demo data (invented people) never goes onto a server that holds a roster or visits.
+    let demo = run(&url, &replica, &["demo-data", "--cards", "5"]);
+    assert_eq!(demo.code, 2, "{}", demo.err);
     let card = &cards(1)[0];
     let checked = run(&desk, &replica, &["checkin", "--id", card, "--force"]);
     assert_eq!(checked.only(0)["ticket"], "A-001", "a desk role checks in");

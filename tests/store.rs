@@ -619,6 +619,13 @@ fn a_supervisor_pin_guards_reopening_and_a_clinic_series_numbers_every_desk() {
     let set = run(&db, &["settings", "set", "supervisor_pin", "2468"]);
     assert_eq!(set.only(0)["supervisor_pin"], "set");
     assert!(!format!("{:?}{}", set.out, set.err).contains("2468"), "the PIN is never shown");
+    fails(run(&db, &["settings", "set", "supervisor_pin", "none"]), "PIN");
+    fails(run(&db, &["settings", "set", "supervisor_pin", "1357", "--pin", "1111"]), "PIN");
+    assert_eq!(
+        run(&db, &["settings", "set", "supervisor_pin", "2468", "--pin", "2468"]).code,
+        0,
+        "the current PIN changes it"
+    );
     let out = db.dir.join("closed");
     for (key, value) in
         [("facility_code", "79034"), ("exam_service_code", "02.1896"), ("exam_service_name", "Khám Nội")]

@@ -151,6 +151,15 @@ pub fn demo_data(db: Option<&str>, args: &DemoArgs) -> CommandResult {
     }
     let mut desk = open_desk(db)?;
     let now = clock::now_utc();
+    // Invented people on a clinic's real server would mix with its patients: a server takes demo data
+    // only while it holds no visit and no roster (a server being tried out).
+    if desk.location().is_server() && !desk.is_fresh()? {
+        return Err(Outcome::Failed(
+            "máy chủ đã có lượt khám hoặc danh sách thẻ: không thêm dữ liệu demo (người giả) vào đó / the server \
+             already holds visits or a roster: demo data (invented people) is not added to it"
+                .into(),
+        ));
+    }
     demo::fill(desk.store().local(), args.cards, args.seed, now)?;
     let demo = crate::desk::Operator::parse("demo")?;
     if desk.publish_roster(&demo, now)?.is_some() {
@@ -173,7 +182,7 @@ pub fn demo_data(db: Option<&str>, args: &DemoArgs) -> CommandResult {
                     .map(str::to_string)
                     .or_else(|| local[key].as_bool().map(|b| b.to_string())),
             ) {
-                desk.set_setting(key, &value, &demo, now)?;
+                desk.set_setting(key, &value, &demo, None, now)?;
             }
         }
     }
@@ -193,14 +202,17 @@ pub enum SettingsCommand {
         value: String,
         #[arg(long, env = "TIEPDON_OPERATOR")]
         operator: Option<String>,
+        /// The current supervisor PIN, to change or remove it once set.
+        #[arg(long, env = "TIEPDON_SUPERVISOR_PIN", hide_env_values = true)]
+        pin: Option<String>,
     },
 }
 
 pub fn settings(db: Option<&str>, cmd: &SettingsCommand) -> CommandResult {
     let mut desk = open_desk(db)?;
-    if let SettingsCommand::Set { key, value, operator } = cmd {
+    if let SettingsCommand::Set { key, value, operator, pin } = cmd {
         let operator = operator_name(operator.as_deref())?;
-        desk.set_setting(key, value, &operator, clock::now_utc())?;
+        desk.set_setting(key, value, &operator, pin.as_deref(), clock::now_utc())?;
     }
     print_json(&settings::show(&desk.settings()?));
     Ok(Outcome::Done)

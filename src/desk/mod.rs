@@ -121,13 +121,24 @@ impl Desk {
 
     /// Changes a setting, audited. On a server, `desk` (the ticket series) is this desk's own and is
     /// kept in its local file; everything else is the clinic's.
+    /// Changing or removing the supervisor PIN needs the current one (`pin`) when one is set.
     pub fn set_setting(
         &mut self,
         key: &str,
         value: &str,
         operator: &Operator,
+        pin: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
+        if key == "supervisor_pin"
+            && let Some(stored) = self.settings()?.supervisor_pin
+            && !pin.is_some_and(|p| settings::pin_matches(&stored, p))
+        {
+            return Err(StoreError::invalid(
+                "Đổi hoặc bỏ mã PIN người phụ trách cần mã PIN hiện tại (--pin hoặc TIEPDON_SUPERVISOR_PIN).",
+                "Changing or removing the supervisor PIN needs the current one (--pin or TIEPDON_SUPERVISOR_PIN).",
+            ));
+        }
         if key == "desk" && self.store.location().is_server() {
             let stored = settings::normalise(key, value)?;
             // The audit row on the server says which desk took which series.
@@ -243,6 +254,20 @@ impl Desk {
     ) -> Result<(), StoreError> {
         store::write(&mut *self.store, |tx, _| {
             closure::reopen(tx, day, supervisor.as_str(), reason, pin, now)
+        })
+    }
+
+    /// Whether the store holds no visit and no published roster yet (a server being tried out).
+    pub fn is_fresh(&mut self) -> Result<bool, StoreError> {
+        store::read(&mut *self.store, |sql, _| {
+            let visits = sql.query_opt("looking for visits", "SELECT 1 FROM visits LIMIT 1", &[])?;
+            let roster = match sql.engine() {
+                crate::store::sql::Engine::Postgres => {
+                    sql.query_opt("looking for a roster", "SELECT 1 FROM coverage LIMIT 1", &[])?
+                }
+                crate::store::sql::Engine::Sqlite => None,
+            };
+            Ok(visits.is_none() && roster.is_none())
         })
     }
 

@@ -50,6 +50,14 @@ impl ServerUrl {
             }
         }
         let host = if host.is_empty() { "localhost".to_string() } else { percent_decode(&host) };
+        // A malformed URL (an unencoded `@` in the password, a password with no `@` after it) would put
+        // part of the password where the host is: such a "host" is not shown.
+        let port_ok = |p: &str| p.is_empty() || p.bytes().all(|b| b.is_ascii_digit() || b == b',');
+        let host = match host.rsplit_once(':') {
+            _ if host.contains('@') => "(?)".to_string(),
+            Some((_, p)) if !host.starts_with('/') && !port_ok(p) => "(?)".to_string(),
+            _ => host,
+        };
         let user = user.map(|u| format!("{}@", percent_decode(u))).unwrap_or_default();
         format!("postgresql://{user}{host}{port}/{}", percent_decode(db))
     }
@@ -307,6 +315,10 @@ mod tests {
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("desk1@10.0.0.5:5432/tiepdon"), "{shown}");
         // A password with `/`, `?` or `@`-free punctuation, and a password in the query: never shown.
+        for bad in ["postgres://u:p@ss3cret@h/db", "postgres://u:s3cret/db"] {
+            let shown = Location::parse(bad).unwrap().to_string();
+            assert!(!shown.contains("s3cret") && !shown.contains("ss3"), "{bad} shown as {shown}");
+        }
         for url in [
             "postgres://desk1:ab/cd?ef@10.0.0.5/tiepdon",
             "postgres://desk1@10.0.0.5?password=s3cret",

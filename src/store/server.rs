@@ -158,6 +158,21 @@ DO $$ BEGIN
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
     END;
 END $$;
+-- The supervisor PIN is changed by a supervisor's login only.
+CREATE OR REPLACE FUNCTION tiepdon_settings_rules() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (TG_OP = 'DELETE' AND OLD.key = 'supervisor_pin') OR (TG_OP <> 'DELETE' AND NEW.key = 'supervisor_pin') THEN
+        IF NOT pg_has_role(current_user, 'tiepdon_supervisor', 'MEMBER') THEN
+            RAISE EXCEPTION 'tiepdon: only a supervisor changes the supervisor PIN';
+        END IF;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS settings_rules ON settings;
+CREATE TRIGGER settings_rules BEFORE INSERT OR UPDATE OR DELETE ON settings FOR EACH ROW EXECUTE FUNCTION tiepdon_settings_rules();
 DROP TRIGGER IF EXISTS audit_append_only ON audit;
 CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
     FOR EACH STATEMENT EXECUTE FUNCTION tiepdon_append_only();
@@ -831,7 +846,29 @@ impl Backend for PgStore {
         operator: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<u64>, StoreError> {
-        self.publish(operator, now).map(Some)
+        match self.publish(operator, now) {
+            Ok(rows) => Ok(Some(rows)),
+            Err(e) => {
+                // The import stays in this desk's copy only: marked out of date, so the next pull puts
+                // the clinic's roster back (no desk gives verdicts from a roster the others lack).
+                let _ = self.replica.conn().execute(
+                    "INSERT INTO settings(key, value) VALUES ('replica_roster_version', '-1')
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [],
+                );
+                let (vi, en) = e.messages();
+                Err(StoreError::invalid(
+                    format!(
+                        "{vi} Danh sách vừa nhập chưa được gửi lên máy chủ: quầy này sẽ lấy lại danh sách của máy \
+                         chủ; hãy nhập lại tệp khi máy chủ trả lời."
+                    ),
+                    format!(
+                        "{en} The roster just imported was not published: this desk takes the server's back; \
+                         import the file again once the server answers."
+                    ),
+                ))
+            }
+        }
     }
 
     fn refresh_roster(&mut self) -> Result<u64, StoreError> {

@@ -100,7 +100,11 @@ pub const KEYS: [(&str, &str); 18] = [
         "clinic_series",
         "one ticket series for all desks, 1 to 4 letters or digits (e.g. K: K-001, K-002 at every desk), or none",
     ),
-    ("supervisor_pin", "4 to 12 digits a supervisor types to reopen a closed day (stored hashed), or none"),
+    (
+        "supervisor_pin",
+        "4 to 12 digits a supervisor types to reopen a closed day or confirm an override (stored hashed; \
+         changing it needs the current one), or none",
+    ),
 ];
 
 pub const DEFAULT_DESK: &str = "A";

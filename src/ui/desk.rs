@@ -384,7 +384,9 @@ fn handle(desk: &mut Desk, job: Job, clock: &Clock) -> Reply {
         }
         Job::TestLink => opened(desk).unwrap_or_else(|e| Reply::Failed(e.into())),
         Job::SetSetting { key, value, operator: name } => Reply::Settings(operator(&name).and_then(|op| {
-            desk.set_setting(&key, &value, &op, now).and_then(|_| desk.settings()).map_err(Message::from)
+            desk.set_setting(&key, &value, &op, None, now)
+                .and_then(|_| desk.settings())
+                .map_err(Message::from)
         })),
         Job::Backup => {
             if desk.location().is_server() {

@@ -125,6 +125,7 @@ impl Launch {
             return Ok(());
         };
         std::fs::create_dir_all(&dir)?;
+        let _ = std::fs::remove_file(dir.join(CHOSEN_DB));
         let tmp = dir.join(format!("{CHOSEN_SERVER}.tmp"));
         let mut f =
             std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
@@ -149,6 +150,30 @@ impl Launch {
         let default = Store::default_path()
             .ok_or("cannot find the user's data directory; give the database with --db / TIEPDON_DB")?;
         let data_dir = default.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        // The clinic server chosen in Settings last time, when no database was named.
+        // It comes first: a file chosen before it no longer counts. A remembered server that cannot be
+        // read stops the start (opening a file instead would split the day's visits).
+        #[cfg(feature = "server")]
+        if db.is_none()
+            && !demo
+            && let Ok(text) = std::fs::read_to_string(data_dir.join(CHOSEN_SERVER))
+        {
+            let Ok(crate::store::Location::Server(url)) = crate::store::Location::parse(text.trim()) else {
+                return Err(format!(
+                    "không đọc được địa chỉ máy chủ đã chọn trong {f}: chọn lại ở Cài đặt, hoặc xóa tệp đó / the \
+                     clinic server remembered in {f} cannot be read: choose it again in Settings, or delete that file",
+                    f = data_dir.join(CHOSEN_SERVER).display()
+                ));
+            };
+            let replica = Launch::replica_for(&url).ok_or("no data directory for the roster copy")?;
+            let given = source.is_some();
+            let mut launch = Launch::new(replica, source.or_else(first_camera));
+            launch.server = Some(url);
+            launch.log_dir = Some(data_dir);
+            launch.camera_is_default = !given;
+            launch.exports = default_exports().unwrap_or(launch.exports);
+            return Ok(launch);
+        }
         // The database chosen in Settings last time stands for the default. When it is missing (a drive
         // not plugged in, a share not mounted) nothing else is opened in its place: the day's visits
         // would be split between two files.
@@ -166,24 +191,6 @@ impl Launch {
             }
             Chosen::Missing(_) | Chosen::None => default,
         };
-        // The clinic server chosen in Settings last time, when no database was named.
-        #[cfg(feature = "server")]
-        if db.is_none()
-            && !demo
-            && let Ok(text) = std::fs::read_to_string(data_dir.join(CHOSEN_SERVER))
-            && let Ok(crate::store::Location::Server(url)) = crate::store::Location::parse(text.trim())
-            && let Some(replica) = Launch::replica_for(&url)
-        {
-            let mut launch = Launch::new(replica, first_camera());
-            launch.server = Some(url);
-            launch.log_dir = Some(data_dir);
-            launch.camera_is_default = source.is_none();
-            if let Some(s) = source {
-                launch.source = Some(s);
-            }
-            launch.exports = default_exports().unwrap_or(launch.exports);
-            return Ok(launch);
-        }
         let first_run = db.is_none() && !default.exists();
         let mut reason = None;
         let (db, demo_db) = match db {

@@ -245,7 +245,7 @@ pub fn show(
     // The actions right under the verdict, visible without scrolling on a 1366×768 screen; the
     // details follow.
     ui.add_space(8.0);
-    let action = actions(ui, lang, look, refusal, busy);
+    let action = actions(ui, lang, looked.id, look, refusal, busy);
     let action = facts(ui, lang, visit).or(action);
     ui.add_space(8.0);
     let v = &look.verdict;
@@ -319,6 +319,7 @@ pub fn show(
 fn actions(
     ui: &mut Ui,
     lang: Lang,
+    presentation: u64,
     look: &crate::store::visits::Look,
     refusal: Option<&Refusal>,
     busy: bool,
@@ -334,14 +335,19 @@ fn actions(
         return None;
     }
     let mut action = None;
-    // When a supervisor PIN is set, an override asks for it beside its button (kept between frames in
-    // egui's memory, emptied once sent).
-    let pin_id = egui::Id::unique("tiepdon-override-pin");
-    let mut pin = ui.data_mut(|d| d.get_temp::<String>(pin_id)).unwrap_or_default();
+    // When a supervisor PIN is set, an override asks for it beside its button: kept between frames in
+    // egui's memory for this presentation only (another patient starts empty), emptied once sent.
+    let holder = egui::Id::unique("tiepdon-override-pin");
+    let (mut pin, field_id) = {
+        let kept: Option<(u64, String)> = ui.data_mut(|d| d.get_temp(holder));
+        let pin = kept.filter(|(p, _)| *p == presentation).map(|(_, pin)| pin).unwrap_or_default();
+        (pin, egui::Id::unique(("tiepdon-override-pin-field", presentation)))
+    };
     let pin_field = |ui: &mut Ui, pin: &mut String| {
         if look.needs_pin {
             let r = ui.add(
                 egui::TextEdit::singleline(pin)
+                    .id(field_id)
                     .password(true)
                     .hint_text(lang.tr("PIN người phụ trách", "Supervisor PIN"))
                     .desired_width(150.0),
@@ -401,7 +407,11 @@ fn actions(
             }
         });
     });
-    ui.data_mut(|d| d.insert_temp(pin_id, pin));
+    if matches!(action, Some(Action::CheckIn { force: true, .. })) {
+        // Sent: nothing of it stays, not even in the field's undo history.
+        ui.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(field_id));
+    }
+    ui.data_mut(|d| d.insert_temp(holder, (presentation, pin)));
     action
 }
 
