@@ -405,3 +405,151 @@ fn audit_verify_on_the_server_names_an_audit_row_or_a_visit_edited_behind_its_ba
     assert_eq!(bad.out[0]["first_bad_id"], 3, "the edited audit row is named: {:?}", bad.out);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A desk's own file joined to a server (issue 20's journal): `settings set server URL`, a local roster.
+fn joined_desk(dir: &Path, letter: &str, url: &str, roster: &Path) -> String {
+    let file = dir.join(format!("desk-{letter}.db")).display().to_string();
+    let on = |args: &[&str]| {
+        let r = exec(NOW, &[&["--db", file.as_str()], args].concat());
+        assert_eq!(r.code, 0, "{args:?}: {}", r.err);
+    };
+    on(&["import-roster", roster.to_str().unwrap()]);
+    on(&["settings", "set", "desk", letter]);
+    on(&["settings", "set", "server", url]);
+    file
+}
+
+/// Checks `lines` in at the desk file `db` (one process, a scanner pipe); the tickets printed.
+fn check_in_file(db: &str, lines: &[String]) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .args(["--db", db, "checkin", "--stdin", "--force", "--operator", "desk-test"])
+        .env("TIEPDON_NOW", NOW)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all((lines.join("\n") + "\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "every check-in recorded locally: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["ticket"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn three_joined_desks_keep_checking_in_while_the_server_is_down_and_catch_up_without_duplicates() {
+    let server = PgServer::start().expect("PostgreSQL");
+    let dir = folder("journal");
+    let url = server.database("journal");
+    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
+    let roster = dir.join("roster.csv");
+    assert_eq!(
+        exec(NOW, &["demo-data", "--cards", "450", "--seed", "7", "--csv", roster.to_str().unwrap()]).code,
+        0
+    );
+    let desks: Vec<String> = ["A", "B", "C"].iter().map(|l| joined_desk(&dir, l, &url, &roster)).collect();
+    let patients = cards(450);
+    let mut printed = Vec::new();
+    for third in 0..3 {
+        if third == 1 {
+            server.kill();
+        }
+        if third == 2 {
+            server.restart();
+        }
+        let runs: Vec<_> = desks
+            .iter()
+            .enumerate()
+            .map(|(d, db)| {
+                let share: Vec<String> = patients[d * 150 + third * 50..d * 150 + third * 50 + 50].to_vec();
+                let db = db.clone();
+                std::thread::spawn(move || check_in_file(&db, &share))
+            })
+            .collect();
+        for r in runs {
+            printed.extend(r.join().unwrap());
+        }
+        if third == 1 {
+            let s = exec(NOW, &["--db", &desks[0], "sync"]);
+            assert_eq!(s.code, 1, "visits wait while the server is down");
+            assert_eq!(s.out[0]["server"], "unreachable");
+            assert!(s.out[0]["waiting"].as_u64().unwrap() >= 50, "{:?}", s.out);
+        }
+    }
+    assert_eq!(printed.len(), 450, "every check-in got its ticket at the desk");
+    let started = Instant::now();
+    for db in &desks {
+        let s = exec(NOW, &["--db", db, "sync"]);
+        assert_eq!(s.code, 0, "{}", s.err);
+        assert_eq!((s.out[0]["waiting"].as_u64(), s.out[0]["server"].as_str()), (Some(0), Some("reachable")));
+    }
+    eprintln!("catch-up of the three desks: {:.2} s", started.elapsed().as_secs_f64());
+    let on_server = tickets_on_server(&url);
+    assert_eq!(on_server.len(), 450, "every visit on the server exactly once");
+    let tickets: HashSet<&str> = on_server.iter().map(|v| v["ticket"].as_str().unwrap()).collect();
+    assert_eq!(tickets.len(), 450, "no duplicate ticket");
+    assert_eq!(
+        tickets,
+        printed.iter().map(String::as_str).collect::<HashSet<_>>(),
+        "the tickets the desks gave"
+    );
+    // Sending again changes nothing; the chains verify on every desk and on the server.
+    for db in &desks {
+        assert_eq!(exec(NOW, &["--db", db, "sync"]).out[0]["sent"], 0);
+        assert_eq!(exec(NOW, &["--db", db, "audit", "verify"]).only(0)["ok"], true);
+    }
+    let verified = run(&url, &dir.join("auditor.db").display().to_string(), &["audit", "verify"]);
+    assert_eq!(verified.only(0)["ok"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_desk_killed_while_offline_sends_its_waiting_visits_once_restarted() {
+    let server = PgServer::start().expect("PostgreSQL");
+    let dir = folder("journal-kill");
+    let url = server.database("journal_kill");
+    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
+    let roster = dir.join("roster.csv");
+    assert_eq!(
+        exec(NOW, &["demo-data", "--cards", "60", "--seed", "7", "--csv", roster.to_str().unwrap()]).code,
+        0
+    );
+    let db = joined_desk(&dir, "K", &url, &roster);
+    server.kill();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .args(["--db", &db, "checkin", "--stdin", "--force", "--operator", "desk-test"])
+        .env("TIEPDON_NOW", NOW)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = 0;
+    for card in cards(60).iter().take(25) {
+        writeln!(stdin, "{card}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(line.contains("\"ticket\""), "recorded at the desk while the server is down: {line}");
+        printed += 1;
+    }
+    child.kill().unwrap(); // SIGKILL, with visits waiting
+    let _ = child.wait();
+    server.restart();
+    let s = exec(NOW, &["--db", &db, "sync"]);
+    assert_eq!(s.code, 0, "{}", s.err);
+    assert_eq!(s.out[0]["sent"], printed, "every visit recorded before the kill is sent");
+    assert_eq!(tickets_on_server(&url).len(), printed);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -83,6 +83,8 @@ pub fn checkin(db: Option<&str>, args: &CheckinArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut desk = open_desk(db)?;
     super::safety::daily_backup(&mut desk);
+    let mut pusher = super::sync::Pusher::new();
+    let joined = !desk.location().is_server();
     // Checks one input in; Ok(false) when it was refused.
     let mut one = |text: &str| -> Result<bool, Outcome> {
         let detection: Detection = card::detect(text);
@@ -98,6 +100,10 @@ pub fn checkin(db: Option<&str>, args: &CheckinArgs) -> CommandResult {
         match desk.check_in(&req)? {
             visits::Outcome::Recorded(visit) => {
                 print_json(&visit);
+                // A desk joined to a server sends it at once when it can (else it waits, recorded here).
+                if joined {
+                    pusher.push(desk.store().local());
+                }
                 Ok(true)
             }
             visits::Outcome::Refused(refusal) => {
@@ -156,6 +162,9 @@ pub fn void(db: Option<&str>, args: &VoidArgs) -> CommandResult {
     let now = clock::now_utc();
     let day = args.date.unwrap_or_else(|| clock::to_vietnam(now).date());
     print_json(&desk.void(&args.ticket, day, &args.reason, &operator, now)?);
+    if !desk.location().is_server() {
+        super::sync::Pusher::new().push(desk.store().local());
+    }
     Ok(Outcome::Done)
 }
 

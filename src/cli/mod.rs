@@ -9,6 +9,7 @@ mod inspect;
 mod ocr;
 mod safety;
 mod scan;
+mod sync;
 #[cfg(feature = "window")]
 mod window;
 
@@ -88,6 +89,9 @@ pub enum Command {
     /// that creates each desk's and supervisor's login.
     #[cfg(feature = "server")]
     InitServer(data::InitServerArgs),
+    /// Send what this desk's file has recorded to its clinic server (`settings set server URL`); prints
+    /// {"sent", "waiting", "server"}; exit 1 while something waits.
+    Sync,
 }
 
 /// Exit code when an input was rejected or a check-in refused (JSON still printed on stdout).
@@ -134,6 +138,7 @@ pub fn main() -> ExitCode {
         Some(Command::VerifyExport(args)) => day::verify_export(db, args),
         #[cfg(feature = "server")]
         Some(Command::InitServer(args)) => data::init_server(args),
+        Some(Command::Sync) => sync::sync(db),
     };
     finish(outcome.unwrap_or_else(|stop| stop))
 }

@@ -9,6 +9,7 @@ pub mod closure;
 mod error;
 pub mod import;
 mod import_pipeline;
+pub mod journal;
 pub mod roster;
 pub mod roster_csv;
 pub mod roster_file;

@@ -148,13 +148,28 @@ CREATE TABLE ticket_counters (
 ) STRICT;
 "#;
 
+/// Migration 7: the desk's journal for a clinic server (`store::journal`): every check-in, void and
+/// reprint of a desk joined to a server, with its clinic-wide id, waiting until the server has it.
+const V7: &str = r#"
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY,
+    event_id   TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    local_hash TEXT NOT NULL,
+    made_at    TEXT NOT NULL,
+    sent_at    TEXT
+) STRICT;
+CREATE INDEX outbox_waiting ON outbox(seq) WHERE sent_at IS NULL;
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6), M::up(V7)])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    6
+    7
 }
 
 #[cfg(test)]

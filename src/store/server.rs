@@ -24,7 +24,7 @@ use std::time::Duration;
 const WRITE_LOCK: i64 = 0x7469_6570_646f_6e01; // "tiepdon" 1
 
 /// The server schema's version (`server_schema` table); `init-server` brings a database to it.
-pub const SERVER_SCHEMA_VERSION: i64 = 1;
+pub const SERVER_SCHEMA_VERSION: i64 = 2;
 
 /// The server schema: the SQLite tables of visits, tickets, closes, settings and audit, in PostgreSQL
 /// types (dates stay ISO text, so a row reads the same from both), the published roster, and the
@@ -61,6 +61,18 @@ CREATE TABLE IF NOT EXISTS visits (
     UNIQUE (desk, day, seq)
 );
 CREATE INDEX IF NOT EXISTS visits_day ON visits(day);
+-- Version 2: visits sent by a desk's journal keep their clinic-wide id and the desk's audit hash.
+ALTER TABLE visits ADD COLUMN IF NOT EXISTS global_id TEXT;
+ALTER TABLE visits ADD COLUMN IF NOT EXISTS desk_hash TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS visits_global ON visits(global_id);
+-- Each desk event once: a resend after a lost acknowledgement changes nothing.
+CREATE TABLE IF NOT EXISTS desk_events (
+    id          TEXT PRIMARY KEY,
+    desk        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    local_hash  TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS visits_ticket ON visits(ticket, day);
 CREATE TABLE IF NOT EXISTS ticket_counters (
     series TEXT NOT NULL,
@@ -122,11 +134,13 @@ BEGIN
     IF OLD.voided_at IS NOT NULL
        OR (NEW.id, NEW.day, NEW.desk, NEW.seq, NEW.ticket, NEW.checked_in_at, NEW.full_name, NEW.birth_date,
            NEW.sex, NEW.card_number, NEW.bhxh_number, NEW.citizen_id, NEW.facility_code, NEW.status, NEW.code,
-           NEW.verdict, NEW.input_kind, NEW.operator, NEW.visit_type, NEW.repeat_of, NEW.overrides)
+           NEW.verdict, NEW.input_kind, NEW.operator, NEW.visit_type, NEW.repeat_of, NEW.overrides,
+           NEW.global_id, NEW.desk_hash)
           IS DISTINCT FROM
           (OLD.id, OLD.day, OLD.desk, OLD.seq, OLD.ticket, OLD.checked_in_at, OLD.full_name, OLD.birth_date,
            OLD.sex, OLD.card_number, OLD.bhxh_number, OLD.citizen_id, OLD.facility_code, OLD.status, OLD.code,
-           OLD.verdict, OLD.input_kind, OLD.operator, OLD.visit_type, OLD.repeat_of, OLD.overrides) THEN
+           OLD.verdict, OLD.input_kind, OLD.operator, OLD.visit_type, OLD.repeat_of, OLD.overrides,
+           OLD.global_id, OLD.desk_hash) THEN
         RAISE EXCEPTION 'tiepdon: a visit can only be voided, once';
     END IF;
     IF EXISTS (SELECT 1 FROM day_closures WHERE day = OLD.day AND reopened_at IS NULL) THEN
@@ -187,7 +201,7 @@ CREATE TRIGGER closes_rules BEFORE UPDATE OR DELETE ON day_closures FOR EACH ROW
 -- audit rows, draw tickets, publish a roster; never update or delete audit rows.
 GRANT USAGE ON SCHEMA public TO tiepdon_desk;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO tiepdon_desk;
-GRANT INSERT ON visits, audit, day_closures, operators TO tiepdon_desk;
+GRANT INSERT ON visits, audit, day_closures, operators, desk_events TO tiepdon_desk;
 GRANT UPDATE (voided_at, voided_by, void_reason) ON visits TO tiepdon_desk;
 GRANT INSERT, UPDATE ON ticket_counters, settings TO tiepdon_desk;
 GRANT INSERT, DELETE, TRUNCATE ON coverage TO tiepdon_desk;

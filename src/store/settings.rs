@@ -28,6 +28,14 @@ pub struct Settings {
     /// The supervisor PIN's salted hash (`sha256$SALT$HEX`), when one is set: reopening a closed day
     /// on a desk's file asks for it.
     pub supervisor_pin: Option<String>,
+    /// The clinic server this desk's file sends its journal to (a libpq URL, password included: never
+    /// shown), when it is joined to one.
+    pub server: Option<String>,
+}
+
+/// A server URL as it may be shown: without its password.
+pub fn shown_server(url: &str) -> String {
+    super::Location::parse(url).map(|l| l.to_string()).unwrap_or_else(|_| "(?)".to_string())
 }
 
 /// Rounds of SHA-256 over a supervisor PIN (slows a guess; the file is owner-only).
@@ -70,7 +78,7 @@ pub struct Exam {
 }
 
 /// The keys `settings set` accepts, with what each means.
-pub const KEYS: [(&str, &str); 18] = [
+pub const KEYS: [(&str, &str); 19] = [
     ("facility_code", "this clinic's 5-character facility code (MA_CSKCB), e.g. 79034"),
     ("clinic_name", "the clinic's name"),
     ("province", "the clinic's 2-digit province code (default: from the facility code; shown only)"),
@@ -99,6 +107,10 @@ pub const KEYS: [(&str, &str); 18] = [
     (
         "clinic_series",
         "one ticket series for all desks, 1 to 4 letters or digits (e.g. K: K-001, K-002 at every desk), or none",
+    ),
+    (
+        "server",
+        "the clinic server this desk's file sends its visits to (a libpq URL, shown without its password), or none",
     ),
     (
         "supervisor_pin",
@@ -181,6 +193,14 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
             "cần 1–4 chữ cái hoặc chữ số, hoặc none",
             "expected 1–4 letters or digits, or none",
         )),
+        "server" if v == "none" => Ok(String::new()),
+        "server" => match super::Location::parse(v) {
+            Ok(super::Location::Server(url)) => Ok(url.secret().to_string()),
+            _ => Err(StoreError::invalid(
+                "Máy chủ cần một địa chỉ postgres://… (hoặc none).",
+                "The server must be a postgres://… URL (or none).",
+            )),
+        },
         "supervisor_pin" if v == "none" => Ok(String::new()),
         "supervisor_pin" if (4..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()) => {
             let salt = random_salt();
@@ -244,7 +264,11 @@ pub fn set_audited(
 ) -> Result<String, StoreError> {
     super::write(store, |tx, _| {
         let stored = set_in(tx, key, value)?;
-        let shown = if key == "supervisor_pin" && !stored.is_empty() { "(set)" } else { stored.as_str() };
+        let shown = match key {
+            "supervisor_pin" if !stored.is_empty() => "(set)".to_string(),
+            "server" if !stored.is_empty() => shown_server(&stored),
+            _ => stored.clone(),
+        };
         let detail = json!({"key": key, "value": shown});
         super::audit::append(tx, now, operator, "settings", Some(key), &detail)?;
         Ok(stored)
@@ -315,6 +339,7 @@ pub fn load_in(sql: &mut dyn Sql) -> Result<Settings, StoreError> {
         store_id: get("store_id")?.unwrap_or_default(),
         clinic_series: get("clinic_series")?.filter(|s| !s.is_empty()),
         supervisor_pin: get("supervisor_pin")?.filter(|s| !s.is_empty()),
+        server: get("server")?.filter(|s| !s.is_empty()),
     })
 }
 
@@ -341,5 +366,6 @@ pub fn show(s: &Settings) -> Value {
     m.insert("clinic_series".into(), json!(s.clinic_series));
     // Never the PIN nor its hash: whether one is set.
     m.insert("supervisor_pin".into(), json!(if s.supervisor_pin.is_some() { "set" } else { "none" }));
+    m.insert("server".into(), json!(s.server.as_deref().map(shown_server)));
     Value::Object(m)
 }

@@ -197,7 +197,7 @@ fn from_row(r: &Row) -> Result<Visit, StoreError> {
     })
 }
 
-fn by_id(sql: &mut dyn Sql, id: i64) -> Result<Visit, StoreError> {
+pub(crate) fn by_id(sql: &mut dyn Sql, id: i64) -> Result<Visit, StoreError> {
     from_row(&sql.query_one(
         "reading a visit",
         &format!("SELECT {COLUMNS} FROM visits v WHERE v.id = $1"),
@@ -536,6 +536,9 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
         let detail = json!({"visit_id": id, "day": day_text, "status": verdict.status, "code": verdict.code,
                             "overrides": overrides, "input": kind, "visit_digest": recorded_digest(&visit)});
         audit::append(tx, req.now, req.operator, action, Some(&ticket), &detail)?;
+        if super::journal::joined(tx)? {
+            super::journal::visit(tx, id, req.now)?;
+        }
         Ok(Outcome::Recorded(Box::new(visit)))
     })?;
     if let (Outcome::Recorded(_), Some((learn, link, day))) = (&outcome, after_commit) {
@@ -585,6 +588,9 @@ pub fn reprint(
         }
         let detail = json!({"visit_id": visit.id, "day": date::iso(visit.day)});
         audit::append(tx, now, operator, "reprint", Some(&visit.ticket), &detail)?;
+        if super::journal::joined(tx)? {
+            super::journal::reprint(tx, visit.id, operator, now)?;
+        }
         Ok(visit)
     })
 }
@@ -640,6 +646,9 @@ pub fn void(
         let detail =
             json!({"visit_id": id, "day": day_text, "reason": reason, "void_digest": void_digest(&visit)});
         audit::append(tx, now, operator, "void", Some(&visit.ticket), &detail)?;
+        if super::journal::joined(tx)? {
+            super::journal::void(tx, id, now)?;
+        }
         Ok(visit)
     })
 }
@@ -660,7 +669,7 @@ pub fn list_in(sql: &mut dyn Sql, day: NaiveDate) -> Result<Vec<Visit>, StoreErr
 }
 
 /// SHA-256 of the parts of a visit fixed at check-in; the audit row of the check-in keeps it.
-fn recorded_digest(v: &Visit) -> String {
+pub(crate) fn recorded_digest(v: &Visit) -> String {
     let fixed = json!([
         v.id,
         v.ticket,
@@ -687,7 +696,7 @@ fn recorded_digest(v: &Visit) -> String {
 }
 
 /// SHA-256 of a visit's void marks; the audit row of the void keeps it.
-fn void_digest(v: &Visit) -> String {
+pub(crate) fn void_digest(v: &Visit) -> String {
     audit::sha256_hex(json!([v.id, v.voided_at, v.voided_by, v.void_reason]).to_string().as_bytes())
 }
 
