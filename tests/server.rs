@@ -553,3 +553,45 @@ fn a_desk_killed_while_offline_sends_its_waiting_visits_once_restarted() {
     assert_eq!(tickets_on_server(&url).len(), printed);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_same_patient_at_two_desks_during_an_outage_is_kept_twice_and_marked_in_the_summary() {
+    let server = PgServer::start().expect("PostgreSQL");
+    let dir = folder("journal-pair");
+    let url = server.database("journal_pair");
+    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
+    let roster = dir.join("roster.csv");
+    assert_eq!(
+        exec(NOW, &["demo-data", "--cards", "20", "--seed", "7", "--csv", roster.to_str().unwrap()]).code,
+        0
+    );
+    let (a, b) = (joined_desk(&dir, "A", &url, &roster), joined_desk(&dir, "B", &url, &roster));
+    server.kill();
+    let patient = cards(1).remove(0);
+    let at_a = check_in_file(&a, std::slice::from_ref(&patient));
+    let at_b = check_in_file(&b, std::slice::from_ref(&patient));
+    assert_eq!((at_a.as_slice(), at_b.as_slice()), (&["A-001".to_string()][..], &["B-001".to_string()][..]));
+    server.restart();
+    for db in [&a, &b] {
+        assert_eq!(exec(NOW, &["--db", db, "sync"]).code, 0);
+    }
+    assert_eq!(tickets_on_server(&url).len(), 2, "both visits kept, nothing merged");
+    let out = dir.join("export");
+    let lister = dir.join("lister.db").display().to_string();
+    let exported =
+        run(&url, &lister, &["export", "--date", DAY, "--format", "summary", "--out", out.to_str().unwrap()]);
+    assert_eq!(exported.code, 0, "{}", exported.err);
+    let file = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("-summary.json"))
+        .expect("the summary file");
+    let summary: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let pairs = summary["same_patient_at_two_desks"].as_array().expect("the pairs");
+    assert_eq!(pairs.len(), 1, "{summary}");
+    let tickets: HashSet<&str> =
+        pairs[0].as_array().unwrap().iter().map(|p| p["ticket"].as_str().unwrap()).collect();
+    assert_eq!(tickets, HashSet::from(["A-001", "B-001"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -54,6 +54,9 @@ pub struct Summary {
     /// Visits not in the XML0 check-in file until their card is looked up (the portal's card look-up),
     /// with what each lacks; export again once it is known.
     pub need_card_lookup: Vec<Held>,
+    /// The same patient checked in at two desks (desks that could not see each other, e.g. while the
+    /// clinic server was away): both visits kept, for a supervisor to void one.
+    pub same_patient_at_two_desks: Vec<Vec<Pending>>,
 }
 
 impl Summary {
@@ -73,7 +76,25 @@ impl Summary {
             need_card_code: Vec::new(),
             checkin_rows: 0,
             need_card_lookup: Vec::new(),
+            same_patient_at_two_desks: Vec::new(),
         };
+        for group in crate::store::visits::same_patient_at_two_desks(&day.visits) {
+            let pending = group
+                .iter()
+                .map(|&i| {
+                    let v = &day.visits[i];
+                    Pending {
+                        ticket: v.ticket.clone(),
+                        checked_in_at: v.checked_in_at.clone(),
+                        full_name: v.full_name.clone(),
+                        bhxh_number: day.id(v.bhxh_number.as_deref()),
+                        citizen_id: day.id(v.citizen_id.as_deref()),
+                        code: v.code.clone(),
+                    }
+                })
+                .collect();
+            s.same_patient_at_two_desks.push(pending);
+        }
         let (rows, held) = xml0::rows(day);
         s.checkin_rows = rows.len();
         let held: std::collections::HashMap<&str, &xml0::Held> =

@@ -668,6 +668,49 @@ pub fn list_in(sql: &mut dyn Sql, day: NaiveDate) -> Result<Vec<Visit>, StoreErr
     rows.iter().map(from_row).collect()
 }
 
+/// Groups of a day's visits (not voided) of the same patient — by card code, BHXH number or citizen id —
+/// recorded at two or more desks: what desks checking in while the server was away cannot see of each
+/// other. Each group is kept for a supervisor to void one; nothing is merged or deleted. Indexes into
+/// `visits`, in check-in order.
+pub fn same_patient_at_two_desks(visits: &[Visit]) -> Vec<Vec<usize>> {
+    // Union of the visits sharing any id.
+    let mut parent: Vec<usize> = (0..visits.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut seen: HashMap<(u8, &str), usize> = HashMap::new();
+    for (i, v) in visits.iter().enumerate().filter(|(_, v)| !v.voided) {
+        let ids =
+            [(0, v.card_number.as_deref()), (1, v.bhxh_number.as_deref()), (2, v.citizen_id.as_deref())];
+        for (kind, id) in ids {
+            let Some(id) = id.filter(|s| !s.is_empty()) else { continue };
+            match seen.get(&(kind, id)) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+                None => {
+                    seen.insert((kind, id), i);
+                }
+            }
+        }
+    }
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in (0..visits.len()).filter(|&i| !visits[i].voided) {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut out: Vec<Vec<usize>> =
+        groups.into_values().filter(|g| g.iter().any(|&i| visits[i].desk != visits[g[0]].desk)).collect();
+    out.iter_mut().for_each(|g| g.sort());
+    out.sort();
+    out
+}
+
 /// SHA-256 of the parts of a visit fixed at check-in; the audit row of the check-in keeps it.
 pub(crate) fn recorded_digest(v: &Visit) -> String {
     let fixed = json!([
