@@ -1396,3 +1396,36 @@ fn an_override_asks_for_the_supervisor_pin_when_one_is_set() {
     assert_eq!(list[1].overrides, vec!["repeat".to_string()], "recorded as an override: {:#?}", list[1]);
     win.screenshot("override-recorded");
 }
+
+/// A desk's own file joined to a clinic server (issue 20), in the real window: with the server down a
+/// typed card is checked in at the desk at once, the header says since when the server is away and how
+/// many visits wait; once the server is back the visit reaches it by itself and the bar goes.
+#[test]
+fn a_joined_desk_checks_in_while_the_server_is_down_and_sends_the_visit_when_it_is_back() {
+    use common::desk::{exec, exec_with, run_at};
+    let _serial = serial();
+    require_tools();
+    let server = common::pg::PgServer::start().expect("PostgreSQL for the journal test");
+    let db = roster_db("joined-desk");
+    let url = server.database("joined");
+    let now = tiepdon::clock::rfc3339(tiepdon::clock::now_utc());
+    assert_eq!(exec(&now, &["init-server", &url]).code, 0);
+    assert_eq!(run_at(&now, &db, &["settings", "set", "server", &url]).code, 0);
+    let lister = db.dir.join("lister.db").display().to_string();
+    let on_server =
+        || exec_with(&now, &["--db", url.as_str(), "visits"], &[("TIEPDON_REPLICA", lister.as_str())]).out;
+    server.kill();
+    let desk = Desktop::start("joined-desk", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &[], Some("Lan"));
+    win.check_in_typed(CARD_01);
+    win.wait_visits(&db, 1);
+    win.wait_map("the bar saying the server is away with one visit waiting", |m| {
+        m.widgets.contains_key("journal-bar") && m.widgets.contains_key("journal-waiting:1")
+    });
+    win.screenshot("journal-waiting");
+    server.restart();
+    win.wait_map("the bar gone once the visit is sent", |m| !m.widgets.contains_key("journal-bar"));
+    win.wait("the visit on the server", |_| (on_server().len() == 1).then_some(()));
+    assert_eq!(on_server()[0]["card_number"], CARD_01);
+    win.screenshot("journal-sent");
+}

@@ -295,3 +295,44 @@ fn apply(
     }
     Ok(())
 }
+
+/// Sends a joined desk's journal over one connection kept between sends (the command line after each
+/// write, the window's desk thread after each job and every few seconds).
+#[derive(Default)]
+pub struct Sender {
+    #[cfg(feature = "server")]
+    server: Option<super::server::PgStore>,
+}
+
+impl Sender {
+    /// Sends what waits in `local`; `None` when it is not joined to a server.
+    pub fn send(&mut self, local: &Store) -> Result<Option<Synced>, StoreError> {
+        let s = super::settings::load(local.conn())?;
+        let Some(Ok(super::Location::Server(url))) = s.server.as_deref().map(super::Location::parse) else {
+            return Ok(None);
+        };
+        #[cfg(feature = "server")]
+        {
+            if self.server.is_none() {
+                // The desk's own file is its roster copy too: a newer roster on the server comes first.
+                match super::server::PgStore::open(&url, local.path()) {
+                    Ok(server) => self.server = Some(server),
+                    Err(_) => {
+                        return Ok(Some(Synced { sent: 0, waiting: waiting(local)?, server: "unreachable" }));
+                    }
+                }
+            }
+            let Some(server) = self.server.as_mut() else { return Ok(None) };
+            let pushed = push(local, server, &s.desk)?;
+            if pushed.server == "unreachable" {
+                self.server = None;
+            }
+            Ok(Some(pushed))
+        }
+        #[cfg(not(feature = "server"))]
+        {
+            let _ = url;
+            Ok(Some(Synced { sent: 0, waiting: waiting(local)?, server: "unreachable" }))
+        }
+    }
+}

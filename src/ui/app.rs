@@ -518,6 +518,32 @@ impl App {
             });
             probe::note(ui, "input-method-bar", &bar.response);
         }
+        if let Some((waiting, down_since)) = &self.state.journal
+            && (*waiting > 0 || down_since.is_some())
+        {
+            // A desk that keeps working on its own file while the server is away: how much waits.
+            let (vi, en) = match down_since {
+                Some(t) => (
+                    format!("Mất kết nối máy chủ từ {t} — {waiting} lượt chờ đồng bộ"),
+                    format!("Server unreachable since {t} — {waiting} visits waiting"),
+                ),
+                None => (
+                    format!("Đang gửi lên máy chủ — {waiting} lượt chờ đồng bộ"),
+                    format!("Sending to the server — {waiting} visits waiting"),
+                ),
+            };
+            let fill = if down_since.is_some() {
+                Color32::from_rgb(0xc6, 0x28, 0x28)
+            } else {
+                Color32::from_rgb(0x1e, 0x63, 0xb0)
+            };
+            let bar = egui::Frame::new().fill(fill).inner_margin(6.0).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(RichText::new(lang.tr(&vi, &en)).color(Color32::WHITE).strong());
+            });
+            probe::note(ui, "journal-bar", &bar.response);
+            probe::note(ui, format!("journal-waiting:{waiting}"), &bar.response);
+        }
         if let Some(why) = &self.state.link_down {
             // Keeping on working offline is a later step: here, nothing is shown as recorded.
             let bar = egui::Frame::new().fill(Color32::from_rgb(0xc6, 0x28, 0x28)).inner_margin(6.0).show(ui, |ui| {

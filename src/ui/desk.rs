@@ -125,6 +125,12 @@ pub enum Reply {
     },
     /// The clinic server's link: `None` while it answers, else why not (only for a desk on a server).
     Link(Option<Message>),
+    /// A desk's own file joined to a server: visits waiting to be sent, and since when (local `HH:MM`)
+    /// the server has not answered, if it does not.
+    Journal {
+        waiting: u64,
+        down_since: Option<String>,
+    },
     Looked(Box<Looked>),
     CheckedIn {
         look_id: u64,
@@ -239,6 +245,17 @@ fn run(
         Ok(r) => reply(r),
         Err(e) => return reply(Reply::Failed(e.into())),
     }
+    // A desk's own file joined to a server sends its journal from a thread of its own (a server that
+    // does not answer never slows a look-up); it ends with this one.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if !on_server {
+        let (stop, replies, wake, clock, path) =
+            (stop.clone(), replies.clone(), wake.clone(), clock.clone(), path.clone());
+        let _ = std::thread::Builder::new()
+            .name("tiepdon-journal".into())
+            .spawn(move || send_journal(&path, &clock, &stop, &replies, &wake));
+    }
+    let _stop_on_exit = StopOnDrop(stop);
     let mut backed_up_on = None;
     let mut link: Option<Message> = None;
     let mut last_pull = Instant::now();
@@ -299,6 +316,61 @@ fn run(
                     Err(e) => reply(Reply::Failed(e.into())),
                 }
             }
+        }
+    }
+}
+
+/// Sets the flag when dropped (the desk thread ending ends its journal sender).
+struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Every few seconds, while the desk's file is joined to a server: send what waits, and tell the
+/// window how many visits wait and since when the server has not answered (only when that changes).
+fn send_journal(
+    path: &std::path::Path,
+    clock: &Clock,
+    stop: &std::sync::atomic::AtomicBool,
+    replies: &Sender<Reply>,
+    wake: &Wake,
+) {
+    let Ok(local) = Store::open(path) else { return };
+    let mut sender = crate::store::journal::Sender::default();
+    let mut told: Option<(u64, Option<String>)> = None;
+    let mut down_since: Option<String> = None;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        match sender.send(&local) {
+            Ok(Some(s)) => {
+                if s.server == "reachable" {
+                    down_since = None;
+                } else if down_since.is_none() {
+                    down_since = Some(crate::clock::to_vietnam(clock()).format("%H:%M").to_string());
+                }
+                let now = (s.waiting, down_since.clone());
+                if told.as_ref() != Some(&now) {
+                    told = Some(now);
+                    if replies
+                        .send(Reply::Journal { waiting: s.waiting, down_since: down_since.clone() })
+                        .is_err()
+                    {
+                        return;
+                    }
+                    wake();
+                }
+            }
+            // Not joined (now): nothing to send; look again later (a server may be set meanwhile).
+            Ok(None) => {}
+            Err(e) => log::warn!(target: "tiepdon", "the journal could not be read: {e}"),
+        }
+        for _ in 0..30 {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct DeskState {
     pub server_brief: Option<String>,
     /// Why the clinic server does not answer, while it does not (the header's red band).
     pub link_down: Option<Message>,
+    /// A desk's own file joined to a server: visits waiting to be sent, and since when (`HH:MM`) the
+    /// server has not answered.
+    pub journal: Option<(u64, Option<String>)>,
     pub settings: Option<Settings>,
     pub roster_size: i64,
     /// The database holds demo data (invented people) — the header says so on every screen.
@@ -394,6 +397,7 @@ impl DeskState {
             }
             Reply::DayEnd(Err(e)) => self.note(e, true),
             Reply::Link(down) => self.link_down = down,
+            Reply::Journal { waiting, down_since } => self.journal = Some((waiting, down_since)),
             Reply::Failed(e) => {
                 self.busy = false;
                 if self.settings.is_none() {
