@@ -153,24 +153,7 @@ fn tls_options() -> String {
     let dir = PathBuf::from(format!("/tmp/tiepdon-bench-tls-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (crt, key) = (dir.join("server.crt"), dir.join("server.key"));
-    let ok = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&crt)
-        .output()
-        .expect("the openssl program")
-        .status
-        .success();
-    assert!(ok, "openssl req");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    // As root the server runs as `postgres`, which must own its key.
-    let _ = Command::new("chown").arg("postgres:postgres").arg(&crt).arg(&key).output();
-    format!("-c ssl=on -c ssl_cert_file='{}' -c ssl_key_file='{}'", crt.display(), key.display())
+    pg::self_signed_tls(&dir)
 }
 
 fn main() {

@@ -276,35 +276,11 @@ fn a_db_url_is_never_a_file_and_the_password_is_never_shown() {
 /// Writes a self-signed certificate and key the `postgres` user can read (when the tests run as root),
 /// and an hba file that takes TCP only over TLS; returns the server options that use them.
 fn tls_files(dir: &Path) -> String {
-    let (crt, key, hba) = (dir.join("server.crt"), dir.join("server.key"), dir.join("hba.conf"));
-    let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&crt)
-        .output()
-        .expect("the openssl program");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let ssl = common::pg::self_signed_tls(dir);
+    let hba = dir.join("hba.conf");
     std::fs::write(&hba, "local all all trust\nhostssl all all 127.0.0.1/32 trust\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let root = std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
-    if root {
-        for f in [&crt, &key, &hba] {
-            assert!(Command::new("chown").arg("postgres:postgres").arg(f).status().unwrap().success());
-        }
-    }
-    format!(
-        "-c ssl=on -c ssl_cert_file='{}' -c ssl_key_file='{}' -c hba_file='{}'",
-        crt.display(),
-        key.display(),
-        hba.display()
-    )
+    common::pg::give_to_postgres(&[&hba]);
+    format!("{ssl} -c hba_file='{}'", hba.display())
 }
 
 #[test]
@@ -406,6 +382,22 @@ fn audit_verify_on_the_server_names_an_audit_row_or_a_visit_edited_behind_its_ba
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A server of its own (the journal tests stop it) with tiepdon's schema, a folder, and a roster CSV of
+/// `cards` demo cards (seed 7) for the desks to import.
+fn journal_clinic(folder_name: &str, db: &str, cards: u64) -> (PgServer, PathBuf, String, PathBuf) {
+    let server = PgServer::start().expect("PostgreSQL");
+    let dir = folder(folder_name);
+    let url = server.database(db);
+    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
+    let roster = dir.join("roster.csv");
+    let made = exec(
+        NOW,
+        &["demo-data", "--cards", &cards.to_string(), "--seed", "7", "--csv", roster.to_str().unwrap()],
+    );
+    assert_eq!(made.code, 0);
+    (server, dir, url, roster)
+}
+
 /// A desk's own file joined to a server (issue 20's journal): `settings set server URL`, a local roster.
 fn joined_desk(dir: &Path, letter: &str, url: &str, roster: &Path) -> String {
     let file = dir.join(format!("desk-{letter}.db")).display().to_string();
@@ -447,15 +439,7 @@ fn check_in_file(db: &str, lines: &[String]) -> Vec<String> {
 
 #[test]
 fn three_joined_desks_keep_checking_in_while_the_server_is_down_and_catch_up_without_duplicates() {
-    let server = PgServer::start().expect("PostgreSQL");
-    let dir = folder("journal");
-    let url = server.database("journal");
-    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
-    let roster = dir.join("roster.csv");
-    assert_eq!(
-        exec(NOW, &["demo-data", "--cards", "450", "--seed", "7", "--csv", roster.to_str().unwrap()]).code,
-        0
-    );
+    let (server, dir, url, roster) = journal_clinic("journal", "journal", 450);
     let desks: Vec<String> = ["A", "B", "C"].iter().map(|l| joined_desk(&dir, l, &url, &roster)).collect();
     let patients = cards(450);
     let mut printed = Vec::new();
@@ -514,15 +498,7 @@ fn three_joined_desks_keep_checking_in_while_the_server_is_down_and_catch_up_wit
 
 #[test]
 fn a_desk_killed_while_offline_sends_its_waiting_visits_once_restarted() {
-    let server = PgServer::start().expect("PostgreSQL");
-    let dir = folder("journal-kill");
-    let url = server.database("journal_kill");
-    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
-    let roster = dir.join("roster.csv");
-    assert_eq!(
-        exec(NOW, &["demo-data", "--cards", "60", "--seed", "7", "--csv", roster.to_str().unwrap()]).code,
-        0
-    );
+    let (server, dir, url, roster) = journal_clinic("journal-kill", "journal_kill", 60);
     let db = joined_desk(&dir, "K", &url, &roster);
     server.kill();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
@@ -556,15 +532,7 @@ fn a_desk_killed_while_offline_sends_its_waiting_visits_once_restarted() {
 
 #[test]
 fn the_same_patient_at_two_desks_during_an_outage_is_kept_twice_and_marked_in_the_summary() {
-    let server = PgServer::start().expect("PostgreSQL");
-    let dir = folder("journal-pair");
-    let url = server.database("journal_pair");
-    assert_eq!(exec(NOW, &["init-server", &url]).code, 0);
-    let roster = dir.join("roster.csv");
-    assert_eq!(
-        exec(NOW, &["demo-data", "--cards", "20", "--seed", "7", "--csv", roster.to_str().unwrap()]).code,
-        0
-    );
+    let (server, dir, url, roster) = journal_clinic("journal-pair", "journal_pair", 20);
     let (a, b) = (joined_desk(&dir, "A", &url, &roster), joined_desk(&dir, "B", &url, &roster));
     server.kill();
     let patient = cards(1).remove(0);

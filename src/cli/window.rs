@@ -49,7 +49,7 @@ pub fn window(db: Option<&str>, args: &WindowArgs) -> CommandResult {
         Some(crate::store::Location::File(path)) => (Some(path), None),
         #[cfg(feature = "server")]
         Some(crate::store::Location::Server(url)) => {
-            let replica = Launch::replica_for(&url)
+            let replica = crate::store::server::replica_for(&url)
                 .ok_or_else(|| Outcome::Failed("không có thư mục dữ liệu / no data directory".into()))?;
             (Some(replica), Some(url))
         }

@@ -68,8 +68,7 @@ pub fn open(location: &Location, replica: Option<&Path>) -> Result<Box<dyn Backe
         Location::Server(url) => {
             let replica = replica
                 .map(Path::to_path_buf)
-                .or_else(|| std::env::var_os("TIEPDON_REPLICA").map(PathBuf::from))
-                .or_else(|| store::server::default_replica(url))
+                .or_else(|| store::server::replica_for(url))
                 .ok_or_else(|| {
                     StoreError::invalid(
                         "Không có thư mục dữ liệu cho bản sao danh sách thẻ; đặt TIEPDON_REPLICA.",

@@ -463,6 +463,11 @@ pub struct PgStore {
     replica: Store,
 }
 
+/// The desk's roster copy for a server: `TIEPDON_REPLICA`, else [`default_replica`].
+pub fn replica_for(url: &ServerUrl) -> Option<PathBuf> {
+    std::env::var_os("TIEPDON_REPLICA").map(PathBuf::from).or_else(|| default_replica(url))
+}
+
 /// The default replica file for a server: `server-<hash>.db` in the data directory, one per server
 /// and database (the same desk PC may be pointed at a test server and the real one).
 pub fn default_replica(url: &ServerUrl) -> Option<PathBuf> {
@@ -505,29 +510,25 @@ impl PgStore {
     }
 
     fn client(&mut self) -> Result<&mut Client, StoreError> {
+        self.connected()?;
+        self.client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))
+    }
+
+    /// Connects again when the link was lost (the statements prepared on the old one go with it).
+    fn connected(&mut self) -> Result<(), StoreError> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.client = None;
             self.statements.clear();
             self.client = Some(connect(&self.url)?);
         }
-        self.client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))
+        Ok(())
     }
 
     /// The roster version the server publishes.
     fn server_roster_version(&mut self) -> Result<i64, StoreError> {
         let url = self.url.clone();
         let client = self.client()?;
-        let mut statements = Statements::new();
-        let mut sql = Pg { client, server: &url, statements: &mut statements };
-        let found = sql.query_opt(
-            "reading the roster version",
-            "SELECT value FROM settings WHERE key = 'roster_version'",
-            &[],
-        )?;
-        Ok(match found {
-            Some(r) => r.opt_int(0)?.unwrap_or(0),
-            None => 0,
-        })
+        roster_version(&mut Pg { client, server: &url, statements: &mut Statements::new() })
     }
 
     fn local_roster_version(&self) -> Result<i64, StoreError> {
@@ -582,13 +583,7 @@ impl PgStore {
                 insert.execute(rusqlite::params_from_iter(fields.iter())).doing("copying a roster row")?;
                 copied += 1;
             }
-            tx.execute(
-                "INSERT INTO settings(key, value) VALUES ('replica_roster_version', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [version.to_string()],
-            )
-            .doing("recording the replica's version")?;
-            Ok(())
+            record_replica_version(tx, version)
         })?;
         Ok(copied)
     }
@@ -604,18 +599,8 @@ impl PgStore {
         let mut tx = client.transaction().map_err(|e| server_error(&url, "starting", &e, fault_of(&e)))?;
         tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
             .map_err(|e| server_error(&url, "locking", &e, fault_of(&e)))?;
-        let current = {
-            let mut sql = Pg { client: &mut tx, server: &url, statements: &mut Statements::new() };
-            sql.query_opt(
-                "reading the roster version",
-                "SELECT value FROM settings WHERE key = 'roster_version'",
-                &[],
-            )?
-            .map(|r| r.opt_int(0))
-            .transpose()?
-            .flatten()
-            .unwrap_or(0)
-        };
+        let current =
+            roster_version(&mut Pg { client: &mut tx, server: &url, statements: &mut Statements::new() })?;
         if current != local {
             return Err(StoreError::invalid(
                 "Một quầy khác đã gửi danh sách thẻ mới hơn lên máy chủ: quầy này lấy bản đó (khi mở lại, hoặc \
@@ -710,14 +695,7 @@ impl PgStore {
             super::audit::append(&mut sql, now, operator, "import", Some("roster"), &detail)?;
         }
         tx.commit().map_err(|e| server_error(&url, "committing", &e, ServerFault::InDoubt))?;
-        self.replica
-            .conn()
-            .execute(
-                "INSERT INTO settings(key, value) VALUES ('replica_roster_version', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [next.to_string()],
-            )
-            .doing("recording the replica's version")?;
+        record_replica_version(self.replica.conn(), next)?;
         Ok(sent)
     }
 
@@ -729,6 +707,28 @@ impl PgStore {
             .map(|_| ())
             .map_err(|e| server_error(&url, "checking the link", &e, fault_of(&e)))
     }
+}
+
+/// The roster version the server publishes (0 before the first).
+fn roster_version(sql: &mut dyn Sql) -> Result<i64, StoreError> {
+    let found = sql.query_opt(
+        "reading the roster version",
+        "SELECT value FROM settings WHERE key = 'roster_version'",
+        &[],
+    )?;
+    Ok(found.map(|r| r.opt_int(0)).transpose()?.flatten().unwrap_or(0))
+}
+
+/// Records which server roster version the desk's copy holds (-1: out of date, taken again at the next
+/// pull).
+fn record_replica_version(conn: &Connection, version: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES ('replica_roster_version', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [version.to_string()],
+    )
+    .doing("recording the replica's version")
+    .map(|_| ())
 }
 
 /// The roster columns a replica copies (all but the local row id).
@@ -815,12 +815,8 @@ impl Backend for PgStore {
         f: &mut dyn FnMut(&mut dyn Sql, &Connection) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let url = self.url.clone();
+        self.connected()?;
         // Borrow the replica and the client apart.
-        if self.client.as_ref().is_none_or(Client::is_closed) {
-            self.client = None;
-            self.statements.clear();
-            self.client = Some(connect(&url)?);
-        }
         let PgStore { client, replica, statements, .. } = self;
         let client = client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))?;
         // Read committed whatever the server's default: after the lock, each statement sees what the
@@ -841,11 +837,7 @@ impl Backend for PgStore {
         f: &mut dyn FnMut(&mut dyn Sql, &Connection) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let url = self.url.clone();
-        if self.client.as_ref().is_none_or(Client::is_closed) {
-            self.client = None;
-            self.statements.clear();
-            self.client = Some(connect(&url)?);
-        }
+        self.connected()?;
         let PgStore { client, replica, statements, .. } = self;
         let client = client.as_mut().ok_or_else(|| StoreError::invalid("Chưa kết nối.", "Not connected."))?;
         f(&mut Pg { client, server: &url, statements }, replica.conn())
@@ -865,11 +857,7 @@ impl Backend for PgStore {
             Err(e) => {
                 // The import stays in this desk's copy only: marked out of date, so the next pull puts
                 // the clinic's roster back (no desk gives verdicts from a roster the others lack).
-                let _ = self.replica.conn().execute(
-                    "INSERT INTO settings(key, value) VALUES ('replica_roster_version', '-1')
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [],
-                );
+                let _ = record_replica_version(self.replica.conn(), -1);
                 let (vi, en) = e.messages();
                 Err(StoreError::invalid(
                     format!(

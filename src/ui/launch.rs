@@ -134,14 +134,6 @@ impl Launch {
         std::fs::rename(tmp, dir.join(CHOSEN_SERVER))
     }
 
-    /// The desk's roster copy for a server: `TIEPDON_REPLICA`, else `server-<hash>.db` in the data folder.
-    #[cfg(feature = "server")]
-    pub fn replica_for(url: &crate::store::backend::ServerUrl) -> Option<PathBuf> {
-        std::env::var_os("TIEPDON_REPLICA")
-            .map(PathBuf::from)
-            .or_else(|| crate::store::server::default_replica(url))
-    }
-
     /// Decides what `tiepdon` (or `tiepdon window`) opens. `db` and `source` are what the command line
     /// gave; `demo` asks for demo mode. Demo frames only ever go with the demo database: a real
     /// database with no webcam gets no camera (the scanner field and typed numbers work), never
@@ -165,7 +157,8 @@ impl Launch {
                     f = data_dir.join(CHOSEN_SERVER).display()
                 ));
             };
-            let replica = Launch::replica_for(&url).ok_or("no data directory for the roster copy")?;
+            let replica =
+                crate::store::server::replica_for(&url).ok_or("no data directory for the roster copy")?;
             let given = source.is_some();
             let mut launch = Launch::new(replica, source.or_else(first_camera));
             launch.server = Some(url);

@@ -486,3 +486,34 @@ pub fn shared() -> &'static PgServer {
         server
     })
 }
+
+/// Writes a self-signed certificate and key into `dir` that the server's user can read (owned by
+/// `postgres` when the tests run as root), and returns the server options that turn TLS on with them
+/// (for [`PgServer::start_with`]). `dir` must be reachable by that user (under /tmp).
+pub fn self_signed_tls(dir: &Path) -> String {
+    let (crt, key) = (dir.join("server.crt"), dir.join("server.key"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .output()
+        .expect("the openssl program");
+    assert!(made.status.success(), "openssl req: {}", String::from_utf8_lossy(&made.stderr));
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod 755");
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    give_to_postgres(&[&crt, &key]);
+    format!("-c ssl=on -c ssl_cert_file='{}' -c ssl_key_file='{}'", crt.display(), key.display())
+}
+
+/// Makes `files` the server user's when the tests run as root (it refuses a key it does not own).
+pub fn give_to_postgres(files: &[&Path]) {
+    if is_root() {
+        for f in files {
+            let ok =
+                Command::new("chown").arg("postgres:postgres").arg(f).status().is_ok_and(|s| s.success());
+            assert!(ok, "chown postgres {}", f.display());
+        }
+    }
+}

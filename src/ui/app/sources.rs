@@ -129,7 +129,7 @@ impl App {
             Err(e) => self.state.notice = Some(notice(Message::from(e))),
             Ok(crate::store::Location::File(path)) => self.open_store(path, None),
             #[cfg(feature = "server")]
-            Ok(crate::store::Location::Server(url)) => match Launch::replica_for(&url) {
+            Ok(crate::store::Location::Server(url)) => match crate::store::server::replica_for(&url) {
                 Some(replica) => self.open_store(replica, Some(url)),
                 None => {
                     self.state.notice = Some(notice(Message::new(
