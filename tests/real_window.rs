@@ -1423,9 +1423,60 @@ fn a_joined_desk_checks_in_while_the_server_is_down_and_sends_the_visit_when_it_
         m.widgets.contains_key("journal-bar") && m.widgets.contains_key("journal-waiting:1")
     });
     win.screenshot("journal-waiting");
+    // Today marks the visit the server does not have yet.
+    win.key("F2");
+    win.wait_map("Today marking the visit not sent", |m| {
+        m.widgets.contains_key("unsent:A-001") && m.widgets.contains_key("today-unsent:1")
+    });
+    win.screenshot("journal-today-unsent");
+    // Meanwhile desk B, on its own file, checks the same patient in: neither desk can see the other.
+    let b = db.dir.join("desk-b.db").display().to_string();
+    for args in [["settings", "set", "desk", "B"], ["settings", "set", "server", url.as_str()]] {
+        assert_eq!(exec(&now, &[&["--db", b.as_str()], &args[..]].concat()).code, 0);
+    }
+    let at_b = exec(&now, &["--db", &b, "checkin", "--id", CARD_01, "--force", "--operator", "Binh"]);
+    assert_eq!(at_b.code, 0, "{}", at_b.err);
     server.restart();
+    assert_eq!(exec(&now, &["--db", &b, "sync"]).code, 0, "desk B sends its visit");
     win.wait_map("the bar gone once the visit is sent", |m| !m.widgets.contains_key("journal-bar"));
-    win.wait("the visit on the server", |_| (on_server().len() == 1).then_some(()));
-    assert_eq!(on_server()[0]["card_number"], CARD_01);
-    win.screenshot("journal-sent");
+    win.wait("both visits on the server", |_| (on_server().len() == 2).then_some(()));
+    assert!(on_server().iter().all(|v| v["card_number"] == CARD_01));
+    // The window learns desk B's visit by itself and marks the pair for a supervisor.
+    let map = win.wait_map("Today marking the patient seen at two desks", |m| {
+        m.widgets.contains_key("pair:A-001") && !m.widgets.contains_key("unsent:A-001")
+    });
+    assert!(map.widgets.contains_key("today-pairs:1"));
+    win.screenshot("journal-today-pair");
+    let mut marks: Vec<(String, serde_json::Value)> =
+        on_server().iter().map(|v| (v["ticket"].to_string(), v["also_at"].clone())).collect();
+    marks.sort_by(|a, b| a.0.cmp(&b.0));
+    let want = [("\"A-001\"", ["B-001"]), ("\"B-001\"", ["A-001"])]
+        .map(|(t, also)| (t.to_string(), serde_json::json!(also)));
+    assert_eq!(marks, want, "the server's view too");
+    // A patient desk B checks in now reaches this desk's repeat guard by itself (the window copies the
+    // other desks' visits every few seconds): the card says where, and Enter records nothing here.
+    let other = "DN4010123456789";
+    let at_b = exec(&now, &["--db", &b, "checkin", "--id", other, "--force", "--operator", "Binh"]);
+    assert_eq!(at_b.code, 0, "{}", at_b.err);
+    win.wait("desk B's second visit on the server", |_| (on_server().len() == 3).then_some(()));
+    std::thread::sleep(Duration::from_secs(5));
+    win.key("F1");
+    win.wait_map("the check-in screen", |m| m.screen == "check-in" && !m.operator_prompt);
+    win.type_text(other, PERSON_MS);
+    win.key("Return");
+    win.wait_map("the repeat guard naming desk B", |m| m.widgets.contains_key("other-desk-repeat"));
+    win.screenshot("journal-other-desk-repeat");
+    win.key("Return");
+    std::thread::sleep(Duration::from_millis(800));
+    win.wait_visits(&db, 1);
+    // Closing the window tells the server this desk left: its silence holds no day's close back.
+    win.key("Escape");
+    win.key("alt+F4");
+    let started = Instant::now();
+    while win.child.try_wait().unwrap().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(15), "the window closes");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let left = server.psql("joined", "SELECT desk || ':' || (left_at IS NOT NULL) FROM desks ORDER BY desk");
+    assert_eq!(left.split_whitespace().collect::<Vec<_>>(), ["A:true", "B:false"], "{left}");
 }

@@ -561,5 +561,151 @@ fn the_same_patient_at_two_desks_during_an_outage_is_kept_twice_and_marked_in_th
     let tickets: HashSet<&str> =
         pairs[0].as_array().unwrap().iter().map(|p| p["ticket"].as_str().unwrap()).collect();
     assert_eq!(tickets, HashSet::from(["A-001", "B-001"]));
+    // Each desk learns the other's visit at its next send and marks its own in its list.
+    for (db, own, other) in [(&a, "A-001", "B-001"), (&b, "B-001", "A-001")] {
+        assert_eq!(exec(NOW, &["--db", db, "sync"]).code, 0);
+        let listed = exec(NOW, &["--db", db, "visits", "--date", DAY]);
+        assert_eq!(listed.only(0)["ticket"], own);
+        assert_eq!(listed.only(0)["also_at"], serde_json::json!([other]));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_joined_desk_sees_another_desks_visit_after_a_sync_and_marks_what_the_server_does_not_have_yet() {
+    let (server, dir, url, roster) = journal_clinic("journal-guard", "journal_guard", 20);
+    let (a, b) = (joined_desk(&dir, "A", &url, &roster), joined_desk(&dir, "B", &url, &roster));
+    let p = cards(3);
+    assert_eq!(check_in_file(&a, &p[..1]), ["A-001"]);
+    // B learns the clinic's day at its next send: its repeat guard names desk A's ticket.
+    assert_eq!(exec(NOW, &["--db", &b, "sync"]).code, 0);
+    let refused = exec(NOW, &["--db", &b, "checkin", "--id", &p[0]]);
+    assert_ne!(refused.code, 0, "a repeat needs a confirmation");
+    assert_eq!(refused.out[0]["refused"], "repeat");
+    assert_eq!(refused.out[0]["earlier"]["ticket"], "A-001");
+    assert!(refused.err.contains("ở bàn A") && refused.err.contains("at desk A"), "{}", refused.err);
+    // Confirmed anyway: recorded at B as an override, nothing pointing into B's file at A's visit.
+    let forced = exec(NOW, &["--db", &b, "checkin", "--id", &p[0], "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.err);
+    let overrides = forced.only(0)["overrides"].as_array().unwrap().clone();
+    assert!(overrides.contains(&Value::from("repeat")), "{overrides:?}");
+    assert!(forced.only(0)["repeat_of"].is_null(), "A's visit is not in B's file");
+    // With the server away, what B records is marked in its list until it is sent.
+    server.kill();
+    assert_eq!(check_in_file(&b, &p[1..2]), ["B-002"]);
+    let listed = exec(NOW, &["--db", &b, "visits", "--date", DAY]);
+    assert_eq!(listed.out.len(), 2, "a desk's file lists its own visits");
+    assert_eq!(listed.out[1]["unsent"], true, "{:?}", listed.out);
+    assert!(listed.out[0].get("unsent").is_none(), "B-001 went at once: {:?}", listed.out);
+    assert_eq!(listed.out[0]["also_at"], serde_json::json!(["A-001"]), "the pair is marked at B");
+    server.restart();
+    assert_eq!(exec(NOW, &["--db", &b, "sync"]).code, 0);
+    let listed = exec(NOW, &["--db", &b, "visits", "--date", DAY]);
+    assert!(listed.out.iter().all(|v| v.get("unsent").is_none()), "{:?}", listed.out);
+    // The server's view marks the pair on both visits.
+    let on_server = tickets_on_server(&url);
+    let marks: HashMap<&str, &Value> =
+        on_server.iter().map(|v| (v["ticket"].as_str().unwrap(), &v["also_at"])).collect();
+    assert_eq!(marks["A-001"], &serde_json::json!(["B-001"]));
+    assert_eq!(marks["B-001"], &serde_json::json!(["A-001"]));
+    assert!(marks["B-002"].is_null(), "{on_server:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_day_closes_on_the_server_only_when_every_desks_journal_for_it_is_there() {
+    let (server, dir, url, roster) = journal_clinic("journal-close", "journal_close", 20);
+    let (a, c) = (joined_desk(&dir, "A", &url, &roster), joined_desk(&dir, "C", &url, &roster));
+    let p = cards(4);
+    check_in_file(&a, &p[..1]);
+    check_in_file(&c, &p[1..2]);
+    server.kill();
+    check_in_file(&a, &p[2..3]); // waits at desk A
+    server.restart();
+    // Ten minutes on: desks A and C have said nothing since their check-ins.
+    let later = "2026-11-23T02:10:00Z";
+    let closer = dir.join("closer.db").display().to_string();
+    let close = |name: &str, extra: &[&str]| {
+        let out = dir.join(name).display().to_string();
+        let args =
+            [&["--db", url.as_str(), "close-day", "--date", DAY, "--out", &out, "--operator", "Lan"], extra]
+                .concat();
+        exec_with(later, &args, &[("TIEPDON_REPLICA", closer.as_str())])
+    };
+    for (key, value) in
+        [("facility_code", "79034"), ("exam_service_code", "02.1896"), ("exam_service_name", "Khám Nội")]
+    {
+        assert_eq!(run(&url, &closer, &["settings", "set", key, value]).code, 0);
+    }
+    let refused = close("close-1", &[]);
+    assert_ne!(refused.code, 0, "{:?}", refused.out);
+    assert!(refused.err.contains("bàn A") && refused.err.contains("desk C"), "{}", refused.err);
+    // A sends what waited and says it is done; C stays silent.
+    let synced = exec(later, &["--db", &a, "sync"]);
+    assert_eq!((synced.code, &synced.out[0]["sent"]), (0, &Value::from(1)), "{}", synced.err);
+    let refused = close("close-2", &[]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.err.contains("desk C") && !refused.err.contains("desk A"), "{}", refused.err);
+    // C's PC is gone for good: closed without it, said in the audit trail.
+    let closed = close("close-3", &["--without", "C"]);
+    assert_eq!(closed.code, 0, "{}", closed.err);
+    assert_eq!(closed.only(0)["visits"], 3, "A's visit sent after the outage is in the sealed day");
+    // C comes back with a visit of the closed day: the server refuses it, C keeps it waiting with the
+    // reason and says so; nothing is lost.
+    check_in_file(&c, &p[3..4]);
+    let s = exec(later, &["--db", &c, "sync"]);
+    assert_eq!(s.code, 1);
+    assert_eq!((s.out[0]["waiting"].as_u64(), s.out[0]["server"].as_str()), (Some(1), Some("reachable")));
+    assert!(s.err.contains("closed"), "{}", s.err);
+    let verified = run(&url, &closer, &["audit", "verify"]);
+    assert_eq!(verified.only(0)["ok"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_roster_published_on_the_server_reaches_a_joined_desk_at_its_next_send() {
+    let (_server, dir, url, roster) = journal_clinic("journal-roster", "journal_roster", 20);
+    let a = joined_desk(&dir, "A", &url, &roster);
+    let count = |db: &str| -> i64 {
+        let store = tiepdon::store::Store::open(Path::new(db)).unwrap();
+        store.conn().query_row("SELECT count(*) FROM coverage", [], |r| r.get(0)).unwrap()
+    };
+    let before = count(&a);
+    // A desk at work: one process checking in from a scanner pipe, connected since its first visit.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .args(["--db", &a, "checkin", "--stdin", "--force", "--operator", "desk-test"])
+        .env("TIEPDON_NOW", NOW)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let patients = cards(2);
+    let mut check_in = |card: &str| {
+        writeln!(stdin, "{card}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(line.contains("\"ticket\""), "{line}");
+    };
+    check_in(&patients[0]);
+    let csv = dir.join("bigger.csv");
+    let made = exec(NOW, &["demo-data", "--cards", "50", "--seed", "8", "--csv", csv.to_str().unwrap()]);
+    assert_eq!(made.code, 0);
+    let importer = dir.join("importer.db").display().to_string();
+    assert_eq!(run(&url, &importer, &["import-roster", csv.to_str().unwrap()]).code, 0);
+    assert_eq!(count(&a), before, "nothing changes at the desk until it talks to the server");
+    // Its next check-in sends the visit and takes the newer roster, whole.
+    check_in(&patients[1]);
+    let started = Instant::now();
+    while count(&a) != count(&importer) && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(count(&a), count(&importer), "the server's roster, whole");
+    assert_ne!(count(&a), before);
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -63,13 +63,17 @@ pub struct CloseArgs {
     pub mask_ids: bool,
     #[arg(long, env = "TIEPDON_OPERATOR")]
     pub operator: Option<String>,
+    /// On a clinic server: close although this desk's journal is not all there (a desk PC that is off
+    /// for good); repeatable; audited.
+    #[arg(long = "without", value_name = "DESK")]
+    pub without: Vec<String>,
 }
 
 pub fn close_day(db: Option<&str>, args: &CloseArgs) -> CommandResult {
     let operator = operator_name(args.operator.as_deref())?;
     let mut desk = open_desk(db)?;
     let day = day_or_today(args.date);
-    let done = desk.close_day(day, &args.out, args.mask_ids, &operator, clock::now_utc())?;
+    let done = desk.close_day(day, &args.out, args.mask_ids, &args.without, &operator, clock::now_utc())?;
     print_json(
         &json!({"day": iso(done.day), "closed": true, "visits": done.visits, "checkin_held": done.held,
                        "manifest": done.manifest.display().to_string(),

@@ -15,7 +15,7 @@ pub struct Pusher {
 
 impl Pusher {
     pub fn new() -> Pusher {
-        Pusher { after: None, sender: journal::Sender::default() }
+        Pusher { after: None, sender: journal::Sender::staying() }
     }
 
     /// Tries to send now (quietly: a server away is told once on stderr; the visits wait).
@@ -25,6 +25,7 @@ impl Pusher {
         }
         match self.sender.send(local) {
             Ok(Some(s)) if s.waiting > 0 => {
+                tell_refused(&s);
                 if self.after.is_none() {
                     eprintln!(
                         "tiepdon: máy chủ chưa nhận: {} lượt chờ đồng bộ (tiepdon sync) / the server did not take \
@@ -43,9 +44,17 @@ impl Pusher {
     }
 }
 
+/// Says on stderr what the server refused (it stays waiting, with its reason, and is offered again).
+fn tell_refused(s: &journal::Synced) {
+    for r in &s.refused {
+        eprintln!("tiepdon: máy chủ không nhận / the server refused: {r}");
+    }
+}
+
 /// `tiepdon --db desk.db sync`: `{"sent", "waiting", "server"}`; exit 0 when nothing is left waiting.
 pub fn sync(db: Option<&str>) -> CommandResult {
     let local = open_store(db)?;
+    // `sync` is how a desk says it is done: once nothing waits, its silence holds no close back.
     match journal::Sender::default().send(&local)? {
         None => Err(Outcome::Failed(
             "quầy này chưa nối với máy chủ: tiepdon --db TỆP settings set server URL / this desk is not joined to a \
@@ -53,6 +62,7 @@ pub fn sync(db: Option<&str>) -> CommandResult {
                 .into(),
         )),
         Some(s) => {
+            tell_refused(&s);
             print_json(&s);
             Ok(if s.waiting == 0 { Outcome::Done } else { Outcome::Rejected })
         }

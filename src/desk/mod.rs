@@ -198,9 +198,20 @@ impl Desk {
         visits::void(&mut *self.store, ticket, day, reason, operator.as_str(), now)
     }
 
-    /// A day's visits, every desk's, in check-in order.
+    /// A day's visits in check-in order: every desk's on a server, this desk's on its file. Marked:
+    /// those not on the clinic server yet (a joined desk while the server is away), and each patient
+    /// also checked in at another desk that day (with that desk's tickets).
     pub fn day(&mut self, day: NaiveDate) -> Result<Vec<Visit>, StoreError> {
-        store::read(&mut *self.store, |sql, _| visits::list_in(sql, day))
+        store::read(&mut *self.store, |sql, _| {
+            let mut own = visits::list_in(sql, day)?;
+            if store::journal::joined(sql)? {
+                let unsent = store::journal::unsent_visits(sql, day)?;
+                own.iter_mut().for_each(|v| v.unsent = unsent.contains(&v.id));
+            }
+            let others = visits::peers_in(sql, day)?;
+            visits::mark_pairs(&mut own, &others);
+            Ok(own)
+        })
     }
 
     /// `audit verify`: the hash chain holds, and every visit matches what its audit rows recorded.
@@ -230,15 +241,27 @@ impl Desk {
         day_end::export_day(&mut *self.store, day, formats, out, mask_ids, operator.as_str(), now)
     }
 
+    /// Closes a day, sealed. On a clinic server, only when every desk's journal for the day is there,
+    /// but for the desks named in `without` (audited); a desk's file joined to a server closes nothing
+    /// of its own (the clinic's day is closed on the server).
     pub fn close_day(
         &mut self,
         day: NaiveDate,
         out: &Path,
         mask_ids: bool,
+        without: &[String],
         operator: &Operator,
         now: DateTime<Utc>,
     ) -> Result<day_end::Closed, StoreError> {
-        day_end::close_day(&mut *self.store, day, out, mask_ids, operator.as_str(), now)
+        if store::read(&mut *self.store, |sql, _| store::journal::joined(sql))? {
+            return Err(StoreError::invalid(
+                "Quầy này nối với máy chủ phòng khám: chốt sổ ngày trên máy chủ (tiepdon --db URL close-day), \
+                 gồm lượt khám của mọi bàn.",
+                "This desk is joined to the clinic server: close the day there (tiepdon --db URL close-day), with \
+                 every desk's visits.",
+            ));
+        }
+        day_end::close_day(&mut *self.store, day, out, mask_ids, without, operator.as_str(), now)
     }
 
     /// Reopens a closed day: a supervisor, a reason, and the supervisor PIN when one is set (on a

@@ -74,6 +74,7 @@ pub fn close_day(
     day: NaiveDate,
     out: &Path,
     mask_ids: bool,
+    without: &[String],
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<Closed, StoreError> {
@@ -95,6 +96,30 @@ pub fn close_day(
                 format!("Ngày {} đã chốt.", iso(day)),
                 format!("The day {} is already closed.", iso(day)),
             ));
+        }
+        // On a clinic server: every desk's journal for the day must be here (the desks that kept
+        // working while the server was away send theirs first).
+        let missing = crate::store::journal::missing_desks(tx, &iso(day), now, without)?;
+        if !missing.is_empty() {
+            let (vi, en): (Vec<String>, Vec<String>) = missing.into_iter().unzip();
+            return Err(StoreError::invalid(
+                format!(
+                    "Chưa chốt sổ ngày {}: {}. Mở tiepdon ở bàn đó cho nó gửi lên (hoặc tiepdon sync); bàn đã nghỉ hẳn \
+                     thì chốt với --without BÀN.",
+                    iso(day),
+                    vi.join("; ")
+                ),
+                format!(
+                    "The day {} is not closed: {}. Open tiepdon at that desk so it sends (or tiepdon sync); for a desk \
+                     gone for good, close with --without DESK.",
+                    iso(day),
+                    en.join("; ")
+                ),
+            ));
+        }
+        if !without.is_empty() {
+            let detail = serde_json::json!({"day": iso(day), "desks": without});
+            crate::store::audit::append(tx, now, operator, "close_without", Some(&iso(day)), &detail)?;
         }
         let data = Day::load_in(tx, day, mask_ids)?;
         let files = super::export(&data, &ALL_FORMATS, out)?;

@@ -57,20 +57,26 @@ fn last_hash(sql: &mut dyn Sql) -> Result<String, StoreError> {
     sql.query_one("reading the audit chain", "SELECT hash FROM audit ORDER BY id DESC LIMIT 1", &[])?.text(0)
 }
 
+/// Adds an event about a visit of `day` (the day whose close waits for it).
 fn add(
     sql: &mut dyn Sql,
     id: &str,
     kind: &str,
+    day: &str,
     payload: &Value,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let hash = last_hash(sql)?;
     sql.execute(
         "journaling for the server",
-        "INSERT INTO outbox(event_id, kind, payload, local_hash, made_at) VALUES ($1, $2, $3, $4, $5)",
-        vals![id, kind, payload.to_string(), hash, crate::clock::rfc3339(at)],
+        "INSERT INTO outbox(event_id, kind, day, payload, local_hash, made_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        vals![id, kind, day, payload.to_string(), hash, crate::clock::rfc3339(at)],
     )?;
     Ok(())
+}
+
+fn day_of(sql: &mut dyn Sql, visit_id: i64) -> Result<String, StoreError> {
+    sql.query_one("reading the visit's day", "SELECT day FROM visits WHERE id = $1", vals![visit_id])?.text(0)
 }
 
 /// Journals a check-in just recorded (after its audit row, in its transaction).
@@ -91,7 +97,8 @@ pub fn visit(sql: &mut dyn Sql, visit_id: i64, at: DateTime<Utc>) -> Result<(), 
     let id = global_id(sql, visit_id)?;
     fields.insert("repeat_of".into(), json!(repeat_of));
     fields.insert("global_id".into(), json!(id));
-    add(sql, &id, "visit", &Value::Object(fields), at)
+    let day = row.text(0)?;
+    add(sql, &id, "visit", &day, &Value::Object(fields), at)
 }
 
 /// Journals a void just recorded.
@@ -104,7 +111,8 @@ pub fn void(sql: &mut dyn Sql, visit_id: i64, at: DateTime<Utc>) -> Result<(), S
     let id = global_id(sql, visit_id)?;
     let payload = json!({"global_id": id, "voided_at": value_of(&row, 0), "voided_by": value_of(&row, 1),
                          "void_reason": value_of(&row, 2)});
-    add(sql, &format!("{id}-void"), "void", &payload, at)
+    let day = day_of(sql, visit_id)?;
+    add(sql, &format!("{id}-void"), "void", &day, &payload, at)
 }
 
 /// Journals a reprint just audited.
@@ -117,7 +125,8 @@ pub fn reprint(
     let id = global_id(sql, visit_id)?;
     let audit_id = sql.query_one("reading the audit chain", "SELECT MAX(id) FROM audit", &[])?.int(0)?;
     let payload = json!({"global_id": id, "operator": operator, "at": crate::clock::rfc3339(at)});
-    add(sql, &format!("{id}-reprint-{audit_id}"), "reprint", &payload, at)
+    let day = day_of(sql, visit_id)?;
+    add(sql, &format!("{id}-reprint-{audit_id}"), "reprint", &day, &payload, at)
 }
 
 fn value_of(row: &Row, i: usize) -> Value {
@@ -144,6 +153,33 @@ pub struct Synced {
     pub waiting: u64,
     /// `reachable` or `unreachable`.
     pub server: &'static str,
+    /// What the server refused this time, oldest first (`event id: reason`); they stay waiting and are
+    /// offered again at the next sync. Not in the JSON of `sync` (its contract), told on stderr.
+    #[serde(skip)]
+    pub refused: Vec<String>,
+    /// The other desks' visits of the day changed since the last send (copied again).
+    #[serde(skip)]
+    pub peers_changed: bool,
+}
+
+/// The visits of `day` (local ids) whose check-in is not on the server yet.
+pub fn unsent_visits(
+    sql: &mut dyn Sql,
+    day: chrono::NaiveDate,
+) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let rows = sql.query(
+        "reading the journal",
+        "SELECT event_id FROM outbox WHERE kind = 'visit' AND sent_at IS NULL AND day = $1",
+        vals![crate::card::date::iso(day)],
+    )?;
+    let mut ids = std::collections::HashSet::new();
+    for r in rows {
+        // A visit's event id is its clinic-wide id: this file's id, a dash, the local id.
+        if let Some(id) = r.text(0)?.rsplit('-').next().and_then(|n| n.parse().ok()) {
+            ids.insert(id);
+        }
+    }
+    Ok(ids)
 }
 
 /// How many events wait to be sent.
@@ -155,8 +191,10 @@ pub fn waiting(local: &Store) -> Result<u64, StoreError> {
     Ok(n as u64)
 }
 
-/// Sends the waiting events of `local` to `server`, oldest first, each in its own server transaction;
-/// stops at the first that cannot be sent (it and the later ones stay waiting, in order).
+/// Sends the waiting events of `local` to `server`, oldest first, each in its own server transaction.
+/// When the server is away it stops (that event and the later ones stay waiting, in order). An event the
+/// server refuses (a day closed there, a rule) keeps its reason and stays waiting, offered again at each
+/// sync; the events after it still go — one refusal never holds a desk's whole journal back.
 pub fn push(local: &Store, server: &mut dyn Backend, desk: &str) -> Result<Synced, StoreError> {
     let events: Vec<(i64, String, String, String, String)> = local
         .conn()
@@ -169,6 +207,7 @@ pub fn push(local: &Store, server: &mut dyn Backend, desk: &str) -> Result<Synce
         .map_err(|source| StoreError::Sqlite { what: "reading the journal", source })?;
     let mut sent = 0;
     let mut reachable = true;
+    let mut refused = Vec::new();
     for (seq, id, kind, payload, hash) in events {
         let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
         let applied = super::write(server, |sql, _| apply(sql, desk, &id, &kind, &payload, &hash));
@@ -177,25 +216,38 @@ pub fn push(local: &Store, server: &mut dyn Backend, desk: &str) -> Result<Synce
                 local
                     .conn()
                     .execute(
-                        "UPDATE outbox SET sent_at = ?1 WHERE seq = ?2",
+                        "UPDATE outbox SET sent_at = ?1, refused = NULL WHERE seq = ?2",
                         rusqlite::params![crate::clock::rfc3339(crate::clock::now_utc()), seq],
                     )
                     .map_err(|source| StoreError::Sqlite { what: "marking an event sent", source })?;
                 sent += 1;
             }
-            Err(StoreError::Server { kind: super::ServerFault::Refused, .. }) => {
-                // The server refused it for a reason of its own (a rule, a ticket another desk holds):
-                // it stays waiting and says so; the events after it wait behind it, in order.
-                reachable = true;
-                break;
-            }
-            Err(_) => {
+            Err(StoreError::Server {
+                kind: super::ServerFault::Unreachable | super::ServerFault::InDoubt,
+                ..
+            }) => {
+                // Away, or gone while committing: resent later (a second copy changes nothing).
                 reachable = false;
                 break;
             }
+            Err(e) => {
+                // The server answered no for a reason of its own: kept, with the reason, for a person.
+                let (_, en) = e.messages();
+                local
+                    .conn()
+                    .execute("UPDATE outbox SET refused = ?1 WHERE seq = ?2", rusqlite::params![en, seq])
+                    .map_err(|source| StoreError::Sqlite { what: "keeping a refusal", source })?;
+                refused.push(format!("{id}: {e}"));
+            }
         }
     }
-    Ok(Synced { sent, waiting: waiting(local)?, server: if reachable { "reachable" } else { "unreachable" } })
+    Ok(Synced {
+        sent,
+        waiting: waiting(local)?,
+        server: if reachable { "reachable" } else { "unreachable" },
+        refused,
+        peers_changed: false,
+    })
 }
 
 /// Applies one event on the server, once: a second time (a resend after a lost acknowledgement) changes
@@ -218,8 +270,27 @@ fn apply(
     if fresh.is_none() {
         return Ok(());
     }
+    // A void or a reprint of a visit the server does not hold (its check-in refused) waits with it.
+    let missing = || StoreError::Server {
+        what: "applying the desk's event",
+        server: String::new(),
+        kind: super::ServerFault::Refused,
+        detail: format!("the visit {} is not on the server (its check-in is still waiting)", p["global_id"]),
+    };
     match kind {
         "visit" => {
+            let day = p["day"].as_str().and_then(crate::card::date::parse_iso).unwrap_or_default();
+            if super::closure::is_closed(sql, day)? {
+                return Err(StoreError::Server {
+                    what: "applying the desk's event",
+                    server: String::new(),
+                    kind: super::ServerFault::Refused,
+                    detail: format!(
+                        "the day {} is closed on the server; a supervisor reopens it (reopen-day) to take this visit",
+                        crate::card::date::iso(day)
+                    ),
+                });
+            }
             sql.execute(
                 "recording the operator",
                 "INSERT INTO operators(name, first_seen) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING",
@@ -265,12 +336,14 @@ fn apply(
                     text(&p["global_id"])
                 ],
             )?;
-            if changed > 0 {
-                let found = sql.query_one(
+            let found = sql
+                .query_opt(
                     "finding the visit",
                     "SELECT id FROM visits WHERE global_id = $1",
                     vals![text(&p["global_id"])],
-                )?;
+                )?
+                .ok_or_else(missing)?;
+            if changed > 0 {
                 let v = visits::by_id(sql, found.int(0)?)?;
                 let detail = json!({"visit_id": v.id, "day": v.day, "reason": v.void_reason,
                     "void_digest": visits::void_digest(&v), "global_id": p["global_id"], "desk": desk,
@@ -285,26 +358,43 @@ fn apply(
                 "SELECT id, ticket, day FROM visits WHERE global_id = $1",
                 vals![text(&p["global_id"])],
             )?;
-            if let Some(r) = found {
-                let detail = json!({"visit_id": r.int(0)?, "day": r.text(2)?, "global_id": p["global_id"],
-                    "desk": desk, "desk_hash": hash});
-                let operator = p["operator"].as_str().unwrap_or("?");
-                audit::append(sql, now, operator, "reprint", Some(&r.text(1)?), &detail)?;
-            }
+            let r = found.ok_or_else(missing)?;
+            let detail = json!({"visit_id": r.int(0)?, "day": r.text(2)?, "global_id": p["global_id"],
+                "desk": desk, "desk_hash": hash});
+            let operator = p["operator"].as_str().unwrap_or("?");
+            audit::append(sql, now, operator, "reprint", Some(&r.text(1)?), &detail)?;
         }
     }
     Ok(())
 }
 
 /// Sends a joined desk's journal over one connection kept between sends (the command line after each
-/// write, the window's desk thread after each job and every few seconds).
+/// write, the window's desk thread after each job and every few seconds); after each send it takes a
+/// newer roster the server publishes, tells the server how this desk stands (for the close of a day)
+/// and copies the other desks' visits of the day (for the repeat guard and the Today marks).
 #[derive(Default)]
 pub struct Sender {
     #[cfg(feature = "server")]
     server: Option<super::server::PgStore>,
+    /// A window, or a command-line run that checks in: it says it stays (its silence then holds a
+    /// day's close back). `tiepdon sync` says it leaves.
+    pub stays: bool,
+    /// What the other desks' visits looked like when last copied: (day, count, last id, voids).
+    peers: Option<(String, i64, i64, i64)>,
 }
 
 impl Sender {
+    /// A window's or a check-in run's sender: it says it stays, until [`Sender::leave`].
+    pub fn staying() -> Sender {
+        Sender { stays: true, ..Sender::default() }
+    }
+
+    /// Sends what waits one last time and tells the server this desk left (a window closing).
+    pub fn leave(&mut self, local: &Store) -> Result<Option<Synced>, StoreError> {
+        self.stays = false;
+        self.send(local)
+    }
+
     /// Sends what waits in `local`; `None` when it is not joined to a server.
     pub fn send(&mut self, local: &Store) -> Result<Option<Synced>, StoreError> {
         let s = super::settings::load(local.conn())?;
@@ -318,12 +408,37 @@ impl Sender {
                 match super::server::PgStore::open(&url, local.path()) {
                     Ok(server) => self.server = Some(server),
                     Err(_) => {
-                        return Ok(Some(Synced { sent: 0, waiting: waiting(local)?, server: "unreachable" }));
+                        return Ok(Some(Synced {
+                            sent: 0,
+                            waiting: waiting(local)?,
+                            server: "unreachable",
+                            refused: Vec::new(),
+                            peers_changed: false,
+                        }));
                     }
                 }
             }
             let Some(server) = self.server.as_mut() else { return Ok(None) };
-            let pushed = push(local, server, &s.desk)?;
+            let mut pushed = push(local, server, &s.desk)?;
+            if pushed.server == "reachable" {
+                let day = crate::clock::to_vietnam(crate::clock::now_utc()).date();
+                // A newer roster published on the server replaces this desk's in one transaction.
+                let told = server
+                    .refresh_roster()
+                    .and_then(|_| {
+                        report(local, server, &s.store_id, &s.desk, self.stays, crate::clock::now_utc())
+                    })
+                    .and_then(|()| copy_peers(local, server, &s.store_id, day, &mut self.peers));
+                match told {
+                    Ok(changed) => pushed.peers_changed = changed,
+                    Err(e) => {
+                        log::warn!(target: "tiepdon", "the desk could not tell the server how it stands: {e}");
+                        if matches!(e, StoreError::Server { .. }) {
+                            pushed.server = "unreachable";
+                        }
+                    }
+                }
+            }
             if pushed.server == "unreachable" {
                 self.server = None;
             }
@@ -332,7 +447,157 @@ impl Sender {
         #[cfg(not(feature = "server"))]
         {
             let _ = url;
-            Ok(Some(Synced { sent: 0, waiting: waiting(local)?, server: "unreachable" }))
+            Ok(Some(Synced {
+                sent: 0,
+                waiting: waiting(local)?,
+                server: "unreachable",
+                refused: Vec::new(),
+                peers_changed: false,
+            }))
         }
     }
+}
+
+/// Tells the server how this desk stands: what waits, per day, and whether it stays (a window, which
+/// reports every few seconds) or leaves (a command-line run). A day is closed on the server only when
+/// every desk's journal for it is there (see [`missing_desks`]).
+pub fn report(
+    local: &Store,
+    server: &mut dyn Backend,
+    store_id: &str,
+    desk: &str,
+    stays: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut by_day = Map::new();
+    let mut stmt = local
+        .conn()
+        .prepare("SELECT COALESCE(day, ''), COUNT(*) FROM outbox WHERE sent_at IS NULL GROUP BY day")
+        .map_err(|source| StoreError::Sqlite { what: "counting the journal", source })?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|source| StoreError::Sqlite { what: "counting the journal", source })?;
+    for (day, n) in rows {
+        by_day.insert(day, json!(n));
+    }
+    let at = crate::clock::rfc3339(now);
+    let left = if stays { None } else { Some(at.clone()) };
+    super::write(server, |sql, _| {
+        sql.execute(
+            "telling the server how the desk stands",
+            "INSERT INTO desks(store_id, desk, seen_at, waiting, left_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (store_id) DO UPDATE SET desk = EXCLUDED.desk, seen_at = EXCLUDED.seen_at,
+                 waiting = EXCLUDED.waiting, left_at = EXCLUDED.left_at",
+            vals![store_id, desk, at.as_str(), Value::Object(by_day).to_string(), left],
+        )?;
+        Ok(())
+    })
+}
+
+/// How long a desk that stays (a window, a command-line run that checks in) may be silent before the
+/// server counts it as away (a window reports every 3 s).
+pub const SILENT_SECONDS: i64 = 120;
+
+/// The desks whose journal for `day` is not all on the server, as the server knows them: one that
+/// said it has events of that day waiting, or one that did not say it left and has not been heard
+/// from for [`SILENT_SECONDS`] (it may be recording without the server). Each as a sentence naming
+/// the desk, Vietnamese and English.
+pub fn missing_desks(
+    sql: &mut dyn Sql,
+    day: &str,
+    now: DateTime<Utc>,
+    excused: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    if sql.engine() != super::sql::Engine::Postgres {
+        return Ok(Vec::new());
+    }
+    let rows = sql.query(
+        "reading how the desks stand",
+        "SELECT desk, seen_at, waiting, left_at FROM desks ORDER BY desk, store_id",
+        &[],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let desk = r.text(0)?;
+        if excused.iter().any(|d| d.eq_ignore_ascii_case(&desk)) {
+            continue;
+        }
+        let seen = r.text(1)?;
+        let waiting: Value = serde_json::from_str(&r.text(2)?).unwrap_or(Value::Null);
+        let left = r.opt_text(3)?.is_some();
+        let seen_at = DateTime::parse_from_rfc3339(&seen).map(|t| t.with_timezone(&Utc)).ok();
+        let local = seen_at
+            .map(|t| crate::clock::to_vietnam(t).format("%H:%M %d/%m").to_string())
+            .unwrap_or_else(|| seen.clone());
+        let n = waiting.get(day).and_then(Value::as_i64).unwrap_or(0);
+        if n > 0 {
+            out.push((
+                format!("bàn {desk} còn {n} sự kiện ngày {day} chưa gửi lên (báo lúc {local})"),
+                format!("desk {desk} has {n} events of {day} not sent yet (as of {local})"),
+            ));
+        } else if !left && seen_at.is_none_or(|t| (now - t).num_seconds() > SILENT_SECONDS) {
+            out.push((
+                format!("bàn {desk} không liên lạc từ {local}"),
+                format!("desk {desk} has not been heard from since {local}"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The server's visits of `day` made by other desks (not sent from this file), in the server's order.
+const PEER_COLUMNS: &str = "id, global_id, day, desk, seq, ticket, checked_in_at, full_name, birth_date, sex, \
+    card_number, bhxh_number, citizen_id, facility_code, status, code, verdict, input_kind, operator, visit_type, \
+    overrides, voided_at, voided_by, void_reason";
+
+/// Copies the other desks' visits of `day` from the server into this desk's file, replacing the copy
+/// in one transaction, when they changed since the last copy (`seen`); true when it copied.
+pub fn copy_peers(
+    local: &Store,
+    server: &mut dyn Backend,
+    store_id: &str,
+    day: chrono::NaiveDate,
+    seen: &mut Option<(String, i64, i64, i64)>,
+) -> Result<bool, StoreError> {
+    let day = crate::card::date::iso(day);
+    let mine = format!("{store_id}-%");
+    let others = "day = $1 AND (global_id IS NULL OR global_id NOT LIKE $2)";
+    let (rows, now) = super::read(server, |sql, _| {
+        let r = sql.query_one(
+            "looking at the other desks' visits",
+            &format!("SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(voided_at) FROM visits WHERE {others}"),
+            vals![day.as_str(), mine.as_str()],
+        )?;
+        let now = (day.clone(), r.int(0)?, r.int(1)?, r.int(2)?);
+        if seen.as_ref() == Some(&now) {
+            return Ok((None, now));
+        }
+        let rows = sql.query(
+            "copying the other desks' visits",
+            &format!("SELECT {PEER_COLUMNS} FROM visits WHERE {others} ORDER BY id"),
+            vals![day.as_str(), mine.as_str()],
+        )?;
+        Ok((Some(rows), now))
+    })?;
+    let Some(rows) = rows else { return Ok(false) };
+    let placeholders: Vec<String> = (1..=24).map(|i| format!("?{i}")).collect();
+    let copy = || -> rusqlite::Result<()> {
+        // One transaction: a look-up sees the old copy or the new one, never half of each.
+        let tx = local.conn().unchecked_transaction()?;
+        tx.execute("DELETE FROM peer_visits", [])?;
+        {
+            let mut insert = tx.prepare(&format!(
+                "INSERT INTO peer_visits({PEER_COLUMNS}) VALUES ({})",
+                placeholders.join(", ")
+            ))?;
+            for r in &rows {
+                insert.execute(rusqlite::params_from_iter(&r.0))?;
+            }
+        }
+        tx.commit()
+    };
+    copy().map_err(|source| StoreError::Sqlite { what: "copying the other desks' visits", source })?;
+    *seen = Some(now);
+    Ok(true)
 }

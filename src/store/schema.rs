@@ -163,13 +163,59 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_waiting ON outbox(seq) WHERE sent_at IS NULL;
 "#;
 
+/// Migration 8: what a joined desk knows of the clinic beyond its own journal — each waiting event's
+/// day and the server's last refusal of it; the other desks' visits of the day, copied from the server
+/// after each sync (the repeat guard and the Today marks of a patient seen at two desks).
+const V8: &str = r#"
+ALTER TABLE outbox ADD COLUMN day TEXT;
+ALTER TABLE outbox ADD COLUMN refused TEXT;
+UPDATE outbox SET day = json_extract(payload, '$.day') WHERE kind = 'visit';
+CREATE TABLE peer_visits (
+    id            INTEGER PRIMARY KEY,
+    global_id     TEXT,
+    day           TEXT NOT NULL,
+    desk          TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    ticket        TEXT NOT NULL,
+    checked_in_at TEXT NOT NULL,
+    full_name     TEXT,
+    birth_date    TEXT,
+    sex           TEXT,
+    card_number   TEXT,
+    bhxh_number   TEXT,
+    citizen_id    TEXT,
+    facility_code TEXT,
+    status        TEXT NOT NULL,
+    code          TEXT NOT NULL,
+    verdict       TEXT NOT NULL,
+    input_kind    TEXT NOT NULL,
+    operator      TEXT NOT NULL,
+    visit_type    TEXT NOT NULL,
+    repeat_of     INTEGER,
+    overrides     TEXT NOT NULL,
+    voided_at     TEXT,
+    voided_by     TEXT,
+    void_reason   TEXT
+) STRICT;
+CREATE INDEX peer_visits_day ON peer_visits(day);
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6), M::up(V7)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(V2),
+        M::up(V3),
+        M::up(V4),
+        M::up(V5),
+        M::up(V6),
+        M::up(V7),
+        M::up(V8),
+    ])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    7
+    8
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use std::time::Duration;
 const WRITE_LOCK: i64 = 0x7469_6570_646f_6e01; // "tiepdon" 1
 
 /// The server schema's version (`server_schema` table); `init-server` brings a database to it.
-pub const SERVER_SCHEMA_VERSION: i64 = 2;
+pub const SERVER_SCHEMA_VERSION: i64 = 3;
 
 /// The server schema: the SQLite tables of visits, tickets, closes, settings and audit, in PostgreSQL
 /// types (dates stay ISO text, so a row reads the same from both), the published roster, and the
@@ -74,6 +74,15 @@ CREATE TABLE IF NOT EXISTS desk_events (
     received_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS visits_ticket ON visits(ticket, day);
+-- Version 3: how each joined desk last said it stands (what waits, per day; a window that stays or a
+-- command-line run that left): a day closes only when every desk's journal for it is here.
+CREATE TABLE IF NOT EXISTS desks (
+    store_id TEXT PRIMARY KEY,
+    desk     TEXT NOT NULL,
+    seen_at  TEXT NOT NULL,
+    waiting  TEXT NOT NULL,
+    left_at  TEXT
+);
 CREATE TABLE IF NOT EXISTS ticket_counters (
     series TEXT NOT NULL,
     day    TEXT NOT NULL,
@@ -203,7 +212,7 @@ GRANT USAGE ON SCHEMA public TO tiepdon_desk;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO tiepdon_desk;
 GRANT INSERT ON visits, audit, day_closures, operators, desk_events TO tiepdon_desk;
 GRANT UPDATE (voided_at, voided_by, void_reason) ON visits TO tiepdon_desk;
-GRANT INSERT, UPDATE ON ticket_counters, settings TO tiepdon_desk;
+GRANT INSERT, UPDATE ON ticket_counters, settings, desks TO tiepdon_desk;
 GRANT INSERT, DELETE, TRUNCATE ON coverage TO tiepdon_desk;
 GRANT UPDATE (reopened_at, reopened_by, reopen_reason) ON day_closures TO tiepdon_supervisor;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO tiepdon_desk;

@@ -46,6 +46,17 @@ pub struct Visit {
     pub voided_at: Option<String>,
     pub voided_by: Option<String>,
     pub void_reason: Option<String>,
+    /// Not on the clinic server yet: a desk joined to one recorded it while the server was away.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unsent: bool,
+    /// Another desk's visit, as the clinic server last told this desk (never this desk's to reprint or
+    /// void).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub other_desk: bool,
+    /// The same patient's visits that day at other desks (their tickets): a pair the desks could not
+    /// see of each other, kept for a supervisor to void one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_at: Vec<String>,
 }
 
 impl Visit {
@@ -194,6 +205,9 @@ fn from_row(r: &Row) -> Result<Visit, StoreError> {
         voided_at: voided_at.as_deref().map(local_text),
         voided_by: r.opt_text(21)?,
         void_reason: r.opt_text(22)?,
+        unsent: false,
+        other_desk: false,
+        also_at: Vec::new(),
     })
 }
 
@@ -254,18 +268,57 @@ impl Patient {
     }
 }
 
-/// The patient's first visit that day that was not voided.
+/// The patient's first visit that day that was not voided: at this desk (or, on a server, any desk),
+/// else — a desk's file joined to a server — at another desk, as the server last told it.
 fn earlier_today(sql: &mut dyn Sql, day: &str, p: &Patient) -> Result<Option<Visit>, StoreError> {
-    sql.query_opt(
-        "looking for an earlier visit",
-        &format!(
-            "SELECT {COLUMNS} FROM visits v WHERE v.day = $1 AND v.voided_at IS NULL
-             AND (v.card_number = $2 OR v.bhxh_number = $3 OR v.citizen_id = $4) ORDER BY v.id LIMIT 1"
-        ),
-        vals![day, &p.card_number, &p.bhxh_number, &p.citizen_id],
-    )?
-    .map(|r| from_row(&r))
-    .transpose()
+    let find = |sql: &mut dyn Sql, table: &str| {
+        sql.query_opt(
+            "looking for an earlier visit",
+            &format!(
+                "SELECT {COLUMNS} FROM {table} v WHERE v.day = $1 AND v.voided_at IS NULL
+                 AND (v.card_number = $2 OR v.bhxh_number = $3 OR v.citizen_id = $4) ORDER BY v.id LIMIT 1"
+            ),
+            vals![day, &p.card_number, &p.bhxh_number, &p.citizen_id],
+        )?
+        .map(|r| from_row(&r))
+        .transpose()
+    };
+    if let Some(v) = find(sql, "visits")? {
+        return Ok(Some(v));
+    }
+    if sql.engine() != super::sql::Engine::Sqlite {
+        return Ok(None);
+    }
+    Ok(find(sql, "peer_visits")?.map(|v| Visit { other_desk: true, ..v }))
+}
+
+/// The other desks' visits of a day in a joined desk's file, as the server last told it.
+pub fn peers_in(sql: &mut dyn Sql, day: NaiveDate) -> Result<Vec<Visit>, StoreError> {
+    if sql.engine() != super::sql::Engine::Sqlite {
+        return Ok(Vec::new());
+    }
+    let rows = sql.query(
+        "listing the other desks' visits",
+        &format!("SELECT {COLUMNS} FROM peer_visits v WHERE v.day = $1 ORDER BY v.id"),
+        vals![date::iso(day)],
+    )?;
+    rows.iter().map(|r| Ok(Visit { other_desk: true, ..from_row(r)? })).collect()
+}
+
+/// Marks each of `own` with the tickets of the same patient's visits at other desks that day, found
+/// among `own` and `others` (see [`same_patient_at_two_desks`]).
+pub fn mark_pairs(own: &mut [Visit], others: &[Visit]) {
+    let all: Vec<Visit> = own.iter().chain(others).cloned().collect();
+    for group in same_patient_at_two_desks(&all) {
+        let n = own.len();
+        for &i in group.iter().filter(|&&i| i < n) {
+            own[i].also_at = group
+                .iter()
+                .filter(|&&j| all[j].desk != all[i].desk)
+                .map(|&j| all[j].ticket.clone())
+                .collect();
+        }
+    }
 }
 
 fn refusal(refused: Refused, vi: String, en: String, earlier: Option<Visit>, v: Option<Verdict>) -> Outcome {
@@ -318,14 +371,23 @@ impl Look {
     }
 
     fn repeat_refusal(&self, e: &Visit) -> Refusal {
+        let (at_vi, at_en) = if e.other_desk {
+            (format!(" ở bàn {}", e.desk), format!(" at desk {}", e.desk))
+        } else {
+            (String::new(), String::new())
+        };
         Refusal {
             refused: Refused::Repeat,
             message_vi: format!(
-                "Người bệnh đã được tiếp đón hôm nay: số {} lúc {}.",
+                "Người bệnh đã được tiếp đón hôm nay{at_vi}: số {} lúc {}.",
                 e.ticket,
                 e.local_time()
             ),
-            message_en: format!("Already checked in today: ticket {} at {}.", e.ticket, e.local_time()),
+            message_en: format!(
+                "Already checked in today{at_en}: ticket {} at {}.",
+                e.ticket,
+                e.local_time()
+            ),
             earlier: Some(Box::new(e.clone())),
             verdict: Some(self.verdict.clone()),
         }
@@ -526,7 +588,8 @@ pub fn check_in(store: &mut dyn Backend, req: &CheckIn) -> Result<Outcome, Store
                     kind.as_str(),
                     req.operator,
                     req.visit_type,
-                    earlier.as_ref().map(|e| e.id),
+                    // Another desk's visit is not this file's to point at; the override says "repeat".
+                    earlier.as_ref().filter(|e| !e.other_desk).map(|e| e.id),
                     overrides_json,
                 ],
             )?

@@ -257,6 +257,7 @@ impl App {
                 let cur = self.state.current.as_ref();
                 let earlier = cur.and_then(|c| c.look.as_ref()).and_then(|l| l.earlier.as_ref());
                 if let (Some(c), Some(e)) = (cur, earlier)
+                    && !e.other_desk
                     && !self.state.busy
                     && self.state.enter_ready(Instant::now())
                 {

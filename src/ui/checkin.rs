@@ -173,8 +173,9 @@ fn submit(text: &str, state: &DeskState, now: Instant) -> Option<Action> {
     if state.busy || look.closed || !state.enter_ready(now) {
         return None;
     }
-    if look.earlier.is_some() {
-        return Some(Action::Reprint);
+    if let Some(e) = &look.earlier {
+        // Another desk's visit is reprinted there; Enter records nothing here.
+        return (!e.other_desk).then_some(Action::Reprint);
     }
     if look.verdict.status == crate::coverage::Status::NotEligible {
         return None; // only the explicit button confirms

@@ -248,14 +248,16 @@ fn run(
     // A desk's own file joined to a server sends its journal from a thread of its own (a server that
     // does not answer never slows a look-up); it ends with this one.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (done_tx, done) = std::sync::mpsc::channel::<()>();
     if !on_server {
         let (stop, replies, wake, clock, path) =
             (stop.clone(), replies.clone(), wake.clone(), clock.clone(), path.clone());
-        let _ = std::thread::Builder::new()
-            .name("tiepdon-journal".into())
-            .spawn(move || send_journal(&path, &clock, &stop, &replies, &wake));
+        let _ = std::thread::Builder::new().name("tiepdon-journal".into()).spawn(move || {
+            send_journal(&path, &clock, &stop, &replies, &wake);
+            let _ = done_tx.send(());
+        });
     }
-    let _stop_on_exit = StopOnDrop(stop);
+    let _stop_on_exit = JournalEnds { stop, done };
     let mut backed_up_on = None;
     let mut link: Option<Message> = None;
     let mut last_pull = Instant::now();
@@ -320,12 +322,17 @@ fn run(
     }
 }
 
-/// Sets the flag when dropped (the desk thread ending ends its journal sender).
-struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+/// The desk thread ending ends its journal sender, and gives it a moment for its last send (what
+/// waits, and "this desk left" for the server, so its silence holds no day's close back).
+struct JournalEnds {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    done: std::sync::mpsc::Receiver<()>,
+}
 
-impl Drop for StopOnDrop {
+impl Drop for JournalEnds {
     fn drop(&mut self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.done.recv_timeout(std::time::Duration::from_secs(3));
     }
 }
 
@@ -339,7 +346,7 @@ fn send_journal(
     wake: &Wake,
 ) {
     let Ok(local) = Store::open(path) else { return };
-    let mut sender = crate::store::journal::Sender::default();
+    let mut sender = crate::store::journal::Sender::staying();
     let mut told: Option<(u64, Option<String>)> = None;
     let mut down_since: Option<String> = None;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -351,7 +358,7 @@ fn send_journal(
                     down_since = Some(crate::clock::to_vietnam(clock()).format("%H:%M").to_string());
                 }
                 let now = (s.waiting, down_since.clone());
-                if told.as_ref() != Some(&now) {
+                if told.as_ref() != Some(&now) || s.peers_changed {
                     told = Some(now);
                     if replies
                         .send(Reply::Journal { waiting: s.waiting, down_since: down_since.clone() })
@@ -368,10 +375,15 @@ fn send_journal(
         }
         for _ in 0..30 {
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                return;
+                break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+    }
+    // The window closes: what waits goes if it can, and the server hears that this desk left (its
+    // silence then holds no day's close back).
+    if let Err(e) = sender.leave(&local) {
+        log::warn!(target: "tiepdon", "the journal could not be read: {e}");
     }
 }
 
@@ -491,8 +503,9 @@ fn handle(desk: &mut Desk, job: Job, clock: &Clock) -> Reply {
         }
         Job::CloseDay { out, operator: name } => {
             // A sealed close is never masked (day_end::close_day).
-            let done = operator(&name)
-                .and_then(|op| desk.close_day(today(clock), &out, false, &op, now).map_err(Message::from));
+            let done = operator(&name).and_then(|op| {
+                desk.close_day(today(clock), &out, false, &[], &op, now).map_err(Message::from)
+            });
             Reply::DayEnd(done.map(|d| {
                 let (vi, en) = counted(d.visits, d.voided);
                 let day = d.day.format("%d/%m/%Y");

@@ -397,7 +397,12 @@ impl DeskState {
             }
             Reply::DayEnd(Err(e)) => self.note(e, true),
             Reply::Link(down) => self.link_down = down,
-            Reply::Journal { waiting, down_since } => self.journal = Some((waiting, down_since)),
+            Reply::Journal { waiting, down_since } => {
+                // Visits sent (their "not on the server" mark goes) or other desks' visits copied (a
+                // patient seen at two desks gets marked): Today is listed again.
+                self.journal = Some((waiting, down_since));
+                return true;
+            }
             Reply::Failed(e) => {
                 self.busy = false;
                 if self.settings.is_none() {

@@ -36,6 +36,31 @@ fn any_contains(fields: &[Option<&str>], ticket: &str, needle: &str) -> bool {
     fields.iter().flatten().chain([&ticket]).any(|f| fold_name_ascii(f).contains(&n))
 }
 
+/// A visit not on the clinic server yet (a desk keeping on while it is away).
+const UNSENT: egui::Color32 = egui::Color32::from_rgb(0xb2, 0x6a, 0x00);
+/// A patient checked in at two desks: a supervisor voids one.
+const PAIR: egui::Color32 = egui::Color32::from_rgb(0xc6, 0x28, 0x28);
+
+/// What the clinic server knows of a visit: not sent yet, and the same patient at another desk.
+fn marks(ui: &mut Ui, lang: Lang, v: &Visit) {
+    ui.vertical(|ui| {
+        if v.unsent {
+            let words = RichText::new(lang.tr("chờ đồng bộ", "waiting to sync")).color(UNSENT);
+            let r = ui.add(egui::Label::new(words).extend());
+            probe::note(ui, format!("unsent:{}", v.ticket), &r);
+        }
+        if !v.also_at.is_empty() && !v.voided {
+            let tickets = v.also_at.join(", ");
+            let (vi, en) = (
+                format!("(!) trùng với {tickets} — người phụ trách hủy một lượt"),
+                format!("(!) same patient as {tickets} — a supervisor voids one"),
+            );
+            let r = ui.add(egui::Label::new(RichText::new(lang.tr(&vi, &en)).color(PAIR).strong()).extend());
+            probe::note(ui, format!("pair:{}", v.ticket), &r);
+        }
+    });
+}
+
 impl TodayScreen {
     pub fn ui(&mut self, ui: &mut Ui, lang: Lang, state: &DeskState) -> Option<Action> {
         let mut action = None;
@@ -61,6 +86,27 @@ impl TodayScreen {
             }
             let voided = visits.len() - live.len();
             ui.label(format!("{}: {voided}", lang.tr("Đã hủy", "Voided")));
+            let unsent = live.iter().filter(|v| v.unsent).count();
+            if unsent > 0 {
+                let r = ui.label(
+                    RichText::new(format!(
+                        "{}: {unsent}",
+                        lang.tr("Chưa lên máy chủ", "Not on the server yet")
+                    ))
+                    .color(UNSENT)
+                    .strong(),
+                );
+                probe::note(ui, format!("today-unsent:{unsent}"), &r);
+            }
+            let pairs = live.iter().filter(|v| !v.also_at.is_empty()).count();
+            if pairs > 0 {
+                let r = ui.label(
+                    RichText::new(format!("{}: {pairs}", lang.tr("Trùng ở hai bàn", "At two desks")))
+                        .color(PAIR)
+                        .strong(),
+                );
+                probe::note(ui, format!("today-pairs:{pairs}"), &r);
+            }
         });
         ui.horizontal(|ui| {
             let label =
@@ -104,7 +150,7 @@ impl TodayScreen {
         }
         let needle = self.search.trim().to_string();
         egui::ScrollArea::vertical().id_salt("today").show(ui, |ui| {
-            egui::Grid::new("visits").striped(true).num_columns(7).spacing([14.0, 6.0]).show(ui, |ui| {
+            egui::Grid::new("visits").striped(true).num_columns(8).spacing([14.0, 6.0]).show(ui, |ui| {
                 for h in [
                     lang.tr("Số", "Ticket"),
                     lang.tr("Giờ", "Time"),
@@ -112,6 +158,7 @@ impl TodayScreen {
                     lang.tr("Số thẻ / CCCD", "Card / id"),
                     lang.tr("Kết quả", "Verdict"),
                     lang.tr("Người tiếp đón", "Operator"),
+                    lang.tr("Ghi chú", "Note"),
                     "",
                 ] {
                     ui.label(RichText::new(h).strong());
@@ -135,6 +182,7 @@ impl TodayScreen {
                         ui.label(RichText::new(words).color(colour));
                     }
                     ui.label(text(&v.operator));
+                    marks(ui, lang, v);
                     if v.voided {
                         ui.label(format!(
                             "{}: {}",

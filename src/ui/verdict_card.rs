@@ -198,11 +198,19 @@ pub fn show(
         ui.set_width(ui.available_width());
         if let Some(e) = earlier {
             // The repeat guard is the headline when it applies.
-            let headline = format!(
-                "{} {}",
-                lang.tr("ĐÃ TIẾP ĐÓN HÔM NAY — số", "ALREADY CHECKED IN TODAY — ticket"),
-                e.ticket
-            );
+            let headline = if e.other_desk {
+                let (vi, en) = (
+                    format!("ĐÃ TIẾP ĐÓN HÔM NAY Ở BÀN {} — số", e.desk),
+                    format!("ALREADY CHECKED IN TODAY AT DESK {} — ticket", e.desk),
+                );
+                format!("{} {}", lang.tr(&vi, &en), e.ticket)
+            } else {
+                format!(
+                    "{} {}",
+                    lang.tr("ĐÃ TIẾP ĐÓN HÔM NAY — số", "ALREADY CHECKED IN TODAY — ticket"),
+                    e.ticket
+                )
+            };
             ui.label(RichText::new(headline).font(fonts::bold(32.0)).color(Color32::WHITE));
             ui.label(
                 RichText::new(format!("{} {} · {words}", lang.tr("lúc", "at"), e.local_time()))
@@ -370,10 +378,21 @@ fn actions(
                     .strong(),
                 );
                 ui.end_row();
-                let r = ui.button(big(lang.tr("In lại số (Enter)", "Reprint ticket (Enter)")));
-                probe::note(ui, "reprint-button", &r);
-                if r.clicked() {
-                    action = Some(Action::Reprint);
+                if e.other_desk {
+                    // Another desk's ticket is that desk's to reprint: Enter records nothing here.
+                    let (vi, en) = (
+                        format!("Lượt này ở bàn {}: in lại số ở bàn đó. Enter không ghi nhận.", e.desk),
+                        format!("That visit is at desk {}: reprint it there. Enter records nothing.", e.desk),
+                    );
+                    let r = ui.label(lang.tr(&vi, &en));
+                    probe::note(ui, "other-desk-repeat", &r);
+                    ui.end_row();
+                } else {
+                    let r = ui.button(big(lang.tr("In lại số (Enter)", "Reprint ticket (Enter)")));
+                    probe::note(ui, "reprint-button", &r);
+                    if r.clicked() {
+                        action = Some(Action::Reprint);
+                    }
                 }
                 pin_field(ui, &mut pin);
                 let r = ui.button(big(lang.tr("Khám thêm lượt mới", "Another visit today")));
