@@ -381,6 +381,8 @@ pub struct Sender {
     pub stays: bool,
     /// What the other desks' visits looked like when last copied: (day, count, last id, voids).
     peers: Option<(String, i64, i64, i64)>,
+    /// What this desk last told the server of itself, and when.
+    reported: Option<(std::time::Instant, String)>,
 }
 
 impl Sender {
@@ -426,7 +428,8 @@ impl Sender {
                 let told = server
                     .refresh_roster()
                     .and_then(|_| {
-                        report(local, server, &s.store_id, &s.desk, self.stays, crate::clock::now_utc())
+                        let now = crate::clock::now_utc();
+                        report(local, server, (&s.store_id, &s.desk), self.stays, now, &mut self.reported)
                     })
                     .and_then(|()| copy_peers(local, server, &s.store_id, day, &mut self.peers));
                 match told {
@@ -458,16 +461,20 @@ impl Sender {
     }
 }
 
-/// Tells the server how this desk stands: what waits, per day, and whether it stays (a window, which
-/// reports every few seconds) or leaves (a command-line run). A day is closed on the server only when
-/// every desk's journal for it is there (see [`missing_desks`]).
+/// How often a desk that stays says so when nothing changed (well inside [`SILENT_SECONDS`]).
+const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Tells the server how this desk stands: what waits, per day, and whether it stays (a window, a
+/// check-in run) or leaves (`sync`, a window closing). A day is closed on the server only when every
+/// desk's journal for it is there (see [`missing_desks`]). `last` is what was told and when: a desk
+/// that stays and has nothing new to tell says so every [`REPORT_EVERY`], not at every send.
 pub fn report(
     local: &Store,
     server: &mut dyn Backend,
-    store_id: &str,
-    desk: &str,
+    (store_id, desk): (&str, &str),
     stays: bool,
     now: DateTime<Utc>,
+    last: &mut Option<(std::time::Instant, String)>,
 ) -> Result<(), StoreError> {
     let mut by_day = Map::new();
     let mut stmt = local
@@ -481,6 +488,11 @@ pub fn report(
     for (day, n) in rows {
         by_day.insert(day, json!(n));
     }
+    let waiting = Value::Object(by_day).to_string();
+    let told = format!("{desk}|{waiting}");
+    if stays && last.as_ref().is_some_and(|(at, t)| *t == told && at.elapsed() < REPORT_EVERY) {
+        return Ok(());
+    }
     let at = crate::clock::rfc3339(now);
     let left = if stays { None } else { Some(at.clone()) };
     super::write(server, |sql, _| {
@@ -489,10 +501,12 @@ pub fn report(
             "INSERT INTO desks(store_id, desk, seen_at, waiting, left_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (store_id) DO UPDATE SET desk = EXCLUDED.desk, seen_at = EXCLUDED.seen_at,
                  waiting = EXCLUDED.waiting, left_at = EXCLUDED.left_at",
-            vals![store_id, desk, at.as_str(), Value::Object(by_day).to_string(), left],
+            vals![store_id, desk, at.as_str(), waiting, left],
         )?;
         Ok(())
-    })
+    })?;
+    *last = Some((std::time::Instant::now(), told));
+    Ok(())
 }
 
 /// How long a desk that stays (a window, a command-line run that checks in) may be silent before the
