@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod demo;
 pub mod desk;
 pub mod export;
+pub mod gateway;
 pub mod ocr;
 pub mod scan;
 pub mod store;

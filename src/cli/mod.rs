@@ -7,6 +7,7 @@ mod day;
 mod desk;
 mod inspect;
 mod ocr;
+mod recheck;
 mod safety;
 mod scan;
 mod sync;
@@ -89,6 +90,12 @@ pub enum Command {
     /// that creates each desk's and supervisor's login.
     #[cfg(feature = "server")]
     InitServer(data::InitServerArgs),
+    /// Re-check the day's visits decided on the card alone or unverified through the VSS gateway; one
+    /// JSON line per visit; exit 0 when the queue was drained, 1 when some wait, 2 on configuration errors.
+    Recheck(recheck::RecheckArgs),
+    /// The VSS gateway: check one card now.
+    #[command(subcommand)]
+    Vss(recheck::VssCommand),
     /// Send what this desk's file has recorded to its clinic server (`settings set server URL`); prints
     /// {"sent", "waiting", "server"}; exit 1 while something waits.
     Sync,
@@ -139,6 +146,8 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "server")]
         Some(Command::InitServer(args)) => data::init_server(args),
         Some(Command::Sync) => sync::sync(db),
+        Some(Command::Recheck(args)) => recheck::recheck(db, args),
+        Some(Command::Vss(command)) => recheck::vss(db, command),
     };
     finish(outcome.unwrap_or_else(|stop| stop))
 }

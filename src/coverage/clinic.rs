@@ -156,6 +156,9 @@ pub struct Clinic {
     /// What "not in local data, checked against the card only" (L07) does: `None` = information only
     /// (the default), or a status such as `ELIGIBLE_WITH_WARNING` or `CANNOT_VERIFY`.
     pub card_only_status: Option<Status>,
+    /// Whether visits decided on the card alone or unverified are re-checked online through the VSS
+    /// gateway (an account is configured): only then do the next steps promise a re-check.
+    pub online_recheck: bool,
 }
 
 impl Default for Clinic {
@@ -170,6 +173,7 @@ impl Default for Clinic {
             stale_warning_days: 30,
             stale_limit_days: 90,
             card_only_status: None,
+            online_recheck: false,
         }
     }
 }

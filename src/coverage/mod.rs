@@ -428,6 +428,11 @@ fn conclude(
         let decisive = reasons.remove(i);
         reasons.insert(0, decisive);
     }
+    if !clinic.online_recheck {
+        for r in &mut reasons {
+            reason::without_online_recheck(&mut r.next_step_vi, &mut r.next_step_en);
+        }
+    }
     let day = at.date();
     let head = reasons[0].clone();
     let card_code = facts.and_then(|f| f.card_code.as_ref());

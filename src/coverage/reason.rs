@@ -90,6 +90,38 @@ const CHECK_ID_VI: &str = "Kiểm tra giấy tờ tùy thân có ảnh; sửa th
 const CHECK_ID_EN: &str = "Check a photo ID; correct the record or refer to a supervisor.";
 const ARMED_VI: &str = "Kiểm tra thẻ và giấy tờ tùy thân có ảnh; dùng hạn thẻ in trên thẻ.";
 const ARMED_EN: &str = "Check the card and a photo ID; use the card's printed dates.";
+/// The next steps that promise an online re-check, and what they say instead when no VSS gateway
+/// account is configured (how to confirm by hand), Vietnamese and English.
+const RECHECK_PROMISES: [(&str, &str); 6] = [
+    (
+        "lượt khám sẽ được tra cứu lại trực tuyến",
+        "xác nhận thẻ trên cổng tra cứu của BHXH (baohiemxahoi.gov.vn), ứng dụng VssID của người bệnh, hoặc gọi BHXH",
+    ),
+    (
+        "the visit is queued for an online re-check",
+        "confirm the card on the VSS look-up portal (baohiemxahoi.gov.vn), in the patient's VssID app, or by phone to the BHXH office",
+    ),
+    (
+        "tra cứu lại trực tuyến (NĐ 188 Đ38 k2)",
+        "xác nhận trên cổng tra cứu BHXH hoặc gọi BHXH (NĐ 188 Đ38 k2)",
+    ),
+    ("re-check online (NĐ 188 Đ38 k2)", "confirm on the VSS portal or by phone (NĐ 188 Đ38 k2)"),
+    ("tiếp đón và kiểm tra lại sau", "tiếp đón và xác nhận trên cổng tra cứu BHXH hoặc gọi BHXH"),
+    ("admit and re-check", "admit and confirm on the VSS portal or by phone"),
+];
+
+/// Rewrites the next steps of a verdict for a desk without the online re-check: no promise of a
+/// re-check that nothing will make; how to confirm by hand instead.
+pub fn without_online_recheck(next_vi: &mut String, next_en: &mut String) {
+    for (promise, instead) in RECHECK_PROMISES {
+        for text in [&mut *next_vi, &mut *next_en] {
+            if text.contains(promise) {
+                *text = text.replace(promise, instead);
+            }
+        }
+    }
+}
+
 const RETYPE_VI: &str = "Quét lại, hoặc nhập lại mã thẻ.";
 const RETYPE_EN: &str = "Scan again or re-type the card code.";
 

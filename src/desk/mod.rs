@@ -6,12 +6,65 @@
 use crate::card::{Card, Detection};
 use crate::coverage::{self, Clinic, VisitFacts};
 use crate::export::{Format, day_end};
+use crate::gateway::recheck::{RecheckOutcome, outcome_of};
+use crate::gateway::vss::{self, Client};
 use crate::store::audit::Verification;
+use crate::store::rechecks::{Queued, Recheck};
 use crate::store::settings::{self, Settings};
 use crate::store::visits::{self, CheckIn, Look, Outcome, Visit};
 use crate::store::{self, Backend, Location, StoreError, audit, closure};
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// One visit's re-check as `tiepdon recheck` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rechecked {
+    pub ticket: String,
+    pub card_number: Option<String>,
+    pub result_code: Option<String>,
+    pub note: String,
+    pub outcome: RecheckOutcome,
+    pub gateway: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Rechecked {
+    fn of(q: &Queued, r: &Recheck) -> Rechecked {
+        Rechecked {
+            ticket: q.ticket.clone(),
+            card_number: q.card_number.clone().or_else(|| q.bhxh_number.clone()),
+            result_code: r.result_code.clone(),
+            note: r.note.clone(),
+            outcome: r.outcome,
+            gateway: r.gateway.clone(),
+        }
+    }
+
+    /// A visit left queued, and why.
+    pub fn waiting(q: &Queued, (vi, en): (&str, &str)) -> Rechecked {
+        Rechecked {
+            ticket: q.ticket.clone(),
+            card_number: q.card_number.clone().or_else(|| q.bhxh_number.clone()),
+            result_code: None,
+            note: format!("{vi} / {en}"),
+            outcome: RecheckOutcome::Waiting,
+            gateway: serde_json::Map::new(),
+        }
+    }
+}
+
+/// What a re-check run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecheckRun {
+    /// Visits in the queue when it started.
+    pub queued: usize,
+    /// Answered for good (confirmed, different or refused).
+    pub answered: usize,
+    /// Left queued (the gateway away, an answer to ask again, not reached).
+    pub waiting: usize,
+    /// Why the run stopped early for good (the account refused): one message for a person.
+    pub stopped: Option<vss::Fault>,
+}
 
 /// Who is at the desk, trimmed: 1–60 printable characters with a letter, no `|` and at most 4 digits —
 /// a name, not a card code or a QR payload scanned into the wrong field. The one rule for every operator
@@ -210,8 +263,90 @@ impl Desk {
             }
             let others = visits::peers_in(sql, day)?;
             visits::mark_pairs(&mut own, &others);
+            let mut rechecks = store::rechecks::latest(sql, day)?;
+            own.iter_mut().for_each(|v| v.recheck = rechecks.remove(&v.id));
             Ok(own)
         })
+    }
+
+    /// The visits of `day` waiting for their online re-check.
+    pub fn recheck_queue(&mut self, day: NaiveDate) -> Result<Vec<store::rechecks::Queued>, StoreError> {
+        store::read(&mut *self.store, |sql, _| store::rechecks::queue(sql, day))
+    }
+
+    /// Re-checks the queue of `day` through the VSS gateway (`client`), one visit after another, each
+    /// answer stored (and, when final, audited) in its own transaction — never inside a check-in's, so
+    /// a check-in is never kept waiting by the gateway. Tells `each` every visit's outcome. Stops at
+    /// an account fault (one message, no retry storm) and after three visits in a row the gateway did
+    /// not answer (the rest stay queued). `stop` is asked between visits (a window closing).
+    pub fn recheck_day(
+        &mut self,
+        day: NaiveDate,
+        client: &mut Client,
+        operator: &Operator,
+        stop: &dyn Fn() -> bool,
+        each: &mut dyn FnMut(&Rechecked),
+    ) -> Result<RecheckRun, StoreError> {
+        let queue = self.recheck_queue(day)?;
+        let mut run = RecheckRun { queued: queue.len(), answered: 0, waiting: 0, stopped: None };
+        let mut away = 0;
+        for (i, q) in queue.iter().enumerate() {
+            if stop() || away >= 3 || run.stopped.is_some() {
+                run.waiting += queue.len() - i;
+                for rest in &queue[i..] {
+                    let why =
+                        run.stopped.as_ref().map_or(("chưa tra cứu", "not checked yet"), |f| f.messages());
+                    each(&Rechecked::waiting(rest, why));
+                }
+                break;
+            }
+            let now = crate::clock::now_utc();
+            let at = crate::clock::rfc3339(now);
+            let answer = match vss::Query::of(
+                q.card_number.as_deref(),
+                q.bhxh_number.as_deref(),
+                q.full_name.as_deref(),
+                q.birth_date.as_deref(),
+            ) {
+                None => Ok(None),
+                Some(query) => client.check(&query, operator.as_str()).map(Some),
+            };
+            let r = match answer {
+                Ok(Some(a)) => {
+                    away = 0;
+                    Recheck { outcome: outcome_of(&a.code), result_code: Some(a.code), note: a.note, at, gateway: a.card }
+                }
+                Ok(None) => Recheck {
+                    outcome: RecheckOutcome::Refused,
+                    result_code: None,
+                    note: "Không có mã thẻ hay mã số BHXH để tra cứu: xác nhận trên cổng BHXH hoặc gọi BHXH. / No card code \
+                           or BHXH number to check: confirm on the VSS portal or by phone."
+                        .to_string(),
+                    at,
+                    gateway: serde_json::Map::new(),
+                },
+                Err(fault @ vss::Fault::Account { .. }) => {
+                    run.stopped = Some(fault);
+                    run.waiting += 1;
+                    each(&Rechecked::waiting(q, run.stopped.as_ref().map(|f| f.messages()).unwrap_or_default()));
+                    continue;
+                }
+                Err(fault @ vss::Fault::Unavailable { .. }) => {
+                    away += 1;
+                    Recheck { outcome: RecheckOutcome::Waiting, result_code: None, note: fault.to_string(), at, gateway: serde_json::Map::new() }
+                }
+            };
+            store::write(&mut *self.store, |tx, _| {
+                store::rechecks::record(tx, q, &r, operator.as_str(), now)
+            })?;
+            if r.outcome == RecheckOutcome::Waiting {
+                run.waiting += 1;
+            } else {
+                run.answered += 1;
+            }
+            each(&Rechecked::of(q, &r));
+        }
+        Ok(run)
     }
 
     /// `audit verify`: the hash chain holds, and every visit matches what its audit rows recorded.

@@ -10,6 +10,7 @@ mod error;
 pub mod import;
 mod import_pipeline;
 pub mod journal;
+pub mod rechecks;
 pub mod roster;
 pub mod roster_csv;
 pub mod roster_file;

@@ -200,6 +200,23 @@ CREATE TABLE peer_visits (
 CREATE INDEX peer_visits_day ON peer_visits(day);
 "#;
 
+/// Migration 9: the online re-check's answers (`store::rechecks`), append-only, beside their visits.
+const V9: &str = r#"
+CREATE TABLE rechecks (
+    id          INTEGER PRIMARY KEY,
+    visit_id    INTEGER NOT NULL REFERENCES visits(id),
+    at          TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    result_code TEXT,
+    note        TEXT NOT NULL,
+    gateway     TEXT NOT NULL,
+    operator    TEXT NOT NULL
+) STRICT;
+CREATE INDEX rechecks_visit ON rechecks(visit_id);
+CREATE TRIGGER rechecks_append_only_u BEFORE UPDATE ON rechecks BEGIN SELECT RAISE(ABORT, 'rechecks are append-only'); END;
+CREATE TRIGGER rechecks_append_only_d BEFORE DELETE ON rechecks BEGIN SELECT RAISE(ABORT, 'rechecks are append-only'); END;
+"#;
+
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(V1),
@@ -210,12 +227,13 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V6),
         M::up(V7),
         M::up(V8),
+        M::up(V9),
     ])
 }
 
 /// The schema version after all migrations.
 pub fn latest_version() -> usize {
-    8
+    9
 }
 
 #[cfg(test)]

@@ -31,6 +31,32 @@ pub struct Settings {
     /// The clinic server this desk's file sends its journal to (a libpq URL, password included: never
     /// shown), when it is joined to one.
     pub server: Option<String>,
+    /// The VSS gateway account for the online re-check (unset: no re-check).
+    pub vss: Vss,
+}
+
+/// The VSS gateway account (`vss_*` settings): where, who, and the checking officer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Vss {
+    /// The gateway's base URL (the training host while trying it out, the production host after).
+    pub url: Option<String>,
+    pub username: Option<String>,
+    /// As given (the gateway takes its MD5); never shown, logged or exported.
+    pub password: Option<String>,
+    /// The MD5 hex of the password in capitals (`vss_md5_case upper`): deployments disagree.
+    pub md5_upper: bool,
+    /// The checking officer's name (default: the operator of the shift) and 12-digit CCCD.
+    pub officer_name: Option<String>,
+    pub officer_cccd: Option<String>,
+    /// How long one request may take (default 15 s).
+    pub timeout_seconds: u64,
+}
+
+impl Vss {
+    /// Whether an account is set: a URL, a user name and a password.
+    pub fn configured(&self) -> bool {
+        self.url.is_some() && self.username.is_some() && self.password.is_some()
+    }
 }
 
 /// A server URL as it may be shown: without its password.
@@ -78,7 +104,7 @@ pub struct Exam {
 }
 
 /// The keys `settings set` accepts, with what each means.
-pub const KEYS: [(&str, &str); 19] = [
+pub const KEYS: [(&str, &str); 26] = [
     ("facility_code", "this clinic's 5-character facility code (MA_CSKCB), e.g. 79034"),
     ("clinic_name", "the clinic's name"),
     ("province", "the clinic's 2-digit province code (default: from the facility code; shown only)"),
@@ -117,6 +143,19 @@ pub const KEYS: [(&str, &str); 19] = [
         "4 to 12 digits a supervisor types to reopen a closed day or confirm an override (stored hashed; \
          changing it needs the current one), or none",
     ),
+    (
+        "vss_url",
+        "the VSS gateway's base URL for the online re-check (https://…; the training host first), or none",
+    ),
+    ("vss_username", "the clinic's (or the officer's) VSS gateway user name, or none"),
+    ("vss_password", "its password (stored as given in this owner-only file, shown masked), or none"),
+    ("vss_md5_case", "lower or upper: how the gateway wants the password's MD5 hex (default lower)"),
+    ("vss_officer_name", "the checking officer's name sent with each check (default: the operator), or none"),
+    (
+        "vss_officer_cccd",
+        "the checking officer's 12-digit CCCD, mandatory for the gateway since 2024, or none",
+    ),
+    ("vss_timeout_seconds", "how long one gateway request may take, 1–120 s (default 15)"),
 ];
 
 pub const DEFAULT_DESK: &str = "A";
@@ -210,6 +249,42 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
             "Mã PIN người phụ trách cần 4–12 chữ số (hoặc none để bỏ).",
             "The supervisor PIN must be 4–12 digits (or none to remove it).",
         )),
+        "vss_url" | "vss_username" | "vss_password" | "vss_officer_name" | "vss_officer_cccd"
+            if v == "none" =>
+        {
+            Ok(String::new())
+        }
+        "vss_url" => gateway_url(v).ok_or_else(|| {
+            bad(
+                key,
+                v,
+                "cần địa chỉ https://… của cổng BHXH (http:// chỉ cho máy này, để thử)",
+                "expected the gateway's https://… address (http:// only on this machine, for tests)",
+            )
+        }),
+        "vss_username" | "vss_password"
+            if (1..=200).contains(&v.chars().count()) && !v.chars().any(char::is_control) =>
+        {
+            Ok(v.to_string())
+        }
+        "vss_username" | "vss_password" => Err(bad(key, "…", "rỗng hoặc quá dài", "empty or too long")),
+        "vss_md5_case" => choice(key, v, ["lower", "upper"].into_iter()),
+        "vss_officer_name"
+            if (1..=100).contains(&v.chars().count())
+                && v.chars().any(char::is_alphabetic)
+                && !v.chars().any(char::is_control) =>
+        {
+            Ok(v.to_string())
+        }
+        "vss_officer_name" => Err(bad(key, v, "cần họ tên", "expected a name")),
+        "vss_officer_cccd" if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => Ok(v.to_string()),
+        "vss_officer_cccd" => Err(bad(key, v, "cần 12 chữ số", "expected 12 digits")),
+        "vss_timeout_seconds" => v
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=120).contains(s))
+            .map(|s| s.to_string())
+            .ok_or_else(|| bad(key, v, "cần 1–120 giây", "expected 1–120 seconds")),
         "timezone" if v == TIMEZONE => Ok(v.to_string()),
         "timezone" => Err(bad(key, v, "chỉ hỗ trợ Asia/Ho_Chi_Minh", "only Asia/Ho_Chi_Minh is supported")),
         "expiry_warning_days" | "stale_warning_days" | "stale_limit_days" => days(),
@@ -236,6 +311,22 @@ pub fn normalise(key: &str, value: &str) -> Result<String, StoreError> {
             format!("There is no setting “{key}”. Keys: {}", key_list()),
         )),
     }
+}
+
+/// A gateway base URL as stored (no trailing slash): https, or http to this machine only (a test
+/// gateway); never credentials in it.
+fn gateway_url(v: &str) -> Option<String> {
+    let rest = v.strip_prefix("https://").or_else(|| {
+        v.strip_prefix("http://").filter(|r| {
+            ["127.0.0.1", "localhost", "[::1]"].iter().any(|h| {
+                r.strip_prefix(h).is_some_and(|t| t.is_empty() || t.starts_with(':') || t.starts_with('/'))
+            })
+        })
+    })?;
+    let host = rest.split('/').next().unwrap_or("");
+    let ok =
+        !host.is_empty() && !host.contains('@') && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then(|| v.trim_end_matches('/').to_string())
 }
 
 /// `value` if it is one of `names`.
@@ -267,6 +358,7 @@ pub fn set_audited(
         let shown = match key {
             "supervisor_pin" if !stored.is_empty() => "(set)".to_string(),
             "server" if !stored.is_empty() => shown_server(&stored),
+            "vss_password" | "vss_officer_cccd" if !stored.is_empty() => "(set)".to_string(),
             _ => stored.clone(),
         };
         let detail = json!({"key": key, "value": shown});
@@ -330,6 +422,9 @@ pub fn load_in(sql: &mut dyn Sql) -> Result<Settings, StoreError> {
         Some("CANNOT_VERIFY") => Some(Status::CannotVerify),
         _ => None,
     };
+    clinic.online_recheck = ["vss_url", "vss_username", "vss_password"]
+        .iter()
+        .all(|k| map.get(*k).cloned().flatten().is_some_and(|v| !v.is_empty()));
     Ok(Settings {
         clinic,
         desk: get("desk")?.unwrap_or_else(|| DEFAULT_DESK.to_string()),
@@ -340,6 +435,15 @@ pub fn load_in(sql: &mut dyn Sql) -> Result<Settings, StoreError> {
         clinic_series: get("clinic_series")?.filter(|s| !s.is_empty()),
         supervisor_pin: get("supervisor_pin")?.filter(|s| !s.is_empty()),
         server: get("server")?.filter(|s| !s.is_empty()),
+        vss: Vss {
+            url: get("vss_url")?.filter(|s| !s.is_empty()),
+            username: get("vss_username")?.filter(|s| !s.is_empty()),
+            password: get("vss_password")?.filter(|s| !s.is_empty()),
+            md5_upper: get("vss_md5_case")?.as_deref() == Some("upper"),
+            officer_name: get("vss_officer_name")?.filter(|s| !s.is_empty()),
+            officer_cccd: get("vss_officer_cccd")?.filter(|s| !s.is_empty()),
+            timeout_seconds: get("vss_timeout_seconds")?.and_then(|s| s.parse().ok()).unwrap_or(15),
+        },
     })
 }
 
@@ -367,5 +471,14 @@ pub fn show(s: &Settings) -> Value {
     // Never the PIN nor its hash: whether one is set.
     m.insert("supervisor_pin".into(), json!(if s.supervisor_pin.is_some() { "set" } else { "none" }));
     m.insert("server".into(), json!(s.server.as_deref().map(shown_server)));
+    let v = &s.vss;
+    m.insert("vss_url".into(), json!(v.url));
+    m.insert("vss_username".into(), json!(v.username));
+    // Never the password: masked, or none.
+    m.insert("vss_password".into(), json!(if v.password.is_some() { "********" } else { "none" }));
+    m.insert("vss_md5_case".into(), json!(if v.md5_upper { "upper" } else { "lower" }));
+    m.insert("vss_officer_name".into(), json!(v.officer_name));
+    m.insert("vss_officer_cccd".into(), json!(v.officer_cccd));
+    m.insert("vss_timeout_seconds".into(), json!(v.timeout_seconds));
     Value::Object(m)
 }

@@ -57,6 +57,9 @@ pub struct Visit {
     /// see of each other, kept for a supervisor to void one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_at: Vec<String>,
+    /// The online re-check's latest answer, for a visit decided on the card alone or unverified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recheck: Option<super::rechecks::Recheck>,
 }
 
 impl Visit {
@@ -208,6 +211,7 @@ fn from_row(r: &Row) -> Result<Visit, StoreError> {
         unsent: false,
         other_desk: false,
         also_at: Vec::new(),
+        recheck: None,
     })
 }
 

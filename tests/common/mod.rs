@@ -4,6 +4,7 @@
 
 pub mod desk;
 pub mod pg;
+pub mod vss;
 pub mod xml0;
 
 use std::io::Write;
