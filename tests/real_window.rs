@@ -1480,3 +1480,66 @@ fn a_joined_desk_checks_in_while_the_server_is_down_and_sends_the_visit_when_it_
     let left = server.psql("joined", "SELECT desk || ':' || (left_at IS NOT NULL) FROM desks ORDER BY desk");
     assert_eq!(left.split_whitespace().collect::<Vec<_>>(), ["A:true", "B:false"], "{left}");
 }
+
+/// The online re-check (issue 21) in the real window: visits decided on the card alone are re-checked
+/// through a fake VSS gateway on 127.0.0.1 by the window's own worker (never the UI thread); Today
+/// shows each answer in its column, the filter keeps one kind, and the answers are in the database.
+#[test]
+fn today_shows_the_online_recheck_of_each_card_only_visit_and_filters_by_outcome() {
+    use common::desk::run_at;
+    use common::vss::{FakeVss, OFFICER_CCCD, PASSWORD, USER};
+    let _serial = serial();
+    require_tools();
+    let fake = FakeVss::start();
+    let db = roster_db("recheck");
+    let now = tiepdon::clock::rfc3339(tiepdon::clock::now_utc());
+    for (k, v) in [
+        ("vss_url", fake.url.as_str()),
+        ("vss_username", USER),
+        ("vss_password", PASSWORD),
+        ("vss_officer_cccd", OFFICER_CCCD),
+        ("vss_timeout_seconds", "1"),
+    ] {
+        assert_eq!(run_at(&now, &db, &["settings", "set", k, v]).code, 0);
+    }
+    // Four patients typed at the desk before the window opens: the gateway will answer 000, 010, 050,
+    // and an HTTP 500 for the last (it stays waiting).
+    for card in ["DN4010000001000", "DN4010000002010", "DN4010000003050", "DN4010000004901"] {
+        let r = run_at(&now, &db, &["checkin", "--id", card, "--force", "--operator", "Lan"]);
+        assert_eq!(r.code, 0, "{}", r.err);
+    }
+    let desk = Desktop::start("recheck", &db.dir, 1366, 768);
+    let mut win = desk.launch(&db, &[], Some("Lan"));
+    win.wait_map("the check-in screen", |m| m.screen == "check-in" && !m.operator_prompt);
+    win.key("F2");
+    win.wait_map("Today with every answer", |m| {
+        ["A-001:confirmed", "A-002:different", "A-003:refused", "A-004:waiting"]
+            .iter()
+            .all(|k| m.widgets.contains_key(&format!("recheck:{k}")))
+    });
+    win.screenshot("today-recheck");
+    win.click("recheck-filter:different:1");
+    win.wait_map("only the answer that differs", |m| {
+        m.widgets.contains_key("recheck:A-002:different")
+            && !m.widgets.contains_key("recheck:A-001:confirmed")
+    });
+    win.screenshot("today-recheck-different");
+    let store = Store::open(&db.path).unwrap();
+    let rows: Vec<(String, String)> = store
+        .conn()
+        .prepare(
+            "SELECT v.ticket, r.outcome FROM rechecks r JOIN visits v ON v.id = r.visit_id ORDER BY r.id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for want in [("A-001", "confirmed"), ("A-002", "different"), ("A-003", "refused"), ("A-004", "waiting")] {
+        assert!(rows.iter().any(|(t, o)| (t.as_str(), o.as_str()) == want), "{want:?} in {rows:?}");
+    }
+    assert!(
+        fake.state().officers.contains(&(OFFICER_CCCD.to_string(), "Lan".to_string())),
+        "the shift's operator"
+    );
+}

@@ -221,7 +221,12 @@ impl Desk {
         };
         let series = self.store.series();
         store::read(&mut *self.store, |sql, roster| {
-            visits::look_in(sql, roster, series.as_deref(), card, detection, visit, now)
+            let mut look = visits::look_in(sql, roster, series.as_deref(), card, detection, visit, now)?;
+            // A repeat's earlier visit comes with its online re-check, when it has one.
+            if let Some(e) = look.earlier.as_mut().filter(|e| !e.other_desk) {
+                e.recheck = store::rechecks::latest(sql, e.day)?.remove(&e.id);
+            }
+            Ok(look)
         })
         .map(Ok)
     }
@@ -265,6 +270,20 @@ impl Desk {
             visits::mark_pairs(&mut own, &others);
             let mut rechecks = store::rechecks::latest(sql, day)?;
             own.iter_mut().for_each(|v| v.recheck = rechecks.remove(&v.id));
+            // With an account set, a visit queued and not tried yet shows as waiting too.
+            if settings::load_in(sql)?.vss.configured() {
+                for q in store::rechecks::queue(sql, day)? {
+                    if let Some(v) = own.iter_mut().find(|v| v.id == q.visit_id && v.recheck.is_none()) {
+                        v.recheck = Some(Recheck {
+                            outcome: RecheckOutcome::Waiting,
+                            result_code: None,
+                            note: "Chưa tra cứu. / Not checked yet.".to_string(),
+                            at: String::new(),
+                            gateway: serde_json::Map::new(),
+                        });
+                    }
+                }
+            }
             Ok(own)
         })
     }

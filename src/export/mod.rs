@@ -84,14 +84,10 @@ impl Day {
         mask_ids: bool,
     ) -> Result<Day, StoreError> {
         let s = crate::store::settings::load_in(sql)?;
-        Ok(Day {
-            day,
-            clinic: s.clinic,
-            visits: visits::list_in(sql, day)?,
-            mask_ids,
-            exam: s.exam,
-            store_id: s.store_id,
-        })
+        let mut visits = visits::list_in(sql, day)?;
+        let mut rechecks = crate::store::rechecks::latest(sql, day)?;
+        visits.iter_mut().for_each(|v| v.recheck = rechecks.remove(&v.id));
+        Ok(Day { day, clinic: s.clinic, visits, mask_ids, exam: s.exam, store_id: s.store_id })
     }
 
     /// An id as it may be written: masked when asked.

@@ -57,6 +57,20 @@ pub struct Summary {
     /// The same patient checked in at two desks (desks that could not see each other, e.g. while the
     /// clinic server was away): both visits kept, for a supervisor to void one.
     pub same_patient_at_two_desks: Vec<Vec<Pending>>,
+    /// The online re-check through the VSS gateway: visits per outcome (confirmed, different,
+    /// refused, waiting), of those it answered or tried.
+    pub online_recheck: BTreeMap<String, usize>,
+    /// Visits the gateway answered otherwise than the desk's verdict: for the receptionist or a
+    /// supervisor before the claim is sent.
+    pub online_recheck_different: Vec<RecheckAnswer>,
+}
+
+/// A visit's answer from the VSS gateway, in the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecheckAnswer {
+    pub ticket: String,
+    pub result_code: Option<String>,
+    pub note: String,
 }
 
 impl Summary {
@@ -77,7 +91,21 @@ impl Summary {
             checkin_rows: 0,
             need_card_lookup: Vec::new(),
             same_patient_at_two_desks: Vec::new(),
+            online_recheck: BTreeMap::new(),
+            online_recheck_different: Vec::new(),
         };
+        for v in day.visits.iter().filter(|v| !v.voided) {
+            let Some(r) = &v.recheck else { continue };
+            *s.online_recheck.entry(r.outcome.as_str().to_string()).or_default() += 1;
+            if r.outcome == crate::gateway::recheck::RecheckOutcome::Different {
+                s.online_recheck_different.push(RecheckAnswer {
+                    ticket: v.ticket.clone(),
+                    result_code: r.result_code.clone(),
+                    // The gateway's note names the patient: left out of a masked summary.
+                    note: if day.mask_ids { String::new() } else { r.note.clone() },
+                });
+            }
+        }
         for group in crate::store::visits::same_patient_at_two_desks(&day.visits) {
             let pending = group
                 .iter()

@@ -197,6 +197,11 @@ impl Client {
         Ok(())
     }
 
+    /// Logs in once (Settings' "test the account"): the account and the gateway answer, or why not.
+    pub fn login(&mut self) -> Result<(), Fault> {
+        self.take_token()
+    }
+
     /// A token good for at least another minute.
     fn token(&mut self) -> Result<(), Fault> {
         let fresh = self

@@ -101,6 +101,8 @@ pub struct App {
     /// The preview of a roster file being read.
     roster_preview: Option<std::sync::mpsc::Receiver<crate::ui::state::RosterPreview>>,
     cameras: Option<Receiver<CameraList>>,
+    /// The answer of Settings' "test the VSS account", while it is on its way.
+    vss_test: Option<Receiver<(bool, Message)>>,
     operator_field: String,
     /// Repaints the window (called by the workers after each event).
     wake: Arc<dyn Fn() + Send + Sync>,
@@ -203,6 +205,7 @@ impl App {
             import: None,
             roster_preview: None,
             cameras: None,
+            vss_test: None,
             metrics: Metrics::default(),
             screenshots: Screenshots::default(),
             keyboard: Keyboard::default(),
@@ -293,6 +296,31 @@ impl App {
             Action::ReadCardText => self.read_card_text(),
             Action::UseSource(spec) => self.use_source(spec),
             Action::ListCameras => self.list_cameras(),
+            Action::TestVss => {
+                if let Some(s) = &self.state.settings {
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    let (vss, wake) = (s.vss.clone(), self.wake.clone());
+                    std::thread::spawn(move || {
+                        let tried = crate::gateway::vss::Client::new(&vss).and_then(|mut c| c.login());
+                        let told = match tried {
+                            Ok(()) => (
+                                false,
+                                Message::new(
+                                    "Cổng BHXH nhận tài khoản: tra cứu lại trực tuyến đã sẵn sàng.",
+                                    "The VSS gateway accepted the account: the online re-check is ready.",
+                                ),
+                            ),
+                            Err(f) => {
+                                let (vi, en) = f.messages();
+                                (true, Message::new(vi, en))
+                            }
+                        };
+                        let _ = tx.send(told);
+                        wake();
+                    });
+                    self.vss_test = Some(rx);
+                }
+            }
             Action::LeaveDemo => self.leave_demo(),
             Action::SetLang(l) => self.prefs.lang = l,
             Action::AskOperator => {
@@ -398,6 +426,10 @@ impl App {
         self.drain_card_text();
         self.watch_for_card(ctx);
         self.drain_picks();
+        if let Some(answer) = self.vss_test.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.vss_test = None;
+            self.state.tell(answer.1, answer.0);
+        }
         if std::mem::take(&mut self.settings.preview_wanted) {
             // A file was just chosen or dropped: read how it would be imported, off the UI thread.
             self.start_preview(std::path::PathBuf::from(self.settings.roster_path.trim()));

@@ -131,6 +131,13 @@ pub enum Reply {
         waiting: u64,
         down_since: Option<String>,
     },
+    /// The online re-check's last run: visits answered, visits still waiting, and why it stopped for
+    /// good (the gateway refused the account), if it did.
+    Recheck {
+        answered: usize,
+        waiting: usize,
+        stopped: Option<Message>,
+    },
     Looked(Box<Looked>),
     CheckedIn {
         look_id: u64,
@@ -255,6 +262,19 @@ fn run(
         let _ = std::thread::Builder::new().name("tiepdon-journal".into()).spawn(move || {
             send_journal(&path, &clock, &stop, &replies, &wake);
             let _ = done_tx.send(());
+        });
+    }
+    // The online re-check drains the queue from a thread of its own with its own connection: the
+    // gateway never keeps a look-up or a check-in waiting.
+    {
+        let (stop, replies, wake, clock, path, server) =
+            (stop.clone(), replies.clone(), wake.clone(), clock.clone(), path.clone(), server.clone());
+        let _ = std::thread::Builder::new().name("tiepdon-recheck".into()).spawn(move || {
+            let open = move || match &server {
+                None => Store::open(&path).map(|s| Desk::new(Box::new(s))),
+                Some(url) => crate::desk::open(&Location::Server(url.clone()), Some(&path)).map(Desk::new),
+            };
+            recheck_worker(&open, &clock, &stop, &replies, &wake);
         });
     }
     let _stop_on_exit = JournalEnds { stop, done };
@@ -384,6 +404,104 @@ fn send_journal(
     // silence then holds no day's close back).
     if let Err(e) = sender.leave(&local) {
         log::warn!(target: "tiepdon", "the journal could not be read: {e}");
+    }
+}
+
+/// How often the re-check looks at the queue when the gateway answers, and the longest back-off when
+/// it does not.
+const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+const RECHECK_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Drains today's re-check queue a few seconds after the window opens, then every minute while the
+/// gateway answers, backing off (to 10 minutes) while it does not; after the account is refused it
+/// waits for the settings to change (one message, no retry storm). The officer is the operator of
+/// the day's latest visit unless `vss_officer_name` is set.
+fn recheck_worker(
+    open: &dyn Fn() -> Result<Desk, StoreError>,
+    clock: &Clock,
+    stop: &std::sync::atomic::AtomicBool,
+    replies: &Sender<Reply>,
+    wake: &Wake,
+) {
+    use crate::gateway::vss::{Client, Fault};
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut desk: Option<Desk> = None;
+    let mut client: Option<(crate::store::settings::Vss, Client)> = None;
+    let mut refused: Option<crate::store::settings::Vss> = None;
+    let mut next = Instant::now() + std::time::Duration::from_secs(3);
+    let mut backoff = RECHECK_EVERY;
+    while !stop.load(Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if Instant::now() < next {
+            continue;
+        }
+        next = Instant::now() + RECHECK_EVERY;
+        if desk.is_none() {
+            desk = open().ok();
+        }
+        let Some(d) = desk.as_mut() else { continue };
+        let Ok(settings) = d.settings() else {
+            desk = None;
+            continue;
+        };
+        let vss = settings.vss;
+        if !vss.configured() || refused.as_ref() == Some(&vss) {
+            continue;
+        }
+        refused = None;
+        if client.as_ref().is_none_or(|(v, _)| *v != vss) {
+            client = match Client::new(&vss) {
+                Ok(c) => Some((vss.clone(), c)),
+                Err(f) => {
+                    refused = Some(vss);
+                    let (vi, en) = f.messages();
+                    let _ = replies.send(Reply::Recheck {
+                        answered: 0,
+                        waiting: 0,
+                        stopped: Some(Message::new(vi, en)),
+                    });
+                    wake();
+                    continue;
+                }
+            };
+        }
+        let Some((_, c)) = client.as_mut() else { continue };
+        let day = today(clock);
+        let officer = d
+            .day(day)
+            .ok()
+            .and_then(|v| v.last().and_then(|v| Operator::parse(&v.operator).ok()))
+            .or_else(|| Operator::parse("tiepdon").ok());
+        let Some(officer) = officer else { continue };
+        let run = match d.recheck_day(day, c, &officer, &|| stop.load(Relaxed), &mut |_| {}) {
+            Ok(run) => run,
+            Err(e) => {
+                log::warn!(target: "tiepdon", "the re-check could not read or write the store: {e}");
+                desk = None;
+                continue;
+            }
+        };
+        let stopped = run.stopped.as_ref().map(|f: &Fault| {
+            let (vi, en) = f.messages();
+            Message::new(vi, en)
+        });
+        if stopped.is_some() {
+            refused = Some(vss);
+            client = None;
+        }
+        if run.waiting > 0 && run.answered == 0 {
+            backoff = (backoff * 2).min(RECHECK_BACKOFF_MAX);
+            next = Instant::now() + backoff;
+        } else {
+            backoff = RECHECK_EVERY;
+        }
+        if run.queued > 0 || stopped.is_some() {
+            let told = Reply::Recheck { answered: run.answered, waiting: run.waiting, stopped };
+            if replies.send(told).is_err() {
+                return;
+            }
+            wake();
+        }
     }
 }
 

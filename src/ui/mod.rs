@@ -92,6 +92,8 @@ pub enum Action {
     LeaveDemo,
     /// List the webcams (off the UI thread).
     ListCameras,
+    /// Log in to the VSS gateway with the account in Settings (off the UI thread and the desk's).
+    TestVss,
     SetLang(Lang),
     AskOperator,
 }

@@ -35,6 +35,12 @@ pub struct SettingsScreen {
     sex_codes: SexCoding,
     /// The clinic server's URL being typed (cleared once sent: it may hold a password).
     server_url: String,
+    /// The VSS gateway account being typed (the password is never read back into the field).
+    vss_url: String,
+    vss_user: String,
+    vss_password: String,
+    vss_officer: String,
+    vss_cccd: String,
 }
 
 /// How a numeric sex column reads, as chosen in the preview.
@@ -92,6 +98,11 @@ impl Default for SettingsScreen {
             mapping: None,
             sex_codes: SexCoding::Checked,
             server_url: String::new(),
+            vss_url: String::new(),
+            vss_user: String::new(),
+            vss_password: String::new(),
+            vss_officer: String::new(),
+            vss_cccd: String::new(),
         }
     }
 }
@@ -304,6 +315,10 @@ impl SettingsScreen {
             self.desk = s.desk.clone();
             self.exam_code = s.exam.code.clone().unwrap_or_default();
             self.exam_name = s.exam.name.clone().unwrap_or_default();
+            self.vss_url = s.vss.url.clone().unwrap_or_default();
+            self.vss_user = s.vss.username.clone().unwrap_or_default();
+            self.vss_officer = s.vss.officer_name.clone().unwrap_or_default();
+            self.vss_cccd = s.vss.officer_cccd.clone().unwrap_or_default();
             self.loaded = true;
         }
         let save = lang.tr("Lưu", "Save");
@@ -355,6 +370,46 @@ impl SettingsScreen {
             ));
             if let Some(s) = &state.settings {
                 action = profile_editor(ui, lang, &s.clinic.profile).or(action.take());
+            }
+            ui.separator();
+            ui.heading(lang.tr("Tra cứu lại trực tuyến (cổng BHXH)", "Online re-check (VSS gateway)"));
+            ui.label(RichText::new(lang.tr(
+                "Lượt khám chỉ theo thẻ hoặc chưa xác minh được tra cứu lại qua cổng giám định BHXH khi có mạng, \
+                 không bao giờ làm chậm tiếp đón. Gửi: mã thẻ, họ tên, ngày sinh, tên và CCCD cán bộ tra cứu.",
+                "Visits decided on the card alone or unverified are re-checked through the VSS gateway when the \
+                 network is there, never slowing a check-in. Sent: card code, name, birth date, the officer's name and CCCD.",
+            )).weak());
+            let vss_fields: [(&str, &str, &str, &mut String); 4] = [
+                ("vss_url", "Địa chỉ cổng (https://…):", "Gateway address (https://…):", &mut self.vss_url),
+                ("vss_username", "Tài khoản:", "User name:", &mut self.vss_user),
+                ("vss_officer_name", "Cán bộ tra cứu (họ tên):", "Checking officer (name):", &mut self.vss_officer),
+                ("vss_officer_cccd", "CCCD cán bộ tra cứu:", "Officer's CCCD:", &mut self.vss_cccd),
+            ];
+            for (key, vi, en, value) in vss_fields {
+                if named_field(ui, Some(key), lang.tr(vi, en), value, save) {
+                    action = Some(Action::SetSetting { key: key.into(), value: value.trim().to_string() });
+                }
+            }
+            ui.horizontal(|ui| {
+                let l = ui.label(lang.tr("Mật khẩu:", "Password:"));
+                let set = state.settings.as_ref().is_some_and(|s| s.vss.password.is_some());
+                let hint = if set { lang.tr("(đã lưu)", "(saved)") } else { "" };
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut self.vss_password).password(true).hint_text(hint).desired_width(260.0),
+                )
+                .labelled_by(l.id);
+                probe::note(ui, "vss_password", &edit);
+                let button = ui.button(save);
+                probe::note(ui, "vss_password-save", &button);
+                if button.clicked() && !self.vss_password.is_empty() {
+                    let value = std::mem::take(&mut self.vss_password);
+                    action = Some(Action::SetSetting { key: "vss_password".into(), value });
+                }
+            });
+            let r = ui.button(lang.tr("Kiểm tra tài khoản", "Test the account"));
+            probe::note(ui, "vss-test", &r);
+            if r.clicked() {
+                action = Some(Action::TestVss);
             }
             ui.separator();
             ui.heading(lang.tr("Ca làm việc", "Shift"));

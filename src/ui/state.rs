@@ -87,6 +87,8 @@ pub struct DeskState {
     /// A desk's own file joined to a server: visits waiting to be sent, and since when (`HH:MM`) the
     /// server has not answered.
     pub journal: Option<(u64, Option<String>)>,
+    /// Why the online re-check stopped for good (the gateway refused the account), until it runs again.
+    pub recheck_stopped: Option<Message>,
     pub settings: Option<Settings>,
     pub roster_size: i64,
     /// The database holds demo data (invented people) — the header says so on every screen.
@@ -149,6 +151,11 @@ pub struct DeskState {
 }
 
 impl DeskState {
+    /// Shows `message` in the status line (red when `error`).
+    pub fn tell(&mut self, message: Message, error: bool) {
+        self.note(message, error);
+    }
+
     fn note(&mut self, message: Message, error: bool) {
         self.notice = Some(Notice { message, error });
     }
@@ -397,6 +404,16 @@ impl DeskState {
             }
             Reply::DayEnd(Err(e)) => self.note(e, true),
             Reply::Link(down) => self.link_down = down,
+            Reply::Recheck { answered, waiting: _, stopped } => {
+                if let Some(m) = &stopped
+                    && self.recheck_stopped.as_ref() != Some(m)
+                {
+                    // Said once; Today keeps it in sight until the settings are fixed.
+                    self.note(m.clone(), true);
+                }
+                self.recheck_stopped = stopped;
+                return answered > 0;
+            }
             Reply::Journal { waiting, down_since } => {
                 // Visits sent (their "not on the server" mark goes) or other desks' visits copied (a
                 // patient seen at two desks gets marked): Today is listed again.

@@ -7,6 +7,7 @@ use super::verdict_card::{status_look, visit_status};
 use super::{Action, probe};
 use crate::card::text::fold_name_ascii;
 use crate::coverage::Status;
+use crate::gateway::recheck::RecheckOutcome;
 use crate::store::visits::Visit;
 use egui::{RichText, Ui};
 
@@ -19,6 +20,8 @@ pub struct TodayScreen {
     pub reason: String,
     /// The reason field has just opened: give it the keyboard (once).
     focus_reason: bool,
+    /// Only the visits whose online re-check stands so (None: all).
+    pub recheck_filter: Option<RecheckOutcome>,
 }
 
 fn matches(v: &Visit, needle: &str) -> bool {
@@ -40,6 +43,33 @@ fn any_contains(fields: &[Option<&str>], ticket: &str, needle: &str) -> bool {
 const UNSENT: egui::Color32 = egui::Color32::from_rgb(0xb2, 0x6a, 0x00);
 /// A patient checked in at two desks: a supervisor voids one.
 const PAIR: egui::Color32 = egui::Color32::from_rgb(0xc6, 0x28, 0x28);
+
+/// How Today colours a re-check's outcome.
+fn recheck_colour(o: RecheckOutcome) -> egui::Color32 {
+    match o {
+        RecheckOutcome::Confirmed => egui::Color32::from_rgb(0x2e, 0x9d, 0x4f),
+        RecheckOutcome::Different => PAIR,
+        RecheckOutcome::Refused => UNSENT,
+        RecheckOutcome::Waiting => egui::Color32::GRAY,
+    }
+}
+
+/// A visit's online re-check: its outcome and code, the gateway's note on hover; an answer other
+/// than the desk's verdict stands out for the receptionist or a supervisor.
+fn recheck_cell(ui: &mut Ui, lang: Lang, v: &Visit) {
+    let Some(r) = &v.recheck else {
+        ui.label("");
+        return;
+    };
+    let (vi, en) = r.outcome.words();
+    let code = r.result_code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    let mut words = RichText::new(format!("{}{code}", lang.tr(vi, en))).color(recheck_colour(r.outcome));
+    if r.outcome == RecheckOutcome::Different {
+        words = words.strong();
+    }
+    let cell = ui.add(egui::Label::new(words).extend()).on_hover_text(&r.note);
+    probe::note(ui, format!("recheck:{}:{}", v.ticket, r.outcome.as_str()), &cell);
+}
 
 /// What the clinic server knows of a visit: not sent yet, and the same patient at another desk.
 fn marks(ui: &mut Ui, lang: Lang, v: &Visit) {
@@ -108,6 +138,39 @@ impl TodayScreen {
                 probe::note(ui, format!("today-pairs:{pairs}"), &r);
             }
         });
+        if let Some(m) = &state.recheck_stopped {
+            let r = ui.label(
+                RichText::new(format!(
+                    "{} {}",
+                    lang.tr("Tra cứu BHXH đã dừng:", "VSS re-check stopped:"),
+                    m.get(lang)
+                ))
+                .color(PAIR)
+                .strong(),
+            );
+            probe::note(ui, "recheck-stopped", &r);
+        }
+        if live.iter().any(|v| v.recheck.is_some()) {
+            // The online re-check: a filter, with how many stand each way.
+            ui.horizontal_wrapped(|ui| {
+                ui.label(lang.tr("Tra cứu BHXH:", "VSS re-check:"));
+                let all = ui.selectable_label(self.recheck_filter.is_none(), lang.tr("tất cả", "all"));
+                if all.clicked() {
+                    self.recheck_filter = None;
+                }
+                for o in RecheckOutcome::ALL {
+                    let n =
+                        live.iter().filter(|v| v.recheck.as_ref().is_some_and(|r| r.outcome == o)).count();
+                    let (vi, en) = o.words();
+                    let words = RichText::new(format!("{}: {n}", lang.tr(vi, en))).color(recheck_colour(o));
+                    let r = ui.selectable_label(self.recheck_filter == Some(o), words);
+                    probe::note(ui, format!("recheck-filter:{}:{n}", o.as_str()), &r);
+                    if r.clicked() {
+                        self.recheck_filter = (self.recheck_filter != Some(o)).then_some(o);
+                    }
+                }
+            });
+        }
         ui.horizontal(|ui| {
             let label =
                 ui.label(lang.tr("Tìm (tên, số thẻ, CCCD, số thứ tự):", "Search (name, card, id, ticket):"));
@@ -150,13 +213,14 @@ impl TodayScreen {
         }
         let needle = self.search.trim().to_string();
         egui::ScrollArea::vertical().id_salt("today").show(ui, |ui| {
-            egui::Grid::new("visits").striped(true).num_columns(8).spacing([14.0, 6.0]).show(ui, |ui| {
+            egui::Grid::new("visits").striped(true).num_columns(9).spacing([14.0, 6.0]).show(ui, |ui| {
                 for h in [
                     lang.tr("Số", "Ticket"),
                     lang.tr("Giờ", "Time"),
                     lang.tr("Họ và tên", "Name"),
                     lang.tr("Số thẻ / CCCD", "Card / id"),
                     lang.tr("Kết quả", "Verdict"),
+                    lang.tr("Tra cứu BHXH", "VSS re-check"),
                     lang.tr("Người tiếp đón", "Operator"),
                     lang.tr("Ghi chú", "Note"),
                     "",
@@ -164,7 +228,10 @@ impl TodayScreen {
                     ui.label(RichText::new(h).strong());
                 }
                 ui.end_row();
-                for v in visits.iter().filter(|v| matches(v, &needle)) {
+                let wanted = |v: &Visit| {
+                    self.recheck_filter.is_none_or(|o| v.recheck.as_ref().is_some_and(|r| r.outcome == o))
+                };
+                for v in visits.iter().filter(|v| matches(v, &needle) && wanted(v)) {
                     let text = |t: &str| {
                         if v.voided { RichText::new(t).strikethrough().weak() } else { RichText::new(t) }
                     };
@@ -181,6 +248,7 @@ impl TodayScreen {
                     } else {
                         ui.label(RichText::new(words).color(colour));
                     }
+                    recheck_cell(ui, lang, v);
                     ui.label(text(&v.operator));
                     marks(ui, lang, v);
                     if v.voided {

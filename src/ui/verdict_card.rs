@@ -378,6 +378,20 @@ fn actions(
                     .strong(),
                 );
                 ui.end_row();
+                if let Some(r) = &e.recheck {
+                    // That visit's online re-check, with the gateway's note.
+                    let (vi, en) = r.outcome.words();
+                    let code = r.result_code.as_deref().unwrap_or("—");
+                    let line = format!("{} ({code}): {}", lang.tr(vi, en), r.note);
+                    let colour = if r.outcome == crate::gateway::recheck::RecheckOutcome::Different {
+                        Color32::from_rgb(0xc6, 0x28, 0x28)
+                    } else {
+                        ui.visuals().text_color()
+                    };
+                    let shown = ui.label(RichText::new(line).color(colour));
+                    probe::note(ui, format!("earlier-recheck:{}", r.outcome.as_str()), &shown);
+                    ui.end_row();
+                }
                 if e.other_desk {
                     // Another desk's ticket is that desk's to reprint: Enter records nothing here.
                     let (vi, en) = (
