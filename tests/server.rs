@@ -709,3 +709,33 @@ fn a_roster_published_on_the_server_reaches_a_joined_desk_at_its_next_send() {
     assert!(child.wait().unwrap().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_online_recheck_works_on_the_clinic_server_too() {
+    use common::vss::{FakeVss, OFFICER_CCCD, PASSWORD, USER};
+    let fake = FakeVss::start();
+    let server = shared();
+    let dir = folder("recheck");
+    let url = clinic(server, "recheck", &dir, 5);
+    let desk = dir.join("desk.db").display().to_string();
+    for (k, v) in [
+        ("vss_url", fake.url.as_str()),
+        ("vss_username", USER),
+        ("vss_password", PASSWORD),
+        ("vss_officer_cccd", OFFICER_CCCD),
+    ] {
+        assert_eq!(run(&url, &desk, &["settings", "set", k, v]).code, 0);
+    }
+    for card in ["DN4010000001000", "DN4010000002010"] {
+        let r = run(&url, &desk, &["checkin", "--id", card, "--force", "--operator", "Lan"]);
+        assert_eq!(r.code, 0, "{}", r.err);
+    }
+    let r = run(&url, &desk, &["recheck", "--date", DAY]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let outcomes: Vec<&str> = r.out.iter().map(|l| l["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["confirmed", "different"]);
+    let listed = tickets_on_server(&url);
+    assert_eq!(listed[1]["recheck"]["result_code"], "010", "stored on the server beside the visit");
+    assert_eq!(run(&url, &desk, &["audit", "verify"]).only(0)["ok"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
