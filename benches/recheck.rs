@@ -8,38 +8,16 @@
 //! cargo bench --bench recheck -- --visits 200 --checkins 100 --delay 20
 //! ```
 
+mod common;
 #[path = "../tests/common/vss.rs"]
 mod vss;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use common::{arg, pct, timed_check_in, today};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tiepdon::card::detect;
 use tiepdon::desk::{Desk, Operator};
 use tiepdon::gateway::vss::Client;
 use tiepdon::store::Store;
-use tiepdon::store::visits::CheckIn;
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    "2026-11-23T02:00:00Z".parse().unwrap()
-}
-
-fn arg(name: &str, default: u64) -> u64 {
-    let argv: Vec<String> = std::env::args().collect();
-    argv.iter()
-        .position(|a| a == name)
-        .and_then(|i| argv.get(i + 1))
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
@@ -65,19 +43,7 @@ fn desk_file(path: &Path, fake: &vss::FakeVss) {
 }
 
 fn check_in(desk: &mut Desk, n: u64) -> Duration {
-    let detection = detect(&card(n));
-    let req = CheckIn {
-        detection: &detection,
-        operator: "bench",
-        visit_type: "kham-benh",
-        visit: Default::default(),
-        force: true,
-        pin: None,
-        now: now(),
-    };
-    let t = Instant::now();
-    desk.check_in(&req).expect("the check-in runs");
-    t.elapsed()
+    timed_check_in(desk, &card(n))
 }
 
 fn main() {

@@ -12,10 +12,11 @@
 //! ```
 //! Needs PostgreSQL's programs (`scripts/deps.sh` group `server`); starts and stops its own server.
 
+mod common;
 #[path = "../tests/common/pg.rs"]
 mod pg;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use common::{arg, now, pct, timed_check_in, today};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,31 +24,9 @@ use std::time::{Duration, Instant};
 use tiepdon::card::detect;
 use tiepdon::desk::Desk;
 use tiepdon::store::server::{PgStore, ROSTER_COLUMNS};
-use tiepdon::store::visits::CheckIn;
 use tiepdon::store::{Backend, Location, Store};
 
 const SEED: u64 = 2025;
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    "2026-11-23T02:00:00Z".parse().unwrap()
-}
-
-fn arg(name: &str, default: u64) -> u64 {
-    let argv: Vec<String> = std::env::args().collect();
-    argv.iter()
-        .position(|a| a == name)
-        .and_then(|i| argv.get(i + 1))
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1e3)
@@ -122,19 +101,7 @@ fn verdicts(local: &Store, cards: &[String]) -> Vec<Duration> {
 fn desk_run(desk: &mut Desk, cards: &[String]) -> (Vec<Duration>, Vec<Duration>) {
     let mut checkins = Vec::new();
     for card in cards {
-        let detection = detect(card);
-        let req = CheckIn {
-            detection: &detection,
-            operator: "bench",
-            visit_type: "kham-benh",
-            visit: Default::default(),
-            force: true,
-            pin: None,
-            now: now(),
-        };
-        let t = Instant::now();
-        desk.check_in(&req).expect("the check-in runs");
-        checkins.push(t.elapsed());
+        checkins.push(timed_check_in(desk, card));
     }
     let mut looks = Vec::new();
     for card in cards.iter().cycle().take(cards.len() * 2) {

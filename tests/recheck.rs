@@ -8,8 +8,7 @@ use common::desk::{Db, Run, run_at};
 use common::vss::{FakeVss, OFFICER_CCCD, PASSWORD, USER};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-23T02:00:00Z";
@@ -43,23 +42,7 @@ fn desk(name: &str, fake: &FakeVss, password: &str) -> Db {
 
 /// Checks `cards` in at `db` from one scanner pipe; the tickets, in order.
 fn check_in(db: &Db, cards: &[String]) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
-        .args(["--db", &db.arg(), "checkin", "--stdin", "--force", "--operator", "Lan"])
-        .env("TIEPDON_NOW", NOW)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child.stdin.take().unwrap().write_all((cards.join("\n") + "\n").as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["ticket"].as_str().unwrap().to_string())
-        .collect()
+    common::desk::check_in_lines(NOW, &db.arg(), cards)
 }
 
 fn by_ticket(lines: &[Value]) -> HashMap<String, Value> {

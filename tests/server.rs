@@ -413,28 +413,7 @@ fn joined_desk(dir: &Path, letter: &str, url: &str, roster: &Path) -> String {
 
 /// Checks `lines` in at the desk file `db` (one process, a scanner pipe); the tickets printed.
 fn check_in_file(db: &str, lines: &[String]) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
-        .args(["--db", db, "checkin", "--stdin", "--force", "--operator", "desk-test"])
-        .env("TIEPDON_NOW", NOW)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child.stdin.take().unwrap().write_all((lines.join("\n") + "\n").as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "every check-in recorded locally: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["ticket"].as_str().unwrap().to_string())
-        .collect()
+    common::desk::check_in_lines(NOW, db, lines)
 }
 
 #[test]

@@ -503,6 +503,22 @@ mod tests {
     }
 
     #[test]
+    fn without_an_account_no_next_step_promises_a_recheck() {
+        for code in [Code::CardOnly, Code::ReducedReenrolled, Code::NotFound, Code::DataTooOld] {
+            let r = Reason::plain(code);
+            assert!(r.next_step_en.contains("re-check"), "{code:?} promises one when configured");
+            let (mut vi, mut en) = (r.next_step_vi.clone(), r.next_step_en.clone());
+            without_online_recheck(&mut vi, &mut en);
+            assert!(!en.contains("re-check"), "{code:?}: {en}");
+            assert!(!vi.contains("tra cứu lại") && !vi.contains("kiểm tra lại sau"), "{code:?}: {vi}");
+            assert!(
+                en.contains("by phone") && vi.contains("gọi BHXH"),
+                "{code:?} says how to confirm: {en} / {vi}"
+            );
+        }
+    }
+
+    #[test]
     fn severity_order() {
         assert!(Status::NotEligible > Status::CannotVerify);
         assert!(Status::CannotVerify > Status::EligibleWithWarning);

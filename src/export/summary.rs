@@ -18,6 +18,20 @@ pub struct Pending {
     pub code: String,
 }
 
+impl Pending {
+    /// A visit as the summary lists it (its ids masked when the day is).
+    fn of(day: &Day, v: &crate::store::visits::Visit) -> Pending {
+        Pending {
+            ticket: v.ticket.clone(),
+            checked_in_at: v.checked_in_at.clone(),
+            full_name: v.full_name.clone(),
+            bhxh_number: day.id(v.bhxh_number.as_deref()),
+            citizen_id: day.id(v.citizen_id.as_deref()),
+            code: v.code.clone(),
+        }
+    }
+}
+
 /// A visit held back from the XML0 check-in file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Held {
@@ -94,33 +108,8 @@ impl Summary {
             online_recheck: BTreeMap::new(),
             online_recheck_different: Vec::new(),
         };
-        for v in day.visits.iter().filter(|v| !v.voided) {
-            let Some(r) = &v.recheck else { continue };
-            *s.online_recheck.entry(r.outcome.as_str().to_string()).or_default() += 1;
-            if r.outcome == crate::gateway::recheck::RecheckOutcome::Different {
-                s.online_recheck_different.push(RecheckAnswer {
-                    ticket: v.ticket.clone(),
-                    result_code: r.result_code.clone(),
-                    // The gateway's note names the patient: left out of a masked summary.
-                    note: if day.mask_ids { String::new() } else { r.note.clone() },
-                });
-            }
-        }
         for group in crate::store::visits::same_patient_at_two_desks(&day.visits) {
-            let pending = group
-                .iter()
-                .map(|&i| {
-                    let v = &day.visits[i];
-                    Pending {
-                        ticket: v.ticket.clone(),
-                        checked_in_at: v.checked_in_at.clone(),
-                        full_name: v.full_name.clone(),
-                        bhxh_number: day.id(v.bhxh_number.as_deref()),
-                        citizen_id: day.id(v.citizen_id.as_deref()),
-                        code: v.code.clone(),
-                    }
-                })
-                .collect();
+            let pending = group.iter().map(|&i| Pending::of(day, &day.visits[i])).collect();
             s.same_patient_at_two_desks.push(pending);
         }
         let (rows, held) = xml0::rows(day);
@@ -143,14 +132,18 @@ impl Summary {
             if let Some(slot) = s.per_hour.get_mut(hour) {
                 *slot += 1;
             }
-            let pending = || Pending {
-                ticket: v.ticket.clone(),
-                checked_in_at: v.checked_in_at.clone(),
-                full_name: v.full_name.clone(),
-                bhxh_number: day.id(v.bhxh_number.as_deref()),
-                citizen_id: day.id(v.citizen_id.as_deref()),
-                code: v.code.clone(),
-            };
+            let pending = || Pending::of(day, v);
+            if let Some(r) = &v.recheck {
+                *s.online_recheck.entry(r.outcome.as_str().to_string()).or_default() += 1;
+                if r.outcome == crate::gateway::recheck::RecheckOutcome::Different {
+                    s.online_recheck_different.push(RecheckAnswer {
+                        ticket: v.ticket.clone(),
+                        result_code: r.result_code.clone(),
+                        // The gateway's note names the patient: left out of a masked summary.
+                        note: if day.mask_ids { String::new() } else { r.note.clone() },
+                    });
+                }
+            }
             if v.status == crate::coverage::Status::CannotVerify {
                 s.recheck.push(pending());
             }

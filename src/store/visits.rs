@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 /// A recorded visit (the JSON of `checkin` and `visits`).
@@ -312,16 +313,20 @@ pub fn peers_in(sql: &mut dyn Sql, day: NaiveDate) -> Result<Vec<Visit>, StoreEr
 /// Marks each of `own` with the tickets of the same patient's visits at other desks that day, found
 /// among `own` and `others` (see [`same_patient_at_two_desks`]).
 pub fn mark_pairs(own: &mut [Visit], others: &[Visit]) {
-    let all: Vec<Visit> = own.iter().chain(others).cloned().collect();
+    let all: Vec<&Visit> = own.iter().chain(others).collect();
+    let mut marks = Vec::new();
     for group in same_patient_at_two_desks(&all) {
-        let n = own.len();
-        for &i in group.iter().filter(|&&i| i < n) {
-            own[i].also_at = group
+        for &i in group.iter().filter(|&&i| i < own.len()) {
+            let tickets: Vec<String> = group
                 .iter()
                 .filter(|&&j| all[j].desk != all[i].desk)
                 .map(|&j| all[j].ticket.clone())
                 .collect();
+            marks.push((i, tickets));
         }
+    }
+    for (i, tickets) in marks {
+        own[i].also_at = tickets;
     }
 }
 
@@ -739,7 +744,8 @@ pub fn list_in(sql: &mut dyn Sql, day: NaiveDate) -> Result<Vec<Visit>, StoreErr
 /// recorded at two or more desks: what desks checking in while the server was away cannot see of each
 /// other. Each group is kept for a supervisor to void one; nothing is merged or deleted. Indexes into
 /// `visits`, in check-in order.
-pub fn same_patient_at_two_desks(visits: &[Visit]) -> Vec<Vec<usize>> {
+pub fn same_patient_at_two_desks<V: std::borrow::Borrow<Visit>>(visits: &[V]) -> Vec<Vec<usize>> {
+    let visits: Vec<&Visit> = visits.iter().map(Borrow::borrow).collect();
     // Union of the visits sharing any id.
     let mut parent: Vec<usize> = (0..visits.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {

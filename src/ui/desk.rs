@@ -270,10 +270,8 @@ fn run(
         let (stop, replies, wake, clock, path, server) =
             (stop.clone(), replies.clone(), wake.clone(), clock.clone(), path.clone(), server.clone());
         let _ = std::thread::Builder::new().name("tiepdon-recheck".into()).spawn(move || {
-            let open = move || match &server {
-                None => Store::open(&path).map(|s| Desk::new(Box::new(s))),
-                Some(url) => crate::desk::open(&Location::Server(url.clone()), Some(&path)).map(Desk::new),
-            };
+            let location = server.map_or_else(|| Location::File(path.clone()), Location::Server);
+            let open = move || crate::desk::open(&location, Some(&path)).map(Desk::new);
             recheck_worker(&open, &clock, &stop, &replies, &wake);
         });
     }

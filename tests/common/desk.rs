@@ -147,6 +147,40 @@ pub fn exec_with(now: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     Run { code, out: json_lines(&out), err }
 }
 
+/// Checks `lines` in at `db` (a `--db` value) at `now` from one process, a scanner pipe
+/// (`checkin --stdin --force`), asserting every line was recorded; the tickets printed, in order.
+pub fn check_in_lines(now: &str, db: &str, lines: &[String]) -> Vec<String> {
+    use std::io::Write;
+    let out = Command::new(env!("CARGO_BIN_EXE_tiepdon"))
+        .args(["--db", db, "checkin", "--stdin", "--force", "--operator", "desk-test"])
+        .env("TIEPDON_NOW", now)
+        .env_remove("TIEPDON_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().expect("stdin is piped").write_all((lines.join("\n") + "\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("the tiepdon binary runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "every check-in recorded at the desk: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("a JSON line")["ticket"]
+                .as_str()
+                .expect("a ticket")
+                .to_string()
+        })
+        .collect()
+}
+
 /// Runs `tiepdon --db DB ARGS` at `now` (on a server, as the desk whose replica is `db.path`).
 pub fn run_at(now: &str, db: &Db, args: &[&str]) -> Run {
     let replica = db.path.display().to_string();
